@@ -1,0 +1,84 @@
+"""``agentctl apply [PLANFILE]``: carry out the plan after confirmation."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from agentctl import ui
+from agentctl.apply import ApplyRefused, apply_lock, apply_plan
+from agentctl.commands.plan import compute
+from agentctl.pipeline import build
+
+
+def confirm(question: str, auto_approve: bool) -> None:
+    """Ask ``question`` on the terminal; without one (and without -y) refuse clearly."""
+    if auto_approve:
+        return
+    if not sys.stdin.isatty():
+        raise ApplyRefused(
+            "no terminal to ask for confirmation on; re-run with -y/--auto-approve"
+        )
+    import typer
+
+    if not typer.confirm(question, default=False):
+        raise ApplyRefused("cancelled; nothing was written")
+
+
+def run(
+    directory: Path | None,
+    explicit: bool,
+    *,
+    plan_file: Path | None,
+    auto_approve: bool,
+    force: bool,
+) -> int:
+    """Plan, check a saved plan still holds, confirm, apply. Returns the exit code."""
+    built = build(directory, explicit=explicit)
+    with apply_lock(built.project):
+        plan, ledger = compute(built)
+        if plan_file is not None:
+            saved = _read_plan(plan_file)
+            if saved.get("inputs_digest") != plan.inputs_digest:
+                raise ApplyRefused(
+                    f"{plan_file} was made from different catalogue inputs; run "
+                    "`agentctl plan --out FILE` again"
+                )
+            if saved.get("state_digest") != plan.state_digest or sorted(
+                (c["path"], c["action"]) for c in saved.get("changes", [])
+            ) != plan.fingerprint():
+                raise ApplyRefused(
+                    f"the workspaces or ledger changed since {plan_file} was made; run "
+                    "`agentctl plan --out FILE` again"
+                )
+            auto_approve = True  # a saved plan is the approval, as in Terraform
+        ui.print_diagnostics(plan.warnings)
+        ui.print_plan(plan)
+        if not plan.has_changes and not plan.errors:
+            return 0
+        if plan.drifted and not force:
+            apply_plan(built.project, plan, ledger, force=False)  # raises ApplyRefused
+        if plan.has_changes:
+            confirm("Apply these changes?", auto_approve)
+        result = apply_plan(built.project, plan, ledger, force=force)
+    if result.errors:
+        ui.print_diagnostics(plan.errors)
+        for agent, message in sorted(result.errors.items()):
+            if not any(agent in d.path for d in plan.errors):
+                ui.err(ui.style(f"agent {agent}: {message}", "red", sys.stderr))
+        ui.err(f"Applied with errors: {len(result.errors)} agent(s) failed; see above.")
+        return 1
+    ui.out(ui.style("Apply complete: ", "green")
+           + f"{result.written} written, {result.deleted} deleted.")
+    return 0
+
+
+def _read_plan(path: Path) -> dict[str, object]:
+    try:
+        doc = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ApplyRefused(f"cannot read plan file {path}: {exc}") from None
+    if not isinstance(doc, dict) or doc.get("format_version") != "1.0":
+        raise ApplyRefused(f"{path} is not an agentctl plan (format_version 1.0)")
+    return doc

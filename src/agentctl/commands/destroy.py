@@ -1,0 +1,77 @@
+"""``agentctl destroy [AGENT…]``: tear agents down (seed: deprovision)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from agentctl import ui
+from agentctl.apply import apply_lock, apply_plan, ledger_path
+from agentctl.commands.apply import confirm
+from agentctl.diagnostics import Diagnostic, DiagnosticError, did_you_mean
+from agentctl.ledger import Ledger
+from agentctl.pipeline import build
+from agentctl.plan import make_plan
+from agentctl.secrets import SecretResolver
+
+
+def delete_blocker(name: str, ledger: Ledger) -> str | None:
+    """Why ``name`` cannot be destroyed now, or None (seed: ``Agent.delete_blocker``)."""
+    state = ledger.agents.get(name)
+    if state is None or state.lifecycle in ("draft", "deprovisioned"):
+        return "it has nothing rendered"
+    return None
+
+
+def run(
+    directory: Path | None, explicit: bool, *, agents: list[str], auto_approve: bool, force: bool
+) -> int:
+    """Delete the agents' managed files and env files; lifecycle → deprovisioned."""
+    from agentctl.project import load_project
+
+    project = load_project(directory, explicit=explicit)
+    with apply_lock(project):
+        ledger = Ledger.load(ledger_path(project))
+        known = sorted(ledger.agents)
+        targets = agents or [n for n in known if delete_blocker(n, ledger) is None]
+        problems = []
+        for name in agents:
+            if name not in ledger.agents:
+                problems.append(
+                    Diagnostic("error", "E701", f"agent '{name}' was never applied",
+                               detail=("Agents agentctl manages: " + (", ".join(known) or "none")
+                                       + "." + did_you_mean(name, known)))
+                )
+        if problems:
+            raise DiagnosticError(problems)
+        targets = [n for n in targets if delete_blocker(n, ledger) is None]
+        if not targets:
+            ui.out("Nothing to destroy.")
+            return 0
+        try:
+            built = build(directory, explicit=explicit, exclude=targets)
+        except DiagnosticError:
+            if set(targets) != {n for n in known if delete_blocker(n, ledger) is None}:
+                raise
+            built = None  # destroying everything needs no catalogue
+        if built is not None:
+            tree = built.tree
+        else:
+            from agentctl.tree import DesiredTree
+
+            tree = DesiredTree()
+        plan = make_plan(project, tree, ledger, SecretResolver(), only_agents=targets)
+        plan.changes = [c for c in plan.changes if c.action in ("delete", "drift")
+                        or c.agent is None]
+        plan.writes = {k: w for k, w in plan.writes.items() if w.agent is None}
+        for agent_plan in plan.agents:
+            agent_plan.action = "deprovision" if agent_plan.name in targets else "none"
+            agent_plan.error = ""
+        ui.print_plan(plan)
+        if plan.drifted and not force:
+            apply_plan(project, plan, ledger, force=False)  # raises ApplyRefused, writes nothing
+        confirm(f"Destroy {', '.join(targets)}?", auto_approve)
+        result = apply_plan(project, plan, ledger, force=force)
+    ui.out(ui.style("Destroyed: ", "green") + ", ".join(targets)
+           + f" ({result.deleted} file(s) deleted)")
+    return 1 if result.errors else 0
+

@@ -1,0 +1,57 @@
+"""``agentctl plan``: what apply would do, per agent and per file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from agentctl import ui
+from agentctl.apply import ledger_path
+from agentctl.fsutil import atomic_write
+from agentctl.ledger import Ledger
+from agentctl.pipeline import Built, build
+from agentctl.plan import Plan, make_plan, plan_file_json
+from agentctl.secrets import SecretResolver
+
+
+def compute(built: Built, only_agents: list[str] | None = None) -> tuple[Plan, Ledger]:
+    """Plan ``built`` against disk and the ledger (fetches secrets)."""
+    ledger = Ledger.load(ledger_path(built.project))
+    plan = make_plan(
+        built.project, built.tree, ledger, SecretResolver(),
+        inputs=built.inputs(), only_agents=only_agents,
+    )
+    plan.warnings = list(built.warnings)
+    return plan, ledger
+
+
+def run(
+    directory: Path | None,
+    explicit: bool,
+    *,
+    detailed_exitcode: bool,
+    as_json: bool,
+    out_file: Path | None,
+) -> int:
+    """Print the plan (text or JSON), optionally save it; return the exit code.
+
+    Exit codes: 0 no changes, 1 error (a blocked agent included), 2 changes when
+    ``detailed_exitcode`` is set (else 0).
+    """
+    built = build(directory, explicit=explicit)
+    plan, _ledger = compute(built)
+    if as_json:
+        ui.out(json.dumps(plan.to_json(), indent=2, sort_keys=True))
+    else:
+        ui.print_diagnostics(plan.warnings)
+        ui.print_plan(plan)
+    if out_file is not None:
+        atomic_write(out_file, plan_file_json(plan), 0o644)
+        if not as_json:
+            ui.out(f"Saved the plan to {out_file}; run `agentctl apply {out_file}` to apply it.")
+    if plan.errors:
+        ui.print_diagnostics(plan.errors)
+        return 1
+    if detailed_exitcode and plan.has_changes:
+        return 2
+    return 0

@@ -1,0 +1,142 @@
+"""The ledger, ``.agentctl/state.json``: what agentctl wrote and where each agent stands.
+
+It records every managed file with its sha256 (so plan can tell a hand edit from a
+pending change, and prune only what agentctl made), each env file with its variable
+names (never values or hashes of values), and per agent its lifecycle, runtime status
+and last error, following the seed's ``Agent.mark_*`` methods.
+
+Lifecycle (seed ``AgentLifecycle``): draft → provisioning → ready; a teardown
+goes ready → deprovisioning → deprovisioned. Runtime status (seed ``RuntimeStatus``):
+stopped | running | error | warning. ``apply`` renders files but does not start
+containers, so a provisioned agent's status is ``stopped`` until observed otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from agentctl.fsutil import atomic_write
+
+FORMAT_VERSION = 1
+Lifecycle = Literal["draft", "provisioning", "ready", "deprovisioning", "deprovisioned"]
+RuntimeStatus = Literal["stopped", "running", "error", "warning"]
+
+
+class LedgerError(Exception):
+    """The ledger file is unreadable or from an unknown format version."""
+
+
+@dataclass
+class FileRecord:
+    """A file agentctl wrote: its sha256, mode and owning agent (None: shared)."""
+
+    sha256: str
+    mode: int
+    agent: str | None = None
+
+
+@dataclass
+class EnvRecord:
+    """An env file agentctl wrote: owning agent and variable names (no values)."""
+
+    agent: str
+    variables: list[str]
+
+
+@dataclass
+class AgentState:
+    """One agent's provision state (seed: ``Agent.lifecycle``, ``runtime_status``, …)."""
+
+    lifecycle: Lifecycle = "draft"
+    runtime_status: RuntimeStatus = "stopped"
+    last_error: str = ""
+    runtime: str = ""
+    workspace: str = ""
+    service: str = ""
+
+    def mark_provisioning(self) -> None:
+        """Enter the provision flow: lifecycle provisioning, run state reset to stopped."""
+        self.lifecycle = "provisioning"
+        self.runtime_status = "stopped"
+
+    def mark_provisioned(self, *, workspace: str, service: str = "") -> None:
+        """Record the rendered workspace/service, lifecycle ready, and clear any error."""
+        self.workspace = workspace
+        self.service = service
+        self.lifecycle = "ready"
+        self.runtime_status = "stopped"
+        self.last_error = ""
+
+    def mark_provision_failed(self, message: str, *, clear_instances: bool = False) -> None:
+        """Record a failure: status error with the reason; lifecycle follows the workspace.
+
+        An agent still holding a workspace stays ready; one with nothing is a clean
+        draft retry. Never stranded mid-flow.
+        """
+        self.runtime_status = "error"
+        self.last_error = message
+        if clear_instances:
+            self.workspace = ""
+            self.service = ""
+        self.lifecycle = "ready" if self.workspace else "draft"
+
+    def mark_deprovisioning(self) -> None:
+        """Start a teardown."""
+        self.lifecycle = "deprovisioning"
+
+    def mark_deprovisioned(self) -> None:
+        """Teardown done: instances cleared, lifecycle deprovisioned, status stopped."""
+        self.workspace = ""
+        self.service = ""
+        self.lifecycle = "deprovisioned"
+        self.runtime_status = "stopped"
+        self.last_error = ""
+
+
+@dataclass
+class Ledger:
+    """Everything in ``state.json``. Paths are POSIX, relative to the project root."""
+
+    files: dict[str, FileRecord] = field(default_factory=dict)
+    env_files: dict[str, EnvRecord] = field(default_factory=dict)
+    agents: dict[str, AgentState] = field(default_factory=dict)
+
+    def to_json(self) -> bytes:
+        """Deterministic JSON (sorted keys, 2-space indent, final newline)."""
+        doc: dict[str, Any] = {
+            "format_version": FORMAT_VERSION,
+            "files": {k: asdict(v) for k, v in sorted(self.files.items())},
+            "env_files": {k: asdict(v) for k, v in sorted(self.env_files.items())},
+            "agents": {k: asdict(v) for k, v in sorted(self.agents.items())},
+        }
+        return (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode()
+
+    def save(self, path: Path) -> None:
+        """Write the ledger atomically (mode 0644)."""
+        atomic_write(path, self.to_json(), 0o644)
+
+    @classmethod
+    def load(cls, path: Path) -> Ledger:
+        """Read ``path``; a missing file is an empty ledger. Raises :class:`LedgerError`."""
+        if not path.exists():
+            return cls()
+        try:
+            doc = json.loads(path.read_text("utf-8"))
+            if doc.get("format_version") != FORMAT_VERSION:
+                raise LedgerError(
+                    f"{path} has format_version {doc.get('format_version')!r}; this agentctl "
+                    f"reads {FORMAT_VERSION}"
+                )
+            return cls(
+                files={k: FileRecord(**v) for k, v in doc.get("files", {}).items()},
+                env_files={k: EnvRecord(**v) for k, v in doc.get("env_files", {}).items()},
+                agents={k: AgentState(**v) for k, v in doc.get("agents", {}).items()},
+            )
+        except (OSError, ValueError, TypeError, AttributeError) as exc:
+            raise LedgerError(
+                f"cannot read the ledger {path}: {exc}. Restore it from backup or delete it "
+                "(agentctl then adopts files that match the catalogue)."
+            ) from None

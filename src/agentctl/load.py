@@ -1,0 +1,377 @@
+"""Stage 1, load: catalogue files → a validated :class:`Catalogue`.
+
+Reads every catalogue file the project's globs match (sorted, so order is stable),
+checks each entry against :mod:`agentctl.schema`, reads each skill's SKILL.md, and
+reports every problem of the run together, each with file:line:column. References
+between entries are checked by :mod:`agentctl.resolve`.
+"""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from agentctl.diagnostics import (
+    Diagnostic,
+    DiagnosticError,
+    Position,
+    did_you_mean,
+    display_path,
+)
+from agentctl.project import Project, read_text
+from agentctl.schema import (
+    ENTRY_MODELS,
+    KINDS,
+    Agent,
+    Credential,
+    Entry,
+    MCPServer,
+    Model,
+    Provider,
+    Skill,
+)
+from agentctl.skills import SkillContent
+from agentctl.yamlsource import PathKey, SourceFloat, YamlDocument, load_yaml
+
+E = TypeVar("E", bound=Entry)
+
+
+@dataclass(frozen=True)
+class Located(Generic[E]):
+    """A catalogue entry with the document it came from and its path in that document."""
+
+    entry: E
+    doc: YamlDocument
+    path: PathKey
+    base_dir: Path
+
+    def pos(self, *fields: str | int, key: bool = False) -> Position:
+        """Position of a field of this entry (the entry itself with no ``fields``)."""
+        return self.doc.position((*self.path, *fields), prefer_key=key)
+
+
+@dataclass
+class Catalogue:
+    """Every entry of a project's catalogue, by kind and name, plus skill contents.
+
+    ``files`` lists the catalogue files read, and ``inputs`` every input file (catalogue,
+    instruction and skill files) for the plan's input digest.
+    """
+
+    project: Project
+    credentials: dict[str, Located[Credential]] = field(default_factory=dict)
+    providers: dict[str, Located[Provider]] = field(default_factory=dict)
+    models: dict[str, Located[Model]] = field(default_factory=dict)
+    mcp_servers: dict[str, Located[MCPServer]] = field(default_factory=dict)
+    skills: dict[str, Located[Skill]] = field(default_factory=dict)
+    agents: dict[str, Located[Agent]] = field(default_factory=dict)
+    skill_contents: dict[str, SkillContent] = field(default_factory=dict)
+    warnings: list[Diagnostic] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+
+    def kind(self, kind: str) -> dict[str, Located[Any]]:
+        """The entries of one kind (a key of :data:`~agentctl.schema.KINDS`)."""
+        return typing.cast(dict[str, Located[Any]], getattr(self, kind))
+
+
+_PATTERN_HINTS = {
+    "^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$": (
+        "use 1-63 lower-case letters, digits and '-', starting and ending with a letter "
+        "or digit"
+    ),
+    "^[a-z0-9](?:[a-z0-9._-]{0,126}[a-z0-9])?$": (
+        "use lower-case letters, digits, '.', '_' and '-', starting and ending with a "
+        "letter or digit"
+    ),
+    "^[A-Za-z0-9](?:[A-Za-z0-9._:/@-]{0,254})$": "use letters, digits and . _ : / @ -",
+    "^[A-Za-z0-9_.-]{1,128}$": "use 1-128 letters, digits, '_', '-' and '.'",
+    "^[A-Za-z_][A-Za-z0-9_]*$": "use letters, digits and '_', not starting with a digit",
+}
+
+
+def _yaml_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if value is None:
+        return "null (nothing)"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return "text"
+
+
+def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """Field names of the (nested) model that ``loc`` points into, for did-you-mean."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int) or not (
+            isinstance(current, type) and issubclass(current, BaseModel)
+        ):
+            continue
+        info = current.model_fields.get(part)
+        if info is None:
+            break
+        current = info.annotation
+        for _ in range(4):  # unwrap Optional[list[Model]] and friends
+            args = [a for a in typing.get_args(current) if a is not type(None)]
+            if isinstance(current, type) and issubclass(current, BaseModel):
+                break
+            if not args:
+                break
+            current = args[-1] if typing.get_origin(current) is dict else args[0]
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return list(current.model_fields)
+    return []
+
+
+def _format_loc(prefix: str, loc: tuple[Any, ...]) -> str:
+    text = prefix
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+def _friendly(err: Any, model: type[BaseModel], loc: tuple[Any, ...]) -> tuple[str, str, str]:
+    """Map one pydantic error to (code, summary, detail)."""
+    kind = err["type"]
+    value = err.get("input")
+    leaf = str(loc[-1]) if loc else ""
+    if kind == "extra_forbidden":
+        allowed = _fields_at(model, loc[:-1])
+        hint = did_you_mean(leaf, allowed).strip()
+        detail = (hint + " " if hint else "") + (
+            "Allowed keys: " + ", ".join(allowed) + "." if allowed else "Remove it."
+        )
+        return "E110", f"unknown key '{leaf}'", detail
+    if kind == "missing":
+        return "E111", f"missing required key '{leaf}'", f"Add '{leaf}: …' to this entry."
+    if kind in {"string_type", "str_type"}:
+        shown = value.text if isinstance(value, SourceFloat) else value
+        if isinstance(value, bool):
+            shown = "true" if value else "false"
+        detail = "Write text here."
+        if isinstance(value, (int, float, bool)):
+            detail = (
+                f"YAML read this as {_yaml_kind(value)}; quote it to keep it as text: "
+                f"{leaf}: \"{shown}\"."
+            )
+        return "E112", f"expected text, got {_yaml_kind(value)}", detail
+    if kind == "string_pattern_mismatch":
+        pattern = err.get("ctx", {}).get("pattern", "")
+        hint = _PATTERN_HINTS.get(pattern, f"it must match {pattern}")
+        return "E113", f"'{value}' is not a valid value here", hint[0].upper() + hint[1:] + "."
+    if kind == "literal_error":
+        expected = err.get("ctx", {}).get("expected", "")
+        choices = [c.strip().strip("'") for c in expected.replace(" or ", ", ").split(",")]
+        hint = did_you_mean(str(value), choices)
+        return "E114", f"'{value}' is not one of {expected}", ("Use one of them." + hint).strip()
+    if kind == "bool_type":
+        return (
+            "E112",
+            f"expected true or false, got {_yaml_kind(value)}",
+            "Write true or false (yes/no/on/off are text in YAML 1.2).",
+        )
+    if kind in {"list_type", "dict_type", "model_type", "model_attributes_type"}:
+        want = "a list" if kind == "list_type" else "a mapping"
+        return "E112", f"expected {want}, got {_yaml_kind(value)}", f"Write {want} here."
+    if kind in {"string_too_short", "too_short"}:
+        return "E115", "must not be empty", "Give it a value, or remove the key."
+    if kind in {"int_type", "float_type"}:
+        return "E112", f"expected a number, got {_yaml_kind(value)}", "Write a number here."
+    message = str(err.get("msg", "invalid value"))
+    if message.startswith("Value error, "):
+        message = message[len("Value error, ") :]
+    return "E116", message, ""
+
+
+def validate_model(
+    model: type[BaseModel],
+    data: Any,
+    doc: YamlDocument,
+    path: PathKey,
+    label: str,
+) -> tuple[BaseModel | None, list[Diagnostic]]:
+    """Validate ``data`` (found at ``path`` in ``doc``) against ``model``.
+
+    Returns the model instance, or None and one diagnostic per pydantic error with its
+    file:line:column; ``label`` prefixes the field path (``agents[reviewer]``).
+    """
+    try:
+        return model.model_validate(data), []
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p == "[key]"))
+            code, summary, detail = _friendly(err, model, loc)
+            if err["type"] == "missing":
+                position = doc.position((*path, *loc[:-1]))
+            else:
+                position = doc.position((*path, *loc), prefer_key=err["type"] == "extra_forbidden")
+            problems.append(
+                Diagnostic("error", code, summary, position, _format_loc(label, loc), detail)
+            )
+        return None, problems
+
+
+def _catalogue_files(project: Project) -> list[Path]:
+    found: set[Path] = set()
+    for pattern in project.config.catalogue:
+        found.update(p.resolve() for p in project.root.glob(pattern) if p.is_file())
+    return sorted(found, key=lambda p: display_path(p, project.root))
+
+
+def _entry_label(kind: str, index: int, item: Any) -> str:
+    if isinstance(item, dict):
+        name = item.get("name") if kind != "skills" else item.get("name") or item.get("path")
+        if isinstance(name, str) and name:
+            return f"{kind}[{name}]"
+    return f"{kind}[{index}]"
+
+
+def _load_file(
+    catalogue: Catalogue,
+    file: Path,
+    problems: list[Diagnostic],
+    first_seen: dict[tuple[str, str], Position],
+) -> None:
+    shown = display_path(file, catalogue.project.root)
+    doc = load_yaml(read_text(file, shown), shown)
+    if doc.data is None:
+        return
+    if not isinstance(doc.data, dict):
+        problems.append(
+            Diagnostic(
+                "error",
+                "E105",
+                f"a catalogue file must be a mapping, got {_yaml_kind(doc.data)}",
+                doc.position(()),
+                detail="Start the file with one of: " + ", ".join(f"{k}:" for k in KINDS) + ".",
+            )
+        )
+        return
+    for kind, items in doc.data.items():
+        if kind not in ENTRY_MODELS:
+            problems.append(
+                Diagnostic(
+                    "error",
+                    "E106",
+                    f"unknown catalogue section '{kind}'",
+                    doc.position((kind,), prefer_key=True),
+                    detail=(did_you_mean(kind, KINDS) + " Sections: " + ", ".join(KINDS) + ".")
+                    .strip(),
+                )
+            )
+            continue
+        if items is None:
+            continue
+        if not isinstance(items, list):
+            problems.append(
+                Diagnostic(
+                    "error",
+                    "E112",
+                    f"'{kind}' must be a list of entries, got {_yaml_kind(items)}",
+                    doc.position((kind,)),
+                    path=kind,
+                    detail=f"Write each entry as a list item: {kind}:\n  - name: …",
+                )
+            )
+            continue
+        model = ENTRY_MODELS[kind]
+        for index, item in enumerate(items):
+            label = _entry_label(kind, index, item)
+            entry, errs = validate_model(model, item, doc, (kind, index), label)
+            problems.extend(errs)
+            if entry is None:
+                continue
+            located = Located(typing.cast(Entry, entry), doc, (kind, index), file.parent)
+            name = getattr(entry, "name", None)
+            if kind == "skills":
+                continue_name = _register_skill(catalogue, located, problems)
+                if continue_name is None:
+                    continue
+                name = continue_name
+            assert isinstance(name, str)
+            here = located.pos("name") if kind != "skills" else located.pos()
+            if (kind, name) in first_seen:
+                problems.append(
+                    Diagnostic(
+                        "error",
+                        "E120",
+                        f"duplicate {kind[:-1].replace('_', ' ')} name '{name}' "
+                        f"(also defined at {first_seen[(kind, name)]})",
+                        here,
+                        label,
+                        "Names are unique across all catalogue files: rename or remove one.",
+                    )
+                )
+                continue
+            first_seen[(kind, name)] = here
+            catalogue.kind(kind)[name] = located
+
+
+def _register_skill(
+    catalogue: Catalogue, located: Located[Any], problems: list[Diagnostic]
+) -> str | None:
+    from agentctl.skills import read_skill
+
+    skill = typing.cast(Skill, located.entry)
+    content, diags = read_skill(skill, located, catalogue.project.root)
+    for d in diags:
+        (problems if d.severity == "error" else catalogue.warnings).append(d)
+    if content is None:
+        return None
+    catalogue.skill_contents.setdefault(content.name, content)
+    return content.name
+
+
+def load_catalogue(project: Project) -> Catalogue:
+    """Read and schema-check every catalogue file of ``project``.
+
+    Returns the :class:`Catalogue` (warnings in ``catalogue.warnings``). Raises
+    :class:`DiagnosticError` with every error found across all files. References are
+    not checked here (see :func:`agentctl.resolve.resolve`).
+    """
+    catalogue = Catalogue(project)
+    problems: list[Diagnostic] = []
+    first_seen: dict[tuple[str, str], Position] = {}
+    files = _catalogue_files(project)
+    if not files:
+        problems.append(
+            Diagnostic(
+                "error",
+                "E002",
+                "no catalogue files match " + ", ".join(project.config.catalogue),
+                Position("agentctl.yaml"),
+                "catalogue",
+                "Create catalogue/*.yaml, or list your files' globs under 'catalogue:'.",
+            )
+        )
+    for file in files:
+        catalogue.files.append(file)
+        try:
+            _load_file(catalogue, file, problems, first_seen)
+        except DiagnosticError as exc:
+            problems.extend(exc.diagnostics)
+    if any(p.severity == "error" for p in problems):
+        raise DiagnosticError([*problems, *catalogue.warnings])
+    return catalogue
+
+
+def input_files(catalogue: Catalogue) -> Iterable[Path]:
+    """Every file the render depends on: project file, catalogue files, skill files."""
+    yield catalogue.project.config_file
+    yield from catalogue.files
+    for content in catalogue.skill_contents.values():
+        yield from (content.folder / rel for rel in content.files)
+

@@ -1,0 +1,440 @@
+"""Stage 4, plan: desired tree + disk + ledger → :class:`Plan`.
+
+Per file the plan says ``create``, ``update``, ``delete`` (a file agentctl made that the
+catalogue no longer wants) or ``drift`` (a managed file edited by hand, or a file
+agentctl did not write standing where it wants one: apply refuses to overwrite it
+without ``--force``). Per agent it says ``provision``, ``update``, ``retry`` (last
+apply failed), ``deprovision`` or ``none``.
+
+Env files are compared in memory with their secret values and described by variable
+name only. A plan serialises (:meth:`Plan.to_json`) without any file content; the
+digests let ``apply PLANFILE`` refuse a plan whose inputs or state changed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from agentctl.diagnostics import Diagnostic, display_path
+from agentctl.envfile import EnvFileError, format_env_file, parse_env_file
+from agentctl.fsutil import sha256
+from agentctl.ledger import Ledger
+from agentctl.project import Project
+from agentctl.secrets import SecretResolver
+from agentctl.tree import ENV_FILE_MODE, DesiredTree
+
+FORMAT_VERSION = "1.0"
+MAX_DIFF_LINES = 400
+FileAction = Literal["create", "update", "delete", "drift"]
+AgentAction = Literal["provision", "update", "retry", "deprovision", "none"]
+
+
+@dataclass
+class FileChange:
+    """One file the plan would touch. ``path`` is relative to the project root."""
+
+    path: str
+    action: FileAction
+    agent: str | None
+    reason: str = ""
+    diff: str | None = None
+    variables: list[str] | None = None  # env files: names of added/changed/removed vars
+    env_file: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready dict (no content, no values)."""
+        doc: dict[str, Any] = {
+            "path": self.path,
+            "action": self.action,
+            "agent": self.agent,
+            "reason": self.reason,
+            "env_file": self.env_file,
+        }
+        if self.variables is not None:
+            doc["variables"] = self.variables
+        return doc
+
+
+@dataclass
+class AgentPlan:
+    """What happens to one agent, its current lifecycle and any blocking error."""
+
+    name: str
+    action: AgentAction
+    lifecycle: str
+    runtime_status: str
+    error: str = ""
+
+
+@dataclass
+class Write:
+    """Bytes apply will write at an absolute path (kept out of JSON and printouts)."""
+
+    content: bytes
+    mode: int
+    agent: str | None
+    env_vars: list[str] | None = None  # set for env files: variable names for the ledger
+
+
+@dataclass
+class Plan:
+    """The full plan; ``writes`` holds desired contents (env values included) in memory."""
+
+    changes: list[FileChange] = field(default_factory=list)
+    agents: list[AgentPlan] = field(default_factory=list)
+    errors: list[Diagnostic] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
+    inputs_digest: str = ""
+    state_digest: str = ""
+    writes: dict[str, Write] = field(default_factory=dict)
+    outputs: dict[str, Any] = field(default_factory=dict)
+    ledger_cleanup: list[str] = field(default_factory=list)
+
+    @property
+    def has_changes(self) -> bool:
+        """True when apply would change a file or an agent's lifecycle."""
+        return bool(self.changes) or any(a.action != "none" for a in self.agents)
+
+    @property
+    def drifted(self) -> list[FileChange]:
+        """Changes apply refuses without ``--force``."""
+        return [c for c in self.changes if c.action == "drift"]
+
+    def summary(self) -> dict[str, int]:
+        """Counts per file action."""
+        counts = {"create": 0, "update": 0, "delete": 0, "drift": 0}
+        for change in self.changes:
+            counts[change.action] += 1
+        return counts
+
+    def fingerprint(self) -> list[tuple[str, str]]:
+        """(path, action) pairs: what ``apply PLANFILE`` checks the fresh plan against."""
+        return sorted((c.path, c.action) for c in self.changes)
+
+    def to_json(self) -> dict[str, Any]:
+        """The machine-readable plan (``format_version`` "1.0"), with no secret values."""
+        return {
+            "format_version": FORMAT_VERSION,
+            "has_changes": self.has_changes,
+            "summary": self.summary(),
+            "inputs_digest": self.inputs_digest,
+            "state_digest": self.state_digest,
+            "changes": [c.to_json() for c in self.changes],
+            "agents": [
+                {
+                    "name": a.name,
+                    "action": a.action,
+                    "lifecycle": a.lifecycle,
+                    "runtime_status": a.runtime_status,
+                    "error": a.error,
+                }
+                for a in self.agents
+            ],
+            "errors": [_diag_json(d) for d in self.errors],
+        }
+
+
+def _diag_json(d: Diagnostic) -> dict[str, Any]:
+    return {
+        "severity": d.severity,
+        "code": d.code,
+        "summary": d.summary,
+        "detail": d.detail,
+        "path": d.path,
+        "position": str(d.position) if d.position else None,
+    }
+
+
+def text_diff(path: str, old: bytes | None, new: bytes | None) -> str:
+    """Unified diff of two versions of a text file; a note for binary or huge files."""
+    try:
+        a = old.decode("utf-8").splitlines(keepends=True) if old is not None else []
+        b = new.decode("utf-8").splitlines(keepends=True) if new is not None else []
+    except UnicodeDecodeError:
+        return f"Binary file {path} differs\n"
+    lines = list(
+        difflib.unified_diff(
+            a, b, fromfile=f"a/{path}" if old is not None else "/dev/null",
+            tofile=f"b/{path}" if new is not None else "/dev/null",
+        )
+    )
+    if len(lines) > MAX_DIFF_LINES:
+        hidden = len(lines) - MAX_DIFF_LINES
+        lines = [*lines[:MAX_DIFF_LINES], f"… {hidden} more diff lines not shown\n"]
+    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
+                   for line in lines)
+
+
+def inputs_digest(paths: Collection[Path], root: Path) -> str:
+    """sha256 over every input file's path and content (order-independent)."""
+    h = hashlib.sha256()
+    for path in sorted(set(paths), key=lambda p: display_path(p, root)):
+        h.update(display_path(path, root).encode() + b"\0")
+        try:
+            h.update(sha256(path.read_bytes()).encode())
+        except OSError:
+            h.update(b"missing")
+        h.update(b"\n")
+    return h.hexdigest()
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes() if path.is_file() and not path.is_symlink() else None
+    except OSError:
+        return None
+
+
+def _mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+def _env_change_reason(old: bytes | None, new: bytes) -> tuple[str, list[str]]:
+    new_vars = parse_env_file(new) or {}
+    old_vars = parse_env_file(old) if old is not None else {}
+    if old_vars is None:
+        return "not in agentctl's format; rewritten", sorted(new_vars)
+    changed = sorted(
+        k for k in set(old_vars) | set(new_vars) if old_vars.get(k) != new_vars.get(k)
+    )
+    parts = []
+    added = [k for k in changed if k not in old_vars]
+    removed = [k for k in changed if k not in new_vars]
+    updated = [k for k in changed if k in old_vars and k in new_vars]
+    if added:
+        parts.append("add " + ", ".join(added))
+    if updated:
+        parts.append("change " + ", ".join(updated))
+    if removed:
+        parts.append("remove " + ", ".join(removed))
+    return "; ".join(parts) or "mode", changed
+
+
+def make_plan(
+    project: Project,
+    tree: DesiredTree,
+    ledger: Ledger,
+    resolver: SecretResolver,
+    *,
+    inputs: Collection[Path] = (),
+    only_agents: Collection[str] | None = None,
+) -> Plan:
+    """Compare ``tree`` with disk and ``ledger``; fetch secret values through ``resolver``.
+
+    ``only_agents`` limits the plan to those agents' files and shared files (``destroy``).
+    Raises :class:`~agentctl.secrets.KeyringUnavailable` when the keyring cannot answer.
+    A missing secret blocks only its agent: that agent gets an error and no file changes.
+    """
+    root = project.root
+    out_rel = display_path(project.output_dir, root)
+    plan = Plan()
+
+    def rel(path: str) -> str:
+        return f"{out_rel}/{path}" if out_rel not in ("", ".") else path
+
+    # Secrets first: an agent with a missing secret is blocked entirely.
+    blocked: dict[str, str] = {}
+    env_contents: dict[str, tuple[bytes, list[str]]] = {}
+    for env_path, spec in sorted(tree.env_files.items()):
+        if only_agents is not None and spec.agent not in only_agents:
+            continue
+        pairs: list[tuple[str, str]] = []
+        for var in spec.variables:
+            found = resolver.get(var.credential)
+            if found.value is None:
+                message = (
+                    f"credential '{var.credential.name}' ({var.name}, {var.purpose}) has no "
+                    f"value: looked in " + "; ".join(found.looked)
+                )
+                blocked.setdefault(spec.agent, message)
+                plan.errors.append(
+                    Diagnostic(
+                        "error", "E401", message, path=f"agents[{spec.agent}]",
+                        detail=(
+                            f"Store it with `python -m keyring set {var.credential.keyring.service}"
+                            f" {var.credential.keyring.username or var.credential.name}`"
+                            + (f" or export {var.credential.env}" if var.credential.env else "")
+                            + "."
+                        ),
+                    )
+                )
+                continue
+            pairs.append((var.name, found.value))
+        if spec.agent in blocked:
+            continue
+        try:
+            content = format_env_file(
+                pairs, f"Secrets of agent {spec.agent}, written by agentctl. Never commit."
+            )
+        except EnvFileError as exc:
+            blocked[spec.agent] = str(exc)
+            plan.errors.append(Diagnostic("error", "E402", str(exc), path=f"agents[{spec.agent}]"))
+            continue
+        env_contents[env_path] = (content, [v.name for v in spec.variables])
+
+    def wanted(agent: str | None) -> bool:
+        if agent is not None and agent in blocked:
+            return False
+        return only_agents is None or agent is None or agent in only_agents
+
+    touched_agents: set[str] = set()
+    desired_paths: set[str] = set()
+    for path, spec in sorted(tree.files.items()):
+        full = rel(path)
+        desired_paths.add(full)
+        if not wanted(spec.agent):
+            continue
+        _compare(plan, project, ledger, full, spec.content, spec.mode, spec.agent, env=False)
+        plan.writes[full] = Write(spec.content, spec.mode, spec.agent)
+    for path, (content, names) in sorted(env_contents.items()):
+        full = rel(path)
+        desired_paths.add(full)
+        agent = tree.env_files[path].agent
+        if not wanted(agent):
+            continue
+        _compare(plan, project, ledger, full, content, ENV_FILE_MODE, agent, env=True)
+        plan.writes[full] = Write(content, ENV_FILE_MODE, agent, names)
+    for path in tree.env_files:
+        desired_paths.add(rel(path))
+
+    # Orphans: ledger files the tree no longer wants.
+    for full, record in sorted(ledger.files.items()):
+        if full in desired_paths or not wanted(record.agent):
+            continue
+        disk = _read(root / full)
+        if disk is None:
+            plan.ledger_cleanup.append(full)
+            continue
+        if sha256(disk) != record.sha256:
+            plan.changes.append(FileChange(full, "drift", record.agent,
+                                           "edited by hand since agentctl wrote it; "
+                                           "the catalogue no longer wants it",
+                                           text_diff(full, disk, None)))
+        else:
+            plan.changes.append(FileChange(full, "delete", record.agent,
+                                           "no longer in the catalogue",
+                                           text_diff(full, disk, None)))
+    for full, env_record in sorted(ledger.env_files.items()):
+        if full in desired_paths or not wanted(env_record.agent):
+            continue
+        if (root / full).exists():
+            plan.changes.append(FileChange(full, "delete", env_record.agent,
+                                           "no longer needed", None,
+                                           sorted(env_record.variables), env_file=True))
+        else:
+            plan.ledger_cleanup.append(full)
+
+    for change in plan.changes:
+        if change.agent:
+            touched_agents.add(change.agent)
+
+    # Per-agent actions.
+    for name in sorted(set(tree.agents) | set(ledger.agents)):
+        if only_agents is not None and name not in only_agents:
+            continue
+        state = ledger.agents.get(name)
+        lifecycle = state.lifecycle if state else "draft"
+        status = state.runtime_status if state else "stopped"
+        action: AgentAction = "none"
+        if name in blocked:
+            action = "provision" if lifecycle != "ready" else "update"
+            plan.agents.append(AgentPlan(name, action, lifecycle, status, blocked[name]))
+            continue
+        if name in tree.agents:
+            if lifecycle != "ready":
+                action = "provision"
+            elif status == "error":
+                action = "retry"
+            elif name in touched_agents:
+                action = "update"
+        elif lifecycle not in ("deprovisioned", "draft"):
+            action = "deprovision"
+        plan.agents.append(AgentPlan(name, action, lifecycle, status))
+    plan.outputs = {name: out for name, out in tree.agents.items()}
+    plan.inputs_digest = inputs_digest(list(inputs), root)
+    plan.state_digest = _state_digest(project, ledger, plan)
+    return plan
+
+
+def _compare(
+    plan: Plan,
+    project: Project,
+    ledger: Ledger,
+    full: str,
+    content: bytes,
+    mode: int,
+    agent: str | None,
+    *,
+    env: bool,
+) -> None:
+    path = project.root / full
+    if path.is_symlink():
+        plan.changes.append(FileChange(full, "drift", agent,
+                                       "a symlink stands here; agentctl will not write "
+                                       "through it", None, env_file=env))
+        return
+    disk = _read(path)
+    if disk is None:
+        if path.exists():
+            plan.changes.append(FileChange(full, "drift", agent,
+                                           "something that is not a file stands here",
+                                           None, env_file=env))
+            return
+        if env:
+            names = parse_env_file(content) or {}
+            plan.changes.append(FileChange(full, "create", agent, "new env file", None,
+                                           sorted(names), env_file=True))
+        else:
+            lines = content.count(b"\n")
+            plan.changes.append(FileChange(full, "create", agent, f"new file, {lines} lines"))
+        return
+    same_bytes = disk == content
+    same_mode = _mode(path) == mode
+    record = ledger.files.get(full)
+    if env:
+        if same_bytes and same_mode:
+            return
+        reason, names = _env_change_reason(disk, content)
+        if not same_mode and same_bytes:
+            reason = f"mode {oct(_mode(path))[2:]} → {oct(mode)[2:]}"
+        plan.changes.append(FileChange(full, "update", agent, reason, None, names, env_file=True))
+        return
+    if same_bytes:
+        if not same_mode:
+            plan.changes.append(FileChange(full, "update", agent,
+                                           f"mode {oct(_mode(path))[2:]} → {oct(mode)[2:]}"))
+        elif record is None:
+            plan.changes.append(FileChange(full, "update", agent,
+                                           "matches the catalogue; agentctl takes it over"))
+        return
+    diff = text_diff(full, disk, content)
+    if record is None:
+        plan.changes.append(FileChange(full, "drift", agent,
+                                       "exists but agentctl did not write it", diff))
+    elif sha256(disk) != record.sha256:
+        plan.changes.append(FileChange(full, "drift", agent,
+                                       "edited by hand since agentctl wrote it", diff))
+    else:
+        plan.changes.append(FileChange(full, "update", agent, "catalogue changed", diff))
+
+
+def _state_digest(project: Project, ledger: Ledger, plan: Plan) -> str:
+    """sha256 over the ledger and the on-disk hash of every non-env file the plan touches."""
+    h = hashlib.sha256(ledger.to_json())
+    for change in sorted(plan.changes, key=lambda c: c.path):
+        if change.env_file:
+            continue
+        disk = _read(project.root / change.path)
+        h.update(f"{change.path}\0{sha256(disk) if disk is not None else '-'}\n".encode())
+    return h.hexdigest()
+
+
+def plan_file_json(plan: Plan) -> bytes:
+    """The plan as saved by ``plan --out``: deterministic JSON bytes."""
+    return (json.dumps(plan.to_json(), indent=2, sort_keys=True) + "\n").encode()

@@ -1,0 +1,136 @@
+"""Finding a project and reading its ``agentctl.yaml``.
+
+A project is a folder holding ``agentctl.yaml``; it is found by walking up from the
+current directory, or given with ``-C DIR``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from agentctl.diagnostics import Diagnostic, DiagnosticError, Position
+
+if TYPE_CHECKING:
+    from agentctl.schema import ProjectConfig
+
+PROJECT_FILE = "agentctl.yaml"
+STATE_DIR = ".agentctl"
+#: Largest catalogue, instruction or project file read, in bytes.
+MAX_INPUT_BYTES = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Project:
+    """A located project: ``root`` folder, its parsed config and derived folders."""
+
+    root: Path
+    config: ProjectConfig
+
+    @property
+    def name(self) -> str:
+        """Compose project name: ``name`` from agentctl.yaml, else the folder name."""
+        if self.config.name:
+            return self.config.name
+        slug = re.sub(r"[^a-z0-9-]+", "-", self.root.name.lower()).strip("-")
+        return slug or "agentctl"
+
+    @property
+    def output_dir(self) -> Path:
+        """Absolute folder rendered files go into."""
+        return (self.root / self.config.output).resolve()
+
+    @property
+    def state_dir(self) -> Path:
+        """``.agentctl/`` under the root: ledger and lock."""
+        return self.root / STATE_DIR
+
+    @property
+    def config_file(self) -> Path:
+        """Absolute path of ``agentctl.yaml``."""
+        return self.root / PROJECT_FILE
+
+
+def find_project_root(start: Path) -> Path | None:
+    """Return the closest folder at or above ``start`` holding ``agentctl.yaml``, or None."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / PROJECT_FILE).is_file():
+            return folder
+    return None
+
+
+def read_text(path: Path, shown: str) -> str:
+    """Read a UTF-8 input file, refusing files over :data:`MAX_INPUT_BYTES`.
+
+    Raises :class:`DiagnosticError` (``E103`` too large, ``E104`` unreadable or not UTF-8).
+    """
+    try:
+        size = path.stat().st_size
+        if size > MAX_INPUT_BYTES:
+            raise DiagnosticError(
+                [
+                    Diagnostic(
+                        "error",
+                        "E103",
+                        f"file is {size} bytes; the limit is {MAX_INPUT_BYTES}",
+                        Position(shown),
+                        detail="Split it into several files.",
+                    )
+                ]
+            )
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    "error",
+                    "E104",
+                    f"not UTF-8 text (byte {exc.start})",
+                    Position(shown),
+                    detail="Save the file as UTF-8.",
+                )
+            ]
+        ) from None
+    except OSError as exc:
+        raise DiagnosticError(
+            [Diagnostic("error", "E104", f"cannot read: {exc.strerror}", Position(shown))]
+        ) from None
+
+
+def load_project(directory: Path | None = None, *, explicit: bool = False) -> Project:
+    """Locate and parse the project at or above ``directory`` (default: the cwd).
+
+    With ``explicit`` (``-C DIR``) only ``directory`` itself is considered.
+    Raises :class:`DiagnosticError` when there is no ``agentctl.yaml`` or it is invalid.
+    """
+    from agentctl.load import validate_model
+    from agentctl.schema import ProjectConfig
+    from agentctl.yamlsource import load_yaml
+
+    base = (directory or Path.cwd()).resolve()
+    root = base if explicit and (base / PROJECT_FILE).is_file() else None
+    if root is None and not explicit:
+        root = find_project_root(base)
+    if root is None:
+        where = f"{base}" if explicit else f"{base} or any folder above it"
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    "error",
+                    "E001",
+                    f"no {PROJECT_FILE} in {where}",
+                    detail="Run agentctl inside a project, or pass -C DIR naming the folder "
+                    f"that holds {PROJECT_FILE}.",
+                )
+            ]
+        )
+    doc = load_yaml(read_text(root / PROJECT_FILE, PROJECT_FILE), PROJECT_FILE)
+    data = doc.data if doc.data is not None else {}
+    config, problems = validate_model(ProjectConfig, data, doc, (), "agentctl.yaml")
+    if problems or config is None:
+        raise DiagnosticError(problems)
+    assert isinstance(config, ProjectConfig)
+    return Project(root=root, config=config)

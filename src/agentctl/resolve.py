@@ -1,0 +1,486 @@
+"""Stage 2, resolve: a :class:`~agentctl.load.Catalogue` → :class:`ResolvedProject`.
+
+Follows every reference (agent → model → provider → credential, agent → skills,
+agent → MCP servers → tools), applies ``extends`` chains (a field set on the child
+replaces the parent's; mapping fields merge key by key, the child winning), drops
+templates, and asks each agent's runtime whether it can work with what it was given.
+Every problem is reported together, with did-you-mean for dangling references.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from agentctl.diagnostics import Diagnostic, DiagnosticError, Position, did_you_mean
+from agentctl.load import Catalogue, Located
+from agentctl.schema import Agent, Credential, MCPServer, Model, Provider
+from agentctl.skills import SkillContent
+from agentctl.yamlsource import scalar_text
+
+#: Provider backends agentctl knows; ``ollama`` needs no API key.
+KNOWN_BACKENDS = ("anthropic", "openai", "openai-compatible", "openrouter", "ollama", "gemini")
+KEYLESS_BACKENDS = frozenset({"ollama"})
+#: Fields merged key by key along an ``extends`` chain.
+MERGED_FIELDS = ("workspace_inputs", "service_inputs", "settings")
+NOT_INHERITED = ("name", "is_template", "extends", "description")
+
+
+@dataclass(frozen=True)
+class ResolvedServer:
+    """An MCP server as one agent uses it.
+
+    ``url`` is the address the agent's container reaches (None for stdio);
+    ``tools`` the allowed tool names (None: the whole server);
+    ``secret_env`` the container env var carrying the credential's value (None when the
+    server has no credential).
+    """
+
+    server: MCPServer
+    url: str | None
+    tools: tuple[str, ...] | None
+    credential: Credential | None
+    secret_env: str | None
+
+    @property
+    def name(self) -> str:
+        """The server's name."""
+        return self.server.name
+
+
+@dataclass(frozen=True)
+class ResolvedAgent:
+    """An agent with every reference followed and every inherited field applied."""
+
+    name: str
+    runtime: str
+    source: Position
+    description: str
+    model: Model | None
+    provider: Provider | None
+    inference_credential: Credential | None
+    instructions: str
+    skills: tuple[SkillContent, ...]
+    mcp_servers: tuple[ResolvedServer, ...]
+    permission: str | None
+    effort: str | None
+    workspace_template: str | None
+    workspace_inputs: dict[str, str]
+    service_inputs: dict[str, Any]
+    settings: dict[str, Any]
+
+
+@dataclass
+class ResolvedProject:
+    """The resolved catalogue: renderable agents in name order, internal MCP servers."""
+
+    catalogue: Catalogue
+    agents: dict[str, ResolvedAgent] = field(default_factory=dict)
+    internal_servers: list[MCPServer] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
+
+
+def mcp_secret_env(server: MCPServer) -> str:
+    """Container env var carrying ``server``'s credential (seed: ``mcp_bearer_env``).
+
+    Stable and portable: ``AGENTCTL_MCP_<SERVER>_TOKEN`` with the server name upper-cased
+    and ``-`` folded to ``_``; a stdio server's ``credential_env`` wins, because the
+    server process reads that name itself.
+    """
+    if server.credential_env:
+        return server.credential_env
+    return "AGENTCTL_MCP_" + re.sub(r"[^A-Z0-9]", "_", server.name.upper()) + "_TOKEN"
+
+
+def _merge_chain(
+    agent: Located[Agent], agents: dict[str, Located[Agent]], problems: list[Diagnostic]
+) -> tuple[dict[str, Any], dict[str, Located[Agent]]] | None:
+    """Walk ``extends`` from the root ancestor down; return effective fields and their owners."""
+    chain: list[Located[Agent]] = [agent]
+    seen = [agent.entry.name]
+    current = agent
+    while current.entry.extends:
+        parent_name = current.entry.extends
+        if parent_name in seen:
+            cycle = " → ".join([*seen[seen.index(parent_name) :], parent_name])
+            problems.append(
+                Diagnostic("error", "E202", f"'extends' forms a cycle: {cycle}",
+                           current.pos("extends"), f"agents[{current.entry.name}].extends",
+                           "Break the cycle: one of these agents must not extend another.")
+            )
+            return None
+        parent = agents.get(parent_name)
+        if parent is None:
+            problems.append(
+                Diagnostic("error", "E201", f"extends unknown agent '{parent_name}'",
+                           current.pos("extends"), f"agents[{current.entry.name}].extends",
+                           ("Define it under 'agents:'." + did_you_mean(parent_name, agents))
+                           .strip())
+            )
+            return None
+        chain.append(parent)
+        seen.append(parent_name)
+        current = parent
+    values: dict[str, Any] = {}
+    owners: dict[str, Located[Agent]] = {}
+    for link in reversed(chain):
+        entry = link.entry
+        for name in entry.model_fields_set:
+            if name in NOT_INHERITED and link is not agent:
+                continue
+            value = getattr(entry, name)
+            if name in MERGED_FIELDS and isinstance(values.get(name), dict) and value is not None:
+                values[name] = {**values[name], **value}
+            else:
+                values[name] = value
+            owners[name] = link
+    return values, owners
+
+
+def _ref_error(
+    code: str, what: str, name: str, choices: Any, where: Position, path: str, section: str
+) -> Diagnostic:
+    return Diagnostic(
+        "error", code, f"unknown {what} '{name}'", where, path,
+        (f"Define it under '{section}:'." + did_you_mean(name, choices)).strip(),
+    )
+
+
+def _check_servers(cat: Catalogue, problems: list[Diagnostic]) -> None:
+    for name, loc in cat.mcp_servers.items():
+        s = loc.entry
+        path = f"mcp_servers[{name}]"
+        if s.transport == "stdio":
+            if not s.command:
+                problems.append(Diagnostic("error", "E221", "a stdio server needs 'command'",
+                                           loc.pos(), path, "Add 'command: <program>'."))
+            for key in ("url", "builtin"):
+                if getattr(s, key):
+                    problems.append(
+                        Diagnostic("error", "E222", f"a stdio server takes no '{key}'",
+                                   loc.pos(key, key=True), f"{path}.{key}",
+                                   "Use transport: http or sse for a server with a URL.")
+                    )
+            if s.headers:
+                problems.append(Diagnostic("error", "E222", "a stdio server takes no 'headers'",
+                                           loc.pos("headers", key=True), f"{path}.headers"))
+        else:
+            if s.command or s.args:
+                key = "command" if s.command else "args"
+                problems.append(
+                    Diagnostic("error", "E222", f"an {s.transport} server takes no '{key}'",
+                               loc.pos(key, key=True), f"{path}.{key}",
+                               "Use transport: stdio for a server started as a command.")
+                )
+            if s.url and s.builtin:
+                problems.append(
+                    Diagnostic("error", "E223", "set either 'url' or 'builtin', not both",
+                               loc.pos("builtin", key=True), f"{path}.builtin",
+                               "A built-in server's URL comes from builtin_mcp_urls in "
+                               "agentctl.yaml.")
+                )
+            if not s.url and not s.builtin:
+                problems.append(
+                    Diagnostic("error", "E224", f"an {s.transport} server needs 'url' or "
+                               "'builtin'", loc.pos(), path, "Add 'url: https://…'.")
+                )
+            if s.url and not re.match(r"^https?://[^\s/]+", s.url):
+                problems.append(
+                    Diagnostic("error", "E225", f"'{s.url}' is not an http(s) URL",
+                               loc.pos("url"), f"{path}.url",
+                               "Write the full address, e.g. https://mcp.example.com/mcp.")
+                )
+            if s.credential_env:
+                problems.append(
+                    Diagnostic("error", "E222", "'credential_env' applies to stdio servers only",
+                               loc.pos("credential_env", key=True), f"{path}.credential_env",
+                               "Remote servers receive the credential as a bearer token.")
+                )
+        if s.credential and s.credential not in cat.credentials:
+            problems.append(_ref_error("E206", "credential", s.credential, cat.credentials,
+                                       loc.pos("credential"), f"{path}.credential",
+                                       "credentials"))
+        if s.image and s.placement != "internal":
+            problems.append(
+                Diagnostic("error", "E226", "only internal servers are run from an 'image'",
+                           loc.pos("image", key=True), f"{path}.image",
+                           "Set placement: internal, or remove 'image'.")
+            )
+        seen: set[str] = set()
+        for i, tool in enumerate(s.tools):
+            if tool.name in seen:
+                problems.append(Diagnostic("error", "E227", f"tool '{tool.name}' listed twice",
+                                           loc.pos("tools", i), f"{path}.tools[{i}]"))
+            seen.add(tool.name)
+
+
+def _check_providers_models(cat: Catalogue, problems: list[Diagnostic]) -> None:
+    for name, loc in cat.providers.items():
+        p = loc.entry
+        if p.backend not in KNOWN_BACKENDS:
+            problems.append(
+                Diagnostic("error", "E212", f"unknown provider backend '{p.backend}'",
+                           loc.pos("backend"), f"providers[{name}].backend",
+                           ("Backends: " + ", ".join(KNOWN_BACKENDS) + "."
+                            + did_you_mean(p.backend, KNOWN_BACKENDS)))
+            )
+        if p.credential and p.credential not in cat.credentials:
+            problems.append(_ref_error("E206", "credential", p.credential, cat.credentials,
+                                       loc.pos("credential"), f"providers[{name}].credential",
+                                       "credentials"))
+        if p.base_url and not re.match(r"^https?://[^\s/]+", p.base_url):
+            problems.append(
+                Diagnostic("error", "E225", f"'{p.base_url}' is not an http(s) URL",
+                           loc.pos("base_url"), f"providers[{name}].base_url")
+            )
+    for name, loc in cat.models.items():
+        m = loc.entry
+        if m.provider not in cat.providers:
+            problems.append(_ref_error("E205", "provider", m.provider, cat.providers,
+                                       loc.pos("provider"), f"models[{name}].provider",
+                                       "providers"))
+
+
+def _stringify(value: Any) -> str:
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, sort_keys=True, ensure_ascii=False, default=scalar_text)
+    return scalar_text(value)
+
+
+def _resolve_agent(
+    cat: Catalogue, loc: Located[Agent], problems: list[Diagnostic], warnings: list[Diagnostic]
+) -> ResolvedAgent | None:
+    from agentctl.runtimes import runtime_names
+
+    merged = _merge_chain(loc, cat.agents, problems)
+    if merged is None:
+        return None
+    values, owners = merged
+    name = loc.entry.name
+    before = len(problems)
+
+    def at(key: str, *rest: str | int, k: bool = False) -> Position:
+        return owners.get(key, loc).pos(key, *rest, key=k)
+
+    def p(key: str) -> str:
+        return f"agents[{name}].{key}"
+
+    runtime_name = values.get("runtime")
+    template = loc.entry.is_template
+    if not runtime_name and not template:
+        problems.append(
+            Diagnostic("error", "E210", "agent has no 'runtime'", loc.pos(), f"agents[{name}]",
+                       "Add 'runtime: claude-code' (or " + ", ".join(runtime_names())
+                       + "), here or in the agent it extends.")
+        )
+    elif runtime_name not in runtime_names():
+        problems.append(
+            Diagnostic("error", "E210", f"unknown runtime '{runtime_name}'", at("runtime"),
+                       p("runtime"),
+                       "Runtimes: " + ", ".join(runtime_names()) + "."
+                       + did_you_mean(runtime_name, runtime_names()))
+        )
+
+    model = provider = credential = None
+    model_name = values.get("model")
+    if model_name:
+        model_loc = cat.models.get(model_name)
+        if model_loc is None:
+            problems.append(_ref_error("E203", "model", model_name, cat.models, at("model"),
+                                       p("model"), "models"))
+        else:
+            model = model_loc.entry
+            if model.status == "retired":
+                problems.append(
+                    Diagnostic("error", "E204", f"model '{model_name}' is retired", at("model"),
+                               p("model"), "Pick an active model for this agent.")
+                )
+            elif model.status == "deprecated":
+                warnings.append(
+                    Diagnostic("warning", "W201", f"model '{model_name}' is deprecated",
+                               at("model"), p("model"), "Plan a move to an active model.")
+                )
+            if model.use != "chat":
+                problems.append(
+                    Diagnostic("error", "E204", f"model '{model_name}' is a {model.use} model",
+                               at("model"), p("model"), "Agents need a chat model.")
+                )
+            prov_loc = cat.providers.get(model.provider)
+            provider = prov_loc.entry if prov_loc else None
+    cred_name = values.get("inference_credential")
+    if cred_name:
+        cred_loc = cat.credentials.get(cred_name)
+        if cred_loc is None:
+            problems.append(_ref_error("E206", "credential", cred_name, cat.credentials,
+                                       at("inference_credential"), p("inference_credential"),
+                                       "credentials"))
+        else:
+            credential = cred_loc.entry
+    elif provider is not None and provider.credential:
+        found = cat.credentials.get(provider.credential)
+        credential = found.entry if found else None
+
+    instructions = values.get("instructions")
+    ifile = values.get("instructions_file")
+    if instructions is not None and ifile is not None:
+        problems.append(
+            Diagnostic("error", "E213", "set either 'instructions' or 'instructions_file'",
+                       at("instructions_file", k=True), p("instructions_file"),
+                       "Keep one of the two (the nearer one in an extends chain wins only "
+                       "when the other is unset).")
+        )
+    elif ifile is not None:
+        from agentctl.project import read_text
+
+        owner = owners["instructions_file"]
+        target = (owner.base_dir / ifile).resolve()
+        if not target.is_file():
+            problems.append(
+                Diagnostic("error", "E214", f"instructions file '{ifile}' does not exist",
+                           at("instructions_file"), p("instructions_file"),
+                           f"Looked for {target}. Paths are relative to the catalogue file.")
+            )
+        else:
+            try:
+                instructions = read_text(target, str(ifile))
+            except DiagnosticError as exc:
+                problems.extend(exc.diagnostics)
+            if target not in cat.files:
+                cat.files.append(target)
+    if not instructions and not template:
+        warnings.append(
+            Diagnostic("warning", "W202", "agent has no instructions", loc.pos(),
+                       f"agents[{name}]", "AGENTS.md will be empty: add 'instructions'.")
+        )
+
+    skills: list[SkillContent] = []
+    for i, skill_name in enumerate(values.get("skills") or []):
+        if skill_name not in cat.skill_contents:
+            problems.append(_ref_error("E207", "skill", skill_name, cat.skill_contents,
+                                       at("skills", i), f"{p('skills')}[{i}]", "skills"))
+        elif any(s.name == skill_name for s in skills):
+            problems.append(Diagnostic("error", "E211", f"skill '{skill_name}' listed twice",
+                                       at("skills", i), f"{p('skills')}[{i}]"))
+        else:
+            skills.append(cat.skill_contents[skill_name])
+
+    servers: list[ResolvedServer] = []
+    env_owner: dict[str, str] = {}
+    for i, use in enumerate(values.get("mcp_servers") or []):
+        where = at("mcp_servers", i)
+        server_loc = cat.mcp_servers.get(use.name)
+        if server_loc is None:
+            problems.append(_ref_error("E208", "MCP server", use.name, cat.mcp_servers,
+                                       at("mcp_servers", i, "name"),
+                                       f"{p('mcp_servers')}[{i}]", "mcp_servers"))
+            continue
+        if any(s.name == use.name for s in servers):
+            problems.append(Diagnostic("error", "E211", f"MCP server '{use.name}' listed twice",
+                                       where, f"{p('mcp_servers')}[{i}]"))
+            continue
+        server = server_loc.entry
+        known = [t.name for t in server.tools]
+        tools: tuple[str, ...] | None
+        if use.tools is None:
+            tools = tuple(known) if known else None
+        else:
+            tools = tuple(use.tools)
+            for j, tool in enumerate(use.tools):
+                if tool not in known:
+                    detail = (
+                        f"List it under mcp_servers[{server.name}].tools."
+                        + did_you_mean(tool, known)
+                        if known
+                        else f"Server '{server.name}' catalogues no tools: list them under "
+                        f"mcp_servers[{server.name}].tools first."
+                    )
+                    problems.append(
+                        Diagnostic("error", "E209",
+                                   f"MCP server '{server.name}' has no tool '{tool}'",
+                                   at("mcp_servers", i, "tools", j),
+                                   f"{p('mcp_servers')}[{i}].tools[{j}]", detail)
+                    )
+        url = server.url
+        if server.builtin:
+            url = cat.project.config.builtin_mcp_urls.get(server.builtin)
+            if url is None:
+                warnings.append(
+                    Diagnostic("warning", "W203",
+                               f"MCP server '{server.name}' skipped: built-in '{server.builtin}' "
+                               "has no URL", where, f"{p('mcp_servers')}[{i}]",
+                               f"Set builtin_mcp_urls: {{{server.builtin}: http://…}} in "
+                               "agentctl.yaml to render it (seed: is_addressable).")
+                )
+                continue
+        cred = None
+        secret_env = None
+        if server.credential:
+            found = cat.credentials.get(server.credential)
+            cred = found.entry if found else None
+            secret_env = mcp_secret_env(server)
+            if secret_env in env_owner:
+                problems.append(
+                    Diagnostic("error", "E216",
+                               f"MCP servers '{env_owner[secret_env]}' and '{server.name}' both "
+                               f"need env var {secret_env}", where, f"{p('mcp_servers')}[{i}]",
+                               "Give one of them a different credential_env.")
+                )
+            env_owner[secret_env] = server.name
+        servers.append(ResolvedServer(server, url, tools, cred, secret_env))
+
+    service_inputs = dict(values.get("service_inputs") or {})
+    inputs = {k: _stringify(v) for k, v in (values.get("workspace_inputs") or {}).items()}
+    if len(problems) > before or not runtime_name:
+        return None
+    return ResolvedAgent(
+        name=name,
+        runtime=str(runtime_name),
+        source=loc.pos(),
+        description=str(values.get("description") or ""),
+        model=model,
+        provider=provider,
+        inference_credential=credential,
+        instructions=instructions or "",
+        skills=tuple(skills),
+        mcp_servers=tuple(servers),
+        permission=values.get("permission"),
+        effort=values.get("effort"),
+        workspace_template=values.get("workspace_template"),
+        workspace_inputs=inputs,
+        service_inputs=service_inputs,
+        settings=dict(values.get("settings") or {}),
+    )
+
+
+def resolve(cat: Catalogue) -> ResolvedProject:
+    """Follow every reference of ``cat`` and return the renderable agents.
+
+    Raises :class:`DiagnosticError` with every error found (warnings included);
+    returns the :class:`ResolvedProject` (with its warnings) otherwise.
+    """
+    from agentctl.runtimes import get_runtime
+
+    problems: list[Diagnostic] = []
+    warnings: list[Diagnostic] = list(cat.warnings)
+    _check_providers_models(cat, problems)
+    _check_servers(cat, problems)
+    resolved = ResolvedProject(cat)
+    for name in sorted(cat.agents):
+        loc = cat.agents[name]
+        agent = _resolve_agent(cat, loc, problems, warnings)
+        if agent is None or loc.entry.is_template:
+            continue
+        runtime = get_runtime(agent.runtime)
+        for d in runtime.check(agent, loc):
+            (problems if d.severity == "error" else warnings).append(d)
+        resolved.agents[name] = agent
+    resolved.internal_servers = [
+        loc.entry for loc in cat.mcp_servers.values()
+        if loc.entry.placement == "internal" and loc.entry.image
+    ]
+    if problems:
+        raise DiagnosticError([*problems, *warnings])
+    resolved.warnings = warnings
+    return resolved

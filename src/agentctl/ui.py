@@ -1,0 +1,132 @@
+"""Terminal output: colour only on a terminal, NO_COLOR respected, secrets always masked.
+
+Every line agentctl prints goes through :func:`out` or :func:`err`, which pass it
+through :func:`agentctl.redact.redact` first.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from agentctl.redact import redact
+
+if TYPE_CHECKING:
+    from agentctl.diagnostics import Diagnostic
+    from agentctl.plan import Plan
+
+_color_disabled = False
+
+_STYLES = {
+    "red": "\033[31m",
+    "green": "\033[32m",
+    "yellow": "\033[33m",
+    "cyan": "\033[36m",
+    "bold": "\033[1m",
+    "dim": "\033[2m",
+}
+_RESET = "\033[0m"
+
+
+def disable_color() -> None:
+    """Turn colour off for this run (``--no-color``)."""
+    global _color_disabled
+    _color_disabled = True
+
+
+def use_color(stream: object) -> bool:
+    """True when ``stream`` is a terminal and neither NO_COLOR nor --no-color is set."""
+    if _color_disabled or os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def style(text: str, name: str, stream: object = None) -> str:
+    """Wrap ``text`` in an ANSI style when colour is on for ``stream`` (default stdout)."""
+    if not use_color(stream or sys.stdout):
+        return text
+    return f"{_STYLES[name]}{text}{_RESET}"
+
+
+def out(text: str = "") -> None:
+    """Print to stdout, secrets masked."""
+    sys.stdout.write(redact(text) + "\n")
+
+
+def err(text: str = "") -> None:
+    """Print to stderr, secrets masked."""
+    sys.stderr.write(redact(text) + "\n")
+
+
+def print_diagnostics(diagnostics: Iterable[Diagnostic]) -> None:
+    """Print diagnostics to stderr, errors red, warnings yellow, with a closing count."""
+    errors = warnings = 0
+    for d in diagnostics:
+        colour = "red" if d.severity == "error" else "yellow"
+        line = d.format()
+        head, _, rest = line.partition("\n")
+        err(style(head, colour, sys.stderr) + ("\n" + rest if rest else ""))
+        if d.severity == "error":
+            errors += 1
+        else:
+            warnings += 1
+    if errors:
+        err(style(f"{errors} error(s), {warnings} warning(s)", "red", sys.stderr))
+
+
+_SYMBOLS = {"create": ("+", "green"), "update": ("~", "yellow"), "delete": ("-", "red"),
+            "drift": ("!", "red")}
+
+
+def print_plan(plan: Plan, *, diffs: bool = True) -> None:
+    """Human-readable plan: per agent, per file, with unified diffs and env var names."""
+    by_agent: dict[str | None, list[object]] = {}
+    for change in plan.changes:
+        by_agent.setdefault(change.agent, []).append(change)
+    for agent in plan.agents:
+        changes = by_agent.pop(agent.name, [])
+        if agent.action == "none" and not changes and not agent.error:
+            continue
+        label = f"agent {agent.name}: {agent.action}"
+        state = f"(lifecycle {agent.lifecycle}, status {agent.runtime_status})"
+        out(style(label, "bold") + " " + style(state, "dim"))
+        if agent.error:
+            out("  " + style("blocked: " + agent.error, "red"))
+        _print_changes(changes, diffs)
+    shared = by_agent.pop(None, [])
+    rest = [c for cs in by_agent.values() for c in cs]
+    if shared or rest:
+        out(style("shared files", "bold"))
+        _print_changes([*shared, *rest], diffs)
+    counts = plan.summary()
+    if not plan.has_changes:
+        out(style("No changes. The workspaces match the catalogue.", "green"))
+    else:
+        out(
+            f"Plan: {counts['create']} to create, {counts['update']} to update, "
+            f"{counts['delete']} to delete, {counts['drift']} drifted."
+        )
+
+
+def _print_changes(changes: list[object], diffs: bool) -> None:
+    from agentctl.plan import FileChange
+
+    for change in changes:
+        assert isinstance(change, FileChange)
+        symbol, colour = _SYMBOLS[change.action]
+        extra = f" ({change.reason})" if change.reason else ""
+        out("  " + style(f"{symbol} {change.action:<6} {change.path}", colour) + extra)
+        if change.env_file and change.variables is not None:
+            out("      variables: " + (", ".join(change.variables) or "none")
+                + "  (values hidden)")
+        if diffs and change.diff and not change.env_file:
+            for line in change.diff.rstrip("\n").split("\n"):
+                colour_line = (
+                    "green" if line.startswith("+") and not line.startswith("+++")
+                    else "red" if line.startswith("-") and not line.startswith("---")
+                    else "cyan" if line.startswith("@@") else None
+                )
+                out("      " + (style(line, colour_line) if colour_line else line))

@@ -1,0 +1,227 @@
+"""Reading YAML without surprises, keeping every value's file:line:column.
+
+PyYAML's safe loader follows YAML 1.1: ``no`` becomes ``False``, ``2024-05-01`` a date,
+``1.10`` the float ``1.1`` and ``0755`` an octal int. :class:`CatalogueLoader` follows the
+YAML 1.2 core schema instead (booleans only ``true``/``false``, no timestamps, decimal
+ints), and floats keep their source text (:class:`SourceFloat`) so a field that wants
+text can say "quote it" instead of silently storing ``1.1``.
+
+:func:`load_yaml` returns a :class:`YamlDocument`: plain Python data plus a map from
+each value's path (a tuple of keys and list indexes) to its :class:`~agentctl.diagnostics.Position`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from agentctl.diagnostics import Diagnostic, DiagnosticError, Position
+
+PathKey = tuple[str | int, ...]
+
+
+class SourceFloat(float):
+    """A float read from YAML that remembers how it was written (``text``)."""
+
+    text: str
+
+    def __new__(cls, value: float, text: str) -> SourceFloat:
+        obj = super().__new__(cls, value)
+        obj.text = text
+        return obj
+
+
+class CatalogueLoader(yaml.SafeLoader):
+    """A ``SafeLoader`` with YAML 1.2 core-schema scalars (see module docstring)."""
+
+
+# Start from an empty resolver table so YAML 1.1 rules (yes/no/on/off, timestamps,
+# sexagesimal and octal numbers) never apply.
+CatalogueLoader.yaml_implicit_resolvers = {}
+CatalogueLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+CatalogueLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), list("-+0123456789")
+)
+CatalogueLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+    ),
+    list("-+.0123456789"),
+)
+CatalogueLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
+)
+CatalogueLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:merge", re.compile(r"^(?:<<)$"), ["<"]
+)
+
+
+def _construct_int(loader: CatalogueLoader, node: yaml.ScalarNode) -> int:
+    return int(loader.construct_scalar(node))
+
+
+def _construct_bool(loader: CatalogueLoader, node: yaml.ScalarNode) -> bool:
+    return str(loader.construct_scalar(node)).lower() == "true"
+
+
+def _construct_float(loader: CatalogueLoader, node: yaml.ScalarNode) -> float:
+    text = str(loader.construct_scalar(node))
+    lowered = text.lower()
+    if lowered.endswith("inf"):
+        value = float("-inf") if lowered.startswith("-") else float("inf")
+    elif lowered.endswith("nan"):
+        value = float("nan")
+    else:
+        value = float(text)
+    return SourceFloat(value, text)
+
+
+CatalogueLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+CatalogueLoader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)
+CatalogueLoader.add_constructor("tag:yaml.org,2002:float", _construct_float)
+# Explicit !!timestamp and !!binary tags stay text rather than changing type.
+CatalogueLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node)
+)
+
+
+@dataclass
+class YamlDocument:
+    """Data read from one YAML file, with the position of every value and mapping key.
+
+    ``value_positions[path]`` is where the value at ``path`` starts; ``key_positions[path]``
+    is where the mapping key that ends ``path`` starts (for "unknown key" errors).
+    """
+
+    file: str
+    data: Any
+    value_positions: dict[PathKey, Position] = field(default_factory=dict)
+    key_positions: dict[PathKey, Position] = field(default_factory=dict)
+
+    def position(self, path: PathKey, *, prefer_key: bool = False) -> Position:
+        """Return the best-known position for ``path``, walking up to a parent if needed."""
+        p = tuple(path)
+        while True:
+            if prefer_key and p in self.key_positions:
+                return self.key_positions[p]
+            if p in self.value_positions:
+                return self.value_positions[p]
+            if not p:
+                return Position(self.file, 1, 1)
+            p = p[:-1]
+
+
+def _pos(file: str, mark: yaml.Mark) -> Position:
+    return Position(file, mark.line + 1, mark.column + 1)
+
+
+class _Builder:
+    """Turns a composed node tree into data, recording positions and duplicate keys."""
+
+    def __init__(self, file: str, loader: CatalogueLoader) -> None:
+        self.file = file
+        self.loader = loader
+        self.doc = YamlDocument(file, None)
+        self.problems: list[Diagnostic] = []
+
+    def build(self, node: yaml.Node, path: PathKey, depth: int = 0) -> Any:
+        if depth > 100:
+            raise DiagnosticError(
+                [
+                    Diagnostic(
+                        "error",
+                        "E101",
+                        "YAML nests deeper than 100 levels",
+                        _pos(self.file, node.start_mark),
+                        detail="Flatten the document; catalogues never need this depth.",
+                    )
+                ]
+            )
+        self.doc.value_positions[path] = _pos(self.file, node.start_mark)
+        if isinstance(node, yaml.MappingNode):
+            self.loader.flatten_mapping(node)
+            result: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                key = self.loader.construct_object(key_node, deep=True)
+                if not isinstance(key, str):
+                    key = str(getattr(key, "text", key)) if key is not None else "null"
+                child = (*path, key)
+                if key in result:
+                    first = self.doc.key_positions[child]
+                    self.problems.append(
+                        Diagnostic(
+                            "error",
+                            "E102",
+                            f"duplicate key '{key}' (first at line {first.line})",
+                            _pos(self.file, key_node.start_mark),
+                            detail="YAML keeps only the last one; remove or rename one of them.",
+                        )
+                    )
+                    continue
+                self.doc.key_positions[child] = _pos(self.file, key_node.start_mark)
+                result[key] = self.build(value_node, child, depth + 1)
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            return [
+                self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)
+            ]
+        return self.loader.construct_object(node, deep=True)
+
+
+def load_yaml(text: str, file: str) -> YamlDocument:
+    """Parse one YAML document from ``text``; ``file`` is the name used in positions.
+
+    Raises :class:`DiagnosticError` (code ``E100``) for a syntax error, pointing at the
+    line and column YAML reports, and ``E102`` for duplicate mapping keys. An empty
+    document gives ``data`` ``None``. More than one document in a file is an error.
+    """
+    loader = CatalogueLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return YamlDocument(file, None)
+        builder = _Builder(file, loader)
+        builder.doc.data = builder.build(node, ())
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = _pos(file, mark) if mark else Position(file, 1, 1)
+        problem = exc.problem or "invalid YAML"
+        if exc.context:
+            problem = f"{problem} ({exc.context})"
+        hint = "Check indentation and quoting on this line or the one before it."
+        if "mapping values are not allowed" in problem:
+            hint = "A value containing ': ' must be quoted, e.g. description: \"a: b\"."
+        elif "expected a single document" in problem:
+            hint = "Put each catalogue document in its own file (no '---' separators)."
+        raise DiagnosticError([Diagnostic("error", "E100", problem, where, detail=hint)]) from None
+    except yaml.YAMLError as exc:  # e.g. reader errors on control characters
+        raise DiagnosticError(
+            [Diagnostic("error", "E100", f"cannot read YAML: {exc}", Position(file, 1, 1))]
+        ) from None
+    finally:
+        loader.dispose()
+    if builder.problems:
+        raise DiagnosticError(builder.problems)
+    return builder.doc
+
+
+def scalar_text(value: Any) -> str:
+    """Return the text a scalar was written as: floats keep their source, bools are lowercase.
+
+    Used where a value is stringified (template answers, env entries) so that ``1.10``
+    stays ``"1.10"`` and ``true`` stays ``"true"``.
+    """
+    if isinstance(value, SourceFloat):
+        return value.text
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return ""
+    return str(value)
