@@ -24,6 +24,10 @@ def quote(value: str) -> str:
     """Return ``value`` double-quoted for compose. Raises :class:`EnvFileError` on NUL."""
     if "\x00" in value:
         raise EnvFileError("contains a NUL character, which env files cannot carry")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise EnvFileError("is not valid Unicode text (lone surrogate)") from None
     return '"' + re.sub(r'[\\"$\n\r]', lambda m: _ESCAPES[m.group(0)], value) + '"'
 
 
@@ -53,7 +57,7 @@ def parse_env_file(data: bytes) -> dict[str, str] | None:
     except UnicodeDecodeError:
         return None
     out: dict[str, str] = {}
-    for line in text.splitlines():
+    for line in text.split("\n"):  # only LF ends a line for compose, not U+0085 etc.
         if not line or line.startswith("#"):
             continue
         match = re.fullmatch(r'([A-Za-z_][A-Za-z0-9_]*)="((?:[^"\\$]|\\[\\"nr]|\$\$)*)"', line)

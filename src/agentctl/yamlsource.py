@@ -39,7 +39,7 @@ class CatalogueLoader(yaml.SafeLoader):
 
 
 # Start from an empty resolver table so YAML 1.1 rules (yes/no/on/off, timestamps,
-# sexagesimal and octal numbers) never apply.
+# sexagesimal and octal numbers) never apply. Numbers with leading zeros stay text.
 CatalogueLoader.yaml_implicit_resolvers = {}
 CatalogueLoader.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
@@ -50,7 +50,8 @@ CatalogueLoader.add_implicit_resolver(
 CatalogueLoader.add_implicit_resolver(
     "tag:yaml.org,2002:float",
     re.compile(
-        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+        r"^(?:[-+]?(?:\.[0-9]+|(?:0|[1-9][0-9]*)\.[0-9]*)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?(?:0|[1-9][0-9]*)[eE][-+]?[0-9]+"
         r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
     ),
     list("-+.0123456789"),

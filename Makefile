@@ -1,0 +1,36 @@
+# Two set-up commands, both working on a fresh machine with Python >= 3.11:
+#   make example   renders and applies the bundled example (examples/fleet)
+#   make test      lint, type-check and run the whole test suite
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+# The example's credentials are read from these variables (each credential's `env`
+# override), so it runs on a machine with no keyring daemon. The values are fake.
+EXAMPLE_SECRETS := \
+	FLEET_ANTHROPIC_API_KEY=sk-ant-example-not-a-real-key \
+	FLEET_RELEASE_OAUTH_TOKEN=example-oauth-token-not-real \
+	FLEET_GITHUB_PAT=ghp_exampleNotARealToken \
+	FLEET_SENTRY_TOKEN=example-sentry-token-not-real
+
+.PHONY: example test lint clean
+
+$(BIN)/agentctl: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+example: $(BIN)/agentctl
+	$(EXAMPLE_SECRETS) $(BIN)/agentctl -C examples/fleet apply --auto-approve
+	$(BIN)/agentctl -C examples/fleet plan --detailed-exitcode
+
+lint: $(BIN)/agentctl
+	$(BIN)/ruff check src tests
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) examples/fleet/deploy examples/fleet/.agentctl
