@@ -16,7 +16,7 @@ from typing import Any
 
 from agentctl.diagnostics import Diagnostic, DiagnosticError, Position, did_you_mean
 from agentctl.load import Catalogue, Located
-from agentctl.schema import Agent, Credential, MCPServer, Model, Provider
+from agentctl.schema import Agent, Credential, MCPServer, Model, Provider, Ref, split_placeholders
 from agentctl.skills import SkillContent
 from agentctl.yamlsource import scalar_text
 
@@ -35,7 +35,9 @@ class ResolvedServer:
     ``url`` is the address the agent's container reaches (None for stdio);
     ``tools`` the allowed tool names (None: the whole server);
     ``secret_env`` the container env var carrying the credential's value (None when the
-    server has no credential).
+    server has no credential); ``secrets`` the placeholder variables its ``headers`` and
+    ``env`` use, each with the credential filling it; ``located`` where the server is
+    written, so runtimes can point at a header they cannot express.
     """
 
     server: MCPServer
@@ -43,6 +45,8 @@ class ResolvedServer:
     tools: tuple[str, ...] | None
     credential: Credential | None
     secret_env: str | None
+    secrets: dict[str, Credential] = field(default_factory=dict)
+    located: Located[MCPServer] | None = None
 
     @property
     def name(self) -> str:
@@ -131,6 +135,12 @@ def _merge_chain(
             if name in NOT_INHERITED and link is not agent:
                 continue
             value = getattr(entry, name)
+            # instructions and instructions_file are one setting: the nearer one wins.
+            twin = {"instructions": "instructions_file",
+                    "instructions_file": "instructions"}.get(name)
+            if twin and owners.get(twin) is not link:
+                values.pop(twin, None)
+                owners.pop(twin, None)
             if name in MERGED_FIELDS and isinstance(values.get(name), dict) and value is not None:
                 values[name] = {**values[name], **value}
             else:
@@ -202,6 +212,7 @@ def _check_servers(cat: Catalogue, problems: list[Diagnostic]) -> None:
             problems.append(_ref_error("E206", "credential", s.credential, cat.credentials,
                                        loc.pos("credential"), f"{path}.credential",
                                        "credentials"))
+        _check_placeholders(cat, loc, problems)
         if s.image and s.placement != "internal":
             problems.append(
                 Diagnostic("error", "E226", "only internal servers are run from an 'image'",
@@ -214,6 +225,50 @@ def _check_servers(cat: Catalogue, problems: list[Diagnostic]) -> None:
                 problems.append(Diagnostic("error", "E227", f"tool '{tool.name}' listed twice",
                                            loc.pos("tools", i), f"{path}.tools[{i}]"))
             seen.add(tool.name)
+
+
+def placeholder_vars(server: MCPServer) -> set[str]:
+    """Variables ``server``'s headers and env may use: its ``secrets`` and its credential's."""
+    allowed = set(server.secrets)
+    if server.credential:
+        allowed.add(mcp_secret_env(server))
+    return allowed
+
+
+def _check_placeholders(
+    cat: Catalogue, loc: Located[MCPServer], problems: list[Diagnostic]
+) -> None:
+    """Every ``${VAR}`` in headers/env is declared; every ``secrets`` entry is usable."""
+    s = loc.entry
+    path = f"mcp_servers[{s.name}]"
+    allowed = placeholder_vars(s)
+    for var, cred in s.secrets.items():
+        if cred not in cat.credentials:
+            problems.append(_ref_error("E206", "credential", cred, cat.credentials,
+                                       loc.pos("secrets", var), f"{path}.secrets.{var}",
+                                       "credentials"))
+        if s.credential and var == mcp_secret_env(s):
+            problems.append(
+                Diagnostic("error", "E229", f"secret {var} is already the server's credential "
+                           "variable", loc.pos("secrets", var, key=True), f"{path}.secrets.{var}",
+                           f"Remove it from 'secrets': 'credential: {s.credential}' fills {var}.")
+            )
+    for field_name, what in (("headers", "header"), ("env", "env key")):
+        values: dict[str, str] = getattr(s, field_name)
+        for key, text in values.items():
+            for part in split_placeholders(text):
+                if isinstance(part, Ref) and part.var not in allowed:
+                    declared = ", ".join(sorted(allowed)) or "none"
+                    problems.append(
+                        Diagnostic("error", "E228",
+                                   f"{what} '{key}' of MCP server '{s.name}' uses ${{{part.var}}}, "
+                                   "which the server does not declare",
+                                   loc.pos(field_name, key), f"{path}.{field_name}.{key}",
+                                   f"Declare where its value comes from: 'secrets: {{{part.var}: "
+                                   "<credential name>}' on the server (the agent's env file then "
+                                   f"carries it), or write the value literally. Declared: "
+                                   f"{declared}.")
+                    )
 
 
 def _check_providers_models(cat: Catalogue, problems: list[Diagnostic]) -> None:
@@ -328,8 +383,7 @@ def _resolve_agent(
         problems.append(
             Diagnostic("error", "E213", "set either 'instructions' or 'instructions_file'",
                        at("instructions_file", k=True), p("instructions_file"),
-                       "Keep one of the two (the nearer one in an extends chain wins only "
-                       "when the other is unset).")
+                       "Keep one of the two in this entry.")
         )
     elif ifile is not None:
         from agentctl.project import read_text
@@ -428,7 +482,22 @@ def _resolve_agent(
                                "Give one of them a different credential_env.")
                 )
             env_owner[secret_env] = server.name
-        servers.append(ResolvedServer(server, url, tools, cred, secret_env))
+        secrets: dict[str, Credential] = {}
+        for var, secret_cred in server.secrets.items():
+            found_secret = cat.credentials.get(secret_cred)
+            if found_secret is None:
+                continue  # reported by _check_placeholders
+            secrets[var] = found_secret.entry
+            if var in env_owner and env_owner[var] != server.name:
+                problems.append(
+                    Diagnostic("error", "E216",
+                               f"MCP servers '{env_owner[var]}' and '{server.name}' both "
+                               f"need env var {var}", where, f"{p('mcp_servers')}[{i}]",
+                               "Rename the variable in one server's 'secrets' (and its "
+                               "placeholders).")
+                )
+            env_owner[var] = server.name
+        servers.append(ResolvedServer(server, url, tools, cred, secret_env, secrets, server_loc))
 
     service_inputs = dict(values.get("service_inputs") or {})
     inputs = {k: _stringify(v) for k, v in (values.get("workspace_inputs") or {}).items()}

@@ -13,6 +13,7 @@ Only *what is written* is modelled here; defaults that depend on other entries
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
@@ -41,7 +42,41 @@ Effort = Literal["low", "medium", "high", "max"]
 #: The top-level keys of a catalogue file, in rendering order.
 KINDS = ("credentials", "providers", "models", "mcp_servers", "skills", "agents")
 
-_PLACEHOLDER = re.compile(r"\$\{|\$[A-Za-z_]")
+#: The catalogue's one placeholder syntax: ``${VAR}`` or ``${VAR:-default}``.
+PLACEHOLDER = re.compile(r"\$\{(?P<var>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}")
+#: What is left of a ``$`` expansion once real placeholders are removed: a mistake.
+_STRAY = re.compile(r"\$(?:\{|[A-Za-z_])")
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A ``${var}`` (``default`` None) or ``${var:-default}`` placeholder in a value."""
+
+    var: str
+    default: str | None = None
+
+    def canonical(self) -> str:
+        """The placeholder as the catalogue writes it."""
+        if self.default is None:
+            return "${" + self.var + "}"
+        return "${" + self.var + ":-" + self.default + "}"
+
+
+def split_placeholders(text: str) -> list[str | Ref]:
+    """Split ``text`` into literal parts and :class:`Ref` placeholders, in order.
+
+    Empty literal parts are dropped, so ``"${T}"`` gives ``[Ref("T")]``.
+    """
+    parts: list[str | Ref] = []
+    last = 0
+    for match in PLACEHOLDER.finditer(text):
+        if match.start() > last:
+            parts.append(text[last : match.start()])
+        parts.append(Ref(match["var"], match["default"]))
+        last = match.end()
+    if last < len(text):
+        parts.append(text[last:])
+    return parts
 
 
 class Entry(BaseModel):
@@ -138,10 +173,14 @@ class MCPServer(Entry):
     command: str | None = Field(None, min_length=1, description="Program for stdio servers.")
     args: list[str] = Field(default_factory=list, description="Arguments for stdio servers.")
     env: dict[EnvName, str] = Field(
-        default_factory=dict, description="Non-secret environment for stdio servers."
+        default_factory=dict,
+        description="Environment for stdio servers; secrets only as `${VAR}` declared in "
+        "`secrets`.",
     )
     headers: dict[str, str] = Field(
-        default_factory=dict, description="Non-secret HTTP headers for http/sse servers."
+        default_factory=dict,
+        description="HTTP headers for http/sse servers; secrets only as `${VAR}` declared in "
+        "`secrets`.",
     )
     credential: Key | None = Field(
         None, description="Credential sent as the bearer token (http/sse) or env var (stdio)."
@@ -149,6 +188,11 @@ class MCPServer(Entry):
     credential_env: EnvName | None = Field(
         None,
         description="For stdio servers: the env var the server reads its token from.",
+    )
+    secrets: dict[EnvName, Key] = Field(
+        default_factory=dict,
+        description="Placeholder variable → credential: `${VAR}` in `headers` or `env` is "
+        "filled from that credential through the agent's env file.",
     )
     image: str | None = Field(
         None, description="Container image for an internal server agentctl runs as a service."
@@ -164,12 +208,13 @@ class MCPServer(Entry):
 
     @field_validator("env", "headers")
     @classmethod
-    def _no_placeholders(cls, value: dict[str, str]) -> dict[str, str]:
+    def _placeholder_syntax(cls, value: dict[str, str]) -> dict[str, str]:
+        # Which variables may be used is checked by resolve, where positions are known.
         for key, text in value.items():
-            if _PLACEHOLDER.search(text):
+            if _STRAY.search(PLACEHOLDER.sub("", text)):
                 raise ValueError(
-                    f"'{key}' holds a ${{…}} placeholder; secrets reach MCP servers only through "
-                    "`credential` (and `credential_env` for stdio servers)"
+                    f"'{key}' holds a '$' that is not a ${{VAR}} placeholder: write ${{VAR}} or "
+                    "${VAR:-default}, and declare VAR under the server's `secrets`"
                 )
         return value
 

@@ -15,7 +15,10 @@ from agentctl.runtimes.base import Runtime
 #: Built-in runtimes: name → "module:Class".
 BUILTIN = {
     "claude-code": "agentctl.runtimes.claude_code:ClaudeCode",
+    "codex": "agentctl.runtimes.codex:Codex",
+    "gemini-cli": "agentctl.runtimes.gemini_cli:GeminiCli",
     "none": "agentctl.runtimes.none:NoRuntime",
+    "opencode": "agentctl.runtimes.opencode:OpenCode",
 }
 ENTRY_POINT_GROUP = "agentctl.runtimes"
 

@@ -20,7 +20,7 @@ from agentctl.tree import EXEC_MODE, FILE_MODE, EnvVar, FileSpec
 
 if TYPE_CHECKING:
     from agentctl.load import Located
-    from agentctl.resolve import ResolvedAgent
+    from agentctl.resolve import ResolvedAgent, ResolvedServer
     from agentctl.schema import Agent, CredentialKind
 
 #: Keys ``service_inputs`` may set; structured keys (model, env, workspace) win over them.
@@ -94,6 +94,8 @@ class BaseRuntime:
     skills_dir: ClassVar[str] = ""
     #: Provider backends this runtime can talk to.
     backends: ClassVar[frozenset[str]] = frozenset()
+    #: MCP transports this runtime can connect to.
+    transports: ClassVar[frozenset[str]] = frozenset({"stdio", "http", "sse"})
 
     def credential_env(self, kind: CredentialKind) -> str | None:
         """See :meth:`Runtime.credential_env`."""
@@ -139,6 +141,20 @@ class BaseRuntime:
                                f"('{cred.name}')", located.pos(), path,
                                f"{self.name} accepts credential kinds: {kinds}.")
                 )
+        for server in agent.mcp_servers:
+            transport = server.server.transport
+            if transport not in self.transports:
+                out.append(
+                    Diagnostic("error", "E505",
+                               f"runtime {self.name} cannot connect to MCP server "
+                               f"'{server.name}' over {transport}",
+                               server.located.pos("transport") if server.located
+                               else located.pos("mcp_servers"),
+                               f"mcp_servers[{server.name}].transport",
+                               f"{self.name} speaks " + ", ".join(sorted(self.transports))
+                               + f". Agent '{agent.name}' uses this server: serve it over one "
+                               "of those, or drop it from the agent.")
+                )
         unknown = sorted(set(agent.service_inputs) - set(SERVICE_INPUT_KEYS))
         for key in unknown:
             out.append(
@@ -154,14 +170,22 @@ class BaseRuntime:
         out: list[EnvVar] = []
         cred = agent.inference_credential
         if self.renders_service and agent.model is not None and cred is not None:
-            var = self.credential_env(cred.kind)
+            var = self.inference_env(agent)
             if var:
                 out.append(EnvVar(var, cred, "inference"))
         for server in agent.mcp_servers:
             if server.credential is not None and server.secret_env:
                 out.append(EnvVar(server.secret_env, server.credential,
                                   f"MCP server {server.name}"))
+            for secret_var, secret_cred in server.secrets.items():
+                if all(v.name != secret_var for v in out):
+                    out.append(EnvVar(secret_var, secret_cred, f"MCP server {server.name}"))
         return tuple(out)
+
+    def inference_env(self, agent: ResolvedAgent) -> str | None:
+        """Env var carrying the agent's inference credential (by default: by its kind)."""
+        cred = agent.inference_credential
+        return self.credential_env(cred.kind) if cred is not None else None
 
     def instructions(self, agent: ResolvedAgent) -> bytes:
         """AGENTS.md: a one-line provenance comment, then the instructions verbatim."""
@@ -240,6 +264,51 @@ class BaseRuntime:
         service["stdin_open"] = True
         service["tty"] = True
         return service
+
+
+def server_headers(server: ResolvedServer) -> dict[str, str]:
+    """A remote server's headers as the catalogue means them, credential included.
+
+    The credential travels as ``Authorization: Bearer ${<secret_env>}`` (seed:
+    ``config_entry``); placeholders stay in the canonical ``${VAR}`` form.
+    """
+    headers = dict(server.server.headers)
+    if server.secret_env:
+        headers["Authorization"] = "Bearer ${" + server.secret_env + "}"
+    return dict(sorted(headers.items()))
+
+
+def server_env(server: ResolvedServer) -> dict[str, str]:
+    """A stdio server's env as the catalogue means it: the credential as ``${VAR}``."""
+    env = dict(server.server.env)
+    if server.secret_env:
+        env[server.secret_env] = "${" + server.secret_env + "}"
+    return dict(sorted(env.items()))
+
+
+def placeholder_error(
+    runtime: str, agent: ResolvedAgent, server: ResolvedServer, field: str, key: str,
+    why: str, fix: str,
+) -> Diagnostic:
+    """An error for a header or env value ``runtime`` cannot express, at the value."""
+    what = "header" if field == "headers" else "env key"
+    position = server.located.pos(field, key) if server.located else agent.source
+    return Diagnostic(
+        "error", "E506",
+        f"runtime {runtime} cannot express {what} '{key}' of MCP server '{server.name}': {why}",
+        position, f"mcp_servers[{server.name}].{field}.{key}",
+        f"{fix} (Agent '{agent.name}' uses this server on {runtime}.)",
+    )
+
+
+def effort_ignored(runtime: str, agent: ResolvedAgent, located: Located[Agent]) -> Diagnostic:
+    """A warning: ``runtime`` has no reasoning-effort setting agentctl can map to."""
+    return Diagnostic(
+        "warning", "W501", f"runtime {runtime} has no effort setting; 'effort' is ignored",
+        located.pos("effort") if "effort" in located.entry.model_fields_set else agent.source,
+        f"agents[{agent.name}].effort",
+        "Set the model's reasoning options through 'settings' if the provider has them.",
+    )
 
 
 def _text(value: Any) -> str:

@@ -1,0 +1,111 @@
+"""Gemini CLI (``@google/gemini-cli``).
+
+Formats, from the shared ``reference/runtimes.md`` (checked against Gemini CLI 0.61) and
+the settings schema in its bundle (``google-gemini/gemini-cli schemas/settings.schema.json``):
+
+* instructions: ``GEMINI.md`` by default; ``context.fileName: ["AGENTS.md"]`` makes it
+  read ``AGENTS.md``. Unknown top-level settings keys are rejected.
+* ``.gemini/settings.json`` ``mcpServers``: stdio ``command``, ``args``, ``env``;
+  streamable HTTP ``httpUrl``; SSE ``url``; ``headers``, ``includeTools``.
+* placeholders: ``$VAR``, ``${VAR}`` and ``${VAR:-default}`` are expanded in every
+  string, so the catalogue's form is kept.
+* ``general.defaultApprovalMode``: default | auto_edit | plan. YOLO "can only be enabled
+  via command line (--yolo or --approval-mode=yolo)", so ``full`` goes on the command.
+* ``model.name``: bare Gemini model names. Project settings apply only in a trusted
+  folder (``~/.gemini/trustedFolders.json``).
+* skills: ``.gemini/skills/<name>/``; auth env ``GEMINI_API_KEY``,
+  ``GOOGLE_GEMINI_BASE_URL``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from agentctl.diagnostics import Diagnostic
+from agentctl.runtimes.base import (
+    BaseRuntime,
+    deep_merge,
+    dump_json,
+    effort_ignored,
+    server_env,
+    server_headers,
+)
+from agentctl.tree import FileSpec
+
+if TYPE_CHECKING:
+    from agentctl.load import Located
+    from agentctl.resolve import ResolvedAgent, ResolvedServer
+    from agentctl.schema import Agent
+
+#: Pinned Gemini CLI release the default service runs.
+GEMINI_CLI_VERSION = "0.61.0"
+SETTINGS_FILE = ".gemini/settings.json"
+#: aegis permission → ``general.defaultApprovalMode`` (``full`` → ``--approval-mode=yolo``).
+APPROVAL_MODES = {"read": "plan", "write": "auto_edit", "full": "yolo", "auto": "default"}
+
+
+def mcp_entry(server: ResolvedServer) -> dict[str, Any]:
+    """One ``mcpServers`` entry; placeholders stay ``${VAR}`` (Gemini expands them)."""
+    s = server.server
+    entry: dict[str, Any]
+    if s.transport == "stdio":
+        entry = {"command": s.command, "args": list(s.args)}
+        env = server_env(server)
+        if env:
+            # Gemini passes a stdio server only a sanitised environment: name what it needs.
+            entry["env"] = env
+    else:
+        entry = {"httpUrl" if s.transport == "http" else "url": server.url}
+        headers = server_headers(server)
+        if headers:
+            entry["headers"] = headers
+    if server.tools is not None:
+        entry["includeTools"] = list(server.tools)
+    return entry
+
+
+class GeminiCli(BaseRuntime):
+    """Renders ``.gemini/settings.json`` and skills under ``.gemini/skills``."""
+
+    name: ClassVar[str] = "gemini-cli"
+    # Gemini's OAuth is Google's interactive login (cached under ~/.gemini), not an env var.
+    credential_envs: ClassVar[dict[str, str]] = {"api_key": "GEMINI_API_KEY"}
+    skills_dir: ClassVar[str] = ".gemini/skills"
+    backends: ClassVar[frozenset[str]] = frozenset({"gemini"})
+
+    def check(self, agent: ResolvedAgent, located: Located[Agent]) -> list[Diagnostic]:
+        """Base checks; Gemini expands every placeholder form, so only effort is noted."""
+        out = super().check(agent, located)
+        if agent.effort:
+            out.append(effort_ignored(self.name, agent, located))
+        return out
+
+    def settings(self, agent: ResolvedAgent) -> dict[str, Any]:
+        """The settings.json document, ``agent.settings`` merged in."""
+        doc: dict[str, Any] = {"context": {"fileName": ["AGENTS.md"]}}
+        mode = APPROVAL_MODES.get(agent.permission or "")
+        if mode and mode != "yolo":
+            doc["general"] = {"defaultApprovalMode": mode}
+        handle = self.model_handle(agent)
+        if handle:
+            doc["model"] = {"name": handle}
+        if agent.mcp_servers:
+            doc["mcpServers"] = {s.name: mcp_entry(s) for s in agent.mcp_servers}
+        return deep_merge(doc, agent.settings)
+
+    def runtime_files(self, agent: ResolvedAgent) -> dict[str, FileSpec]:
+        """``.gemini/settings.json``."""
+        return {SETTINGS_FILE: FileSpec(dump_json(self.settings(agent)))}
+
+    def service_environment(self, agent: ResolvedAgent) -> dict[str, str]:
+        """``GOOGLE_GEMINI_BASE_URL`` for a custom endpoint."""
+        if agent.provider is not None and agent.provider.base_url:
+            return {"GOOGLE_GEMINI_BASE_URL": agent.provider.base_url}
+        return {}
+
+    def default_command(self, agent: ResolvedAgent) -> list[str]:
+        """Run the pinned Gemini CLI release; ``full`` adds ``--approval-mode=yolo``."""
+        command = ["npx", "--yes", f"@google/gemini-cli@{GEMINI_CLI_VERSION}"]
+        if agent.permission == "full":
+            command.append("--approval-mode=yolo")
+        return command

@@ -1,0 +1,210 @@
+"""OpenCode (``opencode-ai``).
+
+Formats, from the shared ``reference/runtimes.md`` (checked against opencode-ai 1.18):
+
+* instructions: ``AGENTS.md``.
+* ``opencode.json``: ``{"$schema": "https://opencode.ai/config.json", "mcp": {NAME: …}}``;
+  local ``{type: local, command: [cmd, *args], environment, enabled}``, remote
+  ``{type: remote, url, headers, enabled}``. Unknown keys are rejected.
+* placeholders: ``{env:VAR}``, substituted textually over the whole file before parsing
+  (anomalyco/opencode ``packages/opencode/src/config/variable.ts``); there is no default
+  syntax, so ``${VAR:-default}`` cannot be expressed.
+* model handles are ``provider/model``; providers read their own key env vars
+  (``ANTHROPIC_API_KEY``, ``OPENAI_API_KEY``, ``GOOGLE_GENERATIVE_AI_API_KEY``,
+  ``OPENROUTER_API_KEY``); a custom OpenAI-compatible provider is declared under
+  ``provider`` with ``@ai-sdk/openai-compatible``.
+* permissions: ``permission`` (``allow`` | ``ask`` | ``deny``, per tool or all at once;
+  opencode.ai/docs/permissions); tool allow-lists: ``tools`` (``<server>_<tool>`` → bool,
+  globs allowed, the legacy form that still works next to ``permission``).
+* skills: ``.opencode/skills/<name>/``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from agentctl.diagnostics import Diagnostic
+from agentctl.runtimes.base import (
+    BaseRuntime,
+    deep_merge,
+    dump_json,
+    effort_ignored,
+    placeholder_error,
+    server_env,
+    server_headers,
+)
+from agentctl.schema import Ref, split_placeholders
+from agentctl.tree import FileSpec
+
+if TYPE_CHECKING:
+    from agentctl.load import Located
+    from agentctl.resolve import ResolvedAgent, ResolvedServer
+    from agentctl.schema import Agent
+
+#: Pinned OpenCode release the default service runs.
+OPENCODE_VERSION = "1.18.33"
+CONFIG_SCHEMA = "https://opencode.ai/config.json"
+#: Backend → (OpenCode provider id, env var its key is read from).
+PROVIDERS: dict[str, tuple[str, str]] = {
+    "anthropic": ("anthropic", "ANTHROPIC_API_KEY"),
+    "openai": ("openai", "OPENAI_API_KEY"),
+    "gemini": ("google", "GOOGLE_GENERATIVE_AI_API_KEY"),
+    "openrouter": ("openrouter", "OPENROUTER_API_KEY"),
+}
+#: Backends OpenCode reaches through a custom ``@ai-sdk/openai-compatible`` provider.
+COMPATIBLE = {"openai-compatible": "OPENAI_API_KEY", "ollama": ""}
+OLLAMA_URL = "http://localhost:11434/v1"
+#: aegis permission → OpenCode ``permission`` (None: OpenCode's own defaults).
+PERMISSIONS: dict[str, Any] = {
+    "read": {"edit": "deny", "bash": "deny"},
+    "write": {"edit": "allow", "bash": "ask"},
+    "full": "allow",
+    "auto": None,
+}
+
+
+def opencode_value(text: str) -> str:
+    """``text`` with each ``${VAR}`` as ``{env:VAR}``. Defaults must be refused before."""
+    return "".join(
+        "{env:" + part.var + "}" if isinstance(part, Ref) else part
+        for part in split_placeholders(text)
+    )
+
+
+def mcp_entry(server: ResolvedServer) -> dict[str, Any]:
+    """One ``opencode.json`` ``mcp`` entry, secrets as ``{env:VAR}``."""
+    s = server.server
+    if s.transport == "stdio":
+        entry: dict[str, Any] = {"type": "local", "command": [s.command or "", *s.args]}
+        env = server_env(server)
+        if env:
+            entry["environment"] = {k: opencode_value(v) for k, v in env.items()}
+        entry["enabled"] = True
+        return entry
+    # OpenCode tries streamable HTTP, then SSE, for a remote server.
+    entry = {"type": "remote", "url": server.url}
+    headers = server_headers(server)
+    if headers:
+        entry["headers"] = {k: opencode_value(v) for k, v in headers.items()}
+    if any(k.lower() == "authorization" for k in headers):
+        # A token is supplied: do not start OpenCode's OAuth discovery instead.
+        entry["oauth"] = False
+    entry["enabled"] = True
+    return entry
+
+
+def tool_switches(servers: tuple[ResolvedServer, ...]) -> dict[str, bool]:
+    """``tools`` allow-list: each limited server off by glob, then its allowed tools on."""
+    out: dict[str, bool] = {}
+    for server in servers:
+        if server.tools is None:
+            continue
+        out[f"{server.name}_*"] = False
+        out.update({f"{server.name}_{tool}": True for tool in server.tools})
+    return out
+
+
+class OpenCode(BaseRuntime):
+    """Renders ``opencode.json`` and skills under ``.opencode/skills``."""
+
+    name: ClassVar[str] = "opencode"
+    # OpenCode sends an API key (or a gateway's bearer token, the same header); an OAuth
+    # token needs its interactive `opencode auth login` flow, which a service cannot run.
+    credential_envs: ClassVar[dict[str, str]] = {
+        "api_key": "OPENAI_API_KEY",
+        "bearer": "OPENAI_API_KEY",
+    }
+    skills_dir: ClassVar[str] = ".opencode/skills"
+    backends: ClassVar[frozenset[str]] = frozenset({*PROVIDERS, *COMPATIBLE})
+
+    def inference_env(self, agent: ResolvedAgent) -> str | None:
+        """The provider's own key variable (``ANTHROPIC_API_KEY``, …)."""
+        if agent.inference_credential is None or agent.provider is None:
+            return super().inference_env(agent)
+        backend = agent.provider.backend
+        if backend in PROVIDERS:
+            return PROVIDERS[backend][1]
+        return COMPATIBLE.get(backend) or None
+
+    def provider_id(self, agent: ResolvedAgent) -> str | None:
+        """OpenCode's provider id for the agent's provider."""
+        if agent.provider is None:
+            return None
+        backend = agent.provider.backend
+        return PROVIDERS[backend][0] if backend in PROVIDERS else agent.provider.name
+
+    def model_handle(self, agent: ResolvedAgent) -> str | None:
+        """``provider/model``, e.g. ``anthropic/claude-sonnet-4-5``."""
+        model = super().model_handle(agent)
+        provider = self.provider_id(agent)
+        if model is None or provider is None:
+            return model
+        return f"{provider}/{model}"
+
+    def check(self, agent: ResolvedAgent, located: Located[Agent]) -> list[Diagnostic]:
+        """Base checks, then placeholders OpenCode cannot express and ignored effort."""
+        out = super().check(agent, located)
+        for server in agent.mcp_servers:
+            s = server.server
+            field, values = ("env", s.env) if s.transport == "stdio" else ("headers", s.headers)
+            for key, text in values.items():
+                for part in split_placeholders(text):
+                    if isinstance(part, Ref) and part.default is not None:
+                        out.append(placeholder_error(
+                            self.name, agent, server, field, key,
+                            f"{part.canonical()} has a default, and OpenCode's {{env:VAR}} has "
+                            "no default syntax",
+                            f"Drop ':-{part.default}' (an unset variable becomes empty text), "
+                            "or use another runtime for this agent.",
+                        ))
+        if agent.effort:
+            out.append(effort_ignored(self.name, agent, located))
+        return out
+
+    def provider_block(self, agent: ResolvedAgent) -> dict[str, Any]:
+        """``provider`` entry for a custom endpoint or a non-default base URL."""
+        p = agent.provider
+        if p is None or agent.model is None:
+            return {}
+        pid = self.provider_id(agent) or p.name
+        options: dict[str, Any] = {}
+        if p.backend in COMPATIBLE:
+            options["baseURL"] = p.base_url or OLLAMA_URL
+            var = self.inference_env(agent)
+            if var and agent.inference_credential is not None:
+                options["apiKey"] = "{env:" + var + "}"
+            model = super().model_handle(agent) or agent.model.name
+            return {pid: {
+                "npm": "@ai-sdk/openai-compatible",
+                "name": p.name,
+                "options": options,
+                "models": {model: {}},
+            }}
+        if p.base_url:
+            return {pid: {"options": {"baseURL": p.base_url}}}
+        return {}
+
+    def runtime_files(self, agent: ResolvedAgent) -> dict[str, FileSpec]:
+        """``opencode.json``."""
+        config: dict[str, Any] = {"$schema": CONFIG_SCHEMA}
+        handle = self.model_handle(agent)
+        if handle:
+            config["model"] = handle
+        provider = self.provider_block(agent)
+        if provider:
+            config["provider"] = provider
+        if agent.mcp_servers:
+            config["mcp"] = {s.name: mcp_entry(s) for s in agent.mcp_servers}
+        tools = tool_switches(agent.mcp_servers)
+        if tools:
+            config["tools"] = tools
+        permission = PERMISSIONS.get(agent.permission or "")
+        if permission is not None:
+            config["permission"] = permission
+        config = deep_merge(config, agent.settings)
+        return {"opencode.json": FileSpec(dump_json(config))}
+
+    def default_command(self, agent: ResolvedAgent) -> list[str]:
+        """Run the pinned OpenCode release in the workspace."""
+        return ["npx", "--yes", f"opencode-ai@{OPENCODE_VERSION}"]
+
