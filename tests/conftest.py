@@ -81,7 +81,9 @@ class MemoryKeyring:
 
         class _Backend(keyring.backend.KeyringBackend):
             priority = 1  # type: ignore[assignment]
-            store: dict[tuple[str, str], str] = {}
+            def __init__(self) -> None:
+                super().__init__()
+                self.store: dict[tuple[str, str], str] = {}
 
             def get_password(self, service: str, username: str) -> str | None:
                 return self.store.get((service, username))
@@ -93,7 +95,6 @@ class MemoryKeyring:
                 self.store.pop((service, username), None)
 
         self.backend = _Backend()
-        self.backend.store = {}
 
     def set(self, service: str, username: str, value: str) -> None:
         self.backend.set_password(service, username, value)

@@ -73,11 +73,17 @@ def ledger_path(project: Project) -> Path:
 
 
 def _write_group(project: Project, items: list[tuple[str, Write]]) -> None:
-    """Stage every file of a group, then move them all into place."""
+    """Stage every file of a group, then move them all into place.
+
+    Everything that can fail (folders, permissions, disk space, unsafe paths) fails while
+    staging, before any file is replaced, so a group lands whole or not at all.
+    """
     staged: list[tuple[Path, Path]] = []
     try:
         for rel, write in items:
             target = confined(project.root, rel)
+            if target.exists() and not target.is_file():
+                raise IsADirectoryError(f"{rel} is a folder, not a file; move it away")
             staged.append((stage(target, write.content, write.mode), target))
     except BaseException:
         for tmp, _ in staged:

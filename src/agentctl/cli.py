@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -63,7 +64,7 @@ def _global(
         _state.explicit = True
 
 
-def _run(fn: object, *args: object, **kwargs: object) -> None:
+def _run(fn: Callable[..., int], *args: object, **kwargs: object) -> None:
     """Call a command, turning every user-facing failure into a message and exit 1."""
     from agentctl import ui
     from agentctl.apply import ApplyRefused
@@ -74,7 +75,7 @@ def _run(fn: object, *args: object, **kwargs: object) -> None:
     from agentctl.secrets import KeyringUnavailable
 
     try:
-        code = fn(*args, **kwargs)  # type: ignore[operator]
+        code = fn(*args, **kwargs)
     except DiagnosticError as exc:
         ui.print_diagnostics(exc.diagnostics)
         code = 1
@@ -104,7 +105,7 @@ def _run(fn: object, *args: object, **kwargs: object) -> None:
         code = 1
     if code == 2:
         _state.changes_exit = True
-    raise typer.Exit(int(code))  # type: ignore[call-overload]
+    raise typer.Exit(int(code))
 
 
 @app.command()

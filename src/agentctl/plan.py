@@ -285,13 +285,14 @@ def make_plan(
 
     touched_agents: set[str] = set()
     desired_paths: set[str] = set()
-    for path, spec in sorted(tree.files.items()):
+    for path, file_spec in sorted(tree.files.items()):
         full = rel(path)
         desired_paths.add(full)
-        if not wanted(spec.agent):
+        if not wanted(file_spec.agent):
             continue
-        _compare(plan, project, ledger, full, spec.content, spec.mode, spec.agent, env=False)
-        plan.writes[full] = Write(spec.content, spec.mode, spec.agent)
+        _compare(plan, project, ledger, full, file_spec.content, file_spec.mode,
+                 file_spec.agent, env=False)
+        plan.writes[full] = Write(file_spec.content, file_spec.mode, file_spec.agent)
     for path, (content, names) in sorted(env_contents.items()):
         full = rel(path)
         desired_paths.add(full)
@@ -400,10 +401,11 @@ def _compare(
     if env:
         if same_bytes and same_mode:
             return
-        reason, names = _env_change_reason(disk, content)
+        reason, changed = _env_change_reason(disk, content)
         if not same_mode and same_bytes:
             reason = f"mode {oct(_mode(path))[2:]} → {oct(mode)[2:]}"
-        plan.changes.append(FileChange(full, "update", agent, reason, None, names, env_file=True))
+        plan.changes.append(FileChange(full, "update", agent, reason, None, changed,
+                                       env_file=True))
         return
     if same_bytes:
         if not same_mode:

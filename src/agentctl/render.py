@@ -1,4 +1,4 @@
-"""Stage 3, render: a :class:`~agentctl.resolve.ResolvedProject` → :class:`~agentctl.tree.DesiredTree`.
+"""Stage 3, render: a ``ResolvedProject`` → a :class:`~agentctl.tree.DesiredTree`.
 
 Pure and deterministic: no clock, no network, no secret values; the same input gives
 the same bytes. Output layout, relative to the project's output folder::

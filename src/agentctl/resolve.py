@@ -290,11 +290,11 @@ def _check_providers_models(cat: Catalogue, problems: list[Diagnostic]) -> None:
                 Diagnostic("error", "E225", f"'{p.base_url}' is not an http(s) URL",
                            loc.pos("base_url"), f"providers[{name}].base_url")
             )
-    for name, loc in cat.models.items():
-        m = loc.entry
+    for name, model_loc in cat.models.items():
+        m = model_loc.entry
         if m.provider not in cat.providers:
             problems.append(_ref_error("E205", "provider", m.provider, cat.providers,
-                                       loc.pos("provider"), f"models[{name}].provider",
+                                       model_loc.pos("provider"), f"models[{name}].provider",
                                        "providers"))
 
 
@@ -335,7 +335,7 @@ def _resolve_agent(
             Diagnostic("error", "E210", f"unknown runtime '{runtime_name}'", at("runtime"),
                        p("runtime"),
                        "Runtimes: " + ", ".join(runtime_names()) + "."
-                       + did_you_mean(runtime_name, runtime_names()))
+                       + did_you_mean(str(runtime_name), runtime_names()))
         )
 
     model = provider = credential = None

@@ -138,11 +138,11 @@ def _frontmatter(text: str, shown: str) -> tuple[Any, str]:
     agentctl's coercion-free loader. The text it returns starts with the newline that
     ends the opening fence, so YAML line numbers are SKILL.md line numbers.
     """
-    import frontmatter
+    from frontmatter.default_handlers import YAMLHandler
 
     from agentctl.yamlsource import load_yaml
 
-    handler = frontmatter.YAMLHandler()
+    handler = YAMLHandler()
     if not handler.detect(text):
         return None, text
     try:

@@ -64,15 +64,18 @@ CatalogueLoader.add_implicit_resolver(
 )
 
 
-def _construct_int(loader: CatalogueLoader, node: yaml.ScalarNode) -> int:
+def _construct_int(loader: CatalogueLoader, node: yaml.Node) -> int:
+    assert isinstance(node, yaml.ScalarNode)
     return int(loader.construct_scalar(node))
 
 
-def _construct_bool(loader: CatalogueLoader, node: yaml.ScalarNode) -> bool:
+def _construct_bool(loader: CatalogueLoader, node: yaml.Node) -> bool:
+    assert isinstance(node, yaml.ScalarNode)
     return str(loader.construct_scalar(node)).lower() == "true"
 
 
-def _construct_float(loader: CatalogueLoader, node: yaml.ScalarNode) -> float:
+def _construct_float(loader: CatalogueLoader, node: yaml.Node) -> float:
+    assert isinstance(node, yaml.ScalarNode)
     text = str(loader.construct_scalar(node))
     lowered = text.lower()
     if lowered.endswith("inf"):
@@ -88,9 +91,12 @@ CatalogueLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 CatalogueLoader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)
 CatalogueLoader.add_constructor("tag:yaml.org,2002:float", _construct_float)
 # Explicit !!timestamp and !!binary tags stay text rather than changing type.
-CatalogueLoader.add_constructor(
-    "tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node)
-)
+def _construct_text(loader: CatalogueLoader, node: yaml.Node) -> str:
+    assert isinstance(node, yaml.ScalarNode)
+    return str(loader.construct_scalar(node))
+
+
+CatalogueLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_text)
 
 
 @dataclass

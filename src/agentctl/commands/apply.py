@@ -45,9 +45,13 @@ def run(
                     f"{plan_file} was made from different catalogue inputs; run "
                     "`agentctl plan --out FILE` again"
                 )
-            if saved.get("state_digest") != plan.state_digest or sorted(
-                (c["path"], c["action"]) for c in saved.get("changes", [])
-            ) != plan.fingerprint():
+            saved_changes = saved.get("changes")
+            fingerprint = sorted(
+                (c["path"], c["action"]) for c in saved_changes
+            ) if isinstance(saved_changes, list) else None
+            if saved.get("state_digest") != plan.state_digest or fingerprint != (
+                plan.fingerprint()
+            ):
                 raise ApplyRefused(
                     f"the workspaces or ledger changed since {plan_file} was made; run "
                     "`agentctl plan --out FILE` again"

@@ -1,0 +1,130 @@
+"""Plan: create, update, delete, drift, adopt; env files by name only; blocked agents."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from agentctl.apply import apply_plan, ledger_path
+from agentctl.ledger import Ledger
+from agentctl.pipeline import build
+from agentctl.plan import Plan, make_plan
+from agentctl.secrets import SecretResolver
+from tests.conftest import MemoryKeyring
+
+
+def plan_for(root: Path) -> tuple[Plan, Ledger]:
+    built = build(root, explicit=True)
+    ledger = Ledger.load(ledger_path(built.project))
+    return make_plan(built.project, built.tree, ledger, SecretResolver(),
+                     inputs=built.inputs()), ledger
+
+
+def applied(root: Path) -> None:
+    built = build(root, explicit=True)
+    plan, ledger = plan_for(root)
+    apply_plan(built.project, plan, ledger)
+
+
+def actions(plan: Plan) -> dict[str, str]:
+    return {c.path: c.action for c in plan.changes}
+
+
+def test_first_plan_creates_everything(example: Path, example_env: dict[str, str]) -> None:
+    plan, _ = plan_for(example)
+    assert set(actions(plan).values()) == {"create"}
+    assert "deploy/env/reviewer.env" in actions(plan)
+    assert {a.name: a.action for a in plan.agents} == {
+        "handbook": "provision", "on-call": "provision", "release-manager": "provision",
+        "reviewer": "provision"}
+    assert plan.has_changes
+
+
+def test_plan_after_apply_is_empty(example: Path, example_env: dict[str, str]) -> None:
+    applied(example)
+    plan, _ = plan_for(example)
+    assert not plan.has_changes, plan.to_json()
+
+
+def test_catalogue_edit_is_an_update_with_a_diff(example: Path,
+                                                 example_env: dict[str, str]) -> None:
+    applied(example)
+    md = example / "instructions/reviewer.md"
+    md.write_text(md.read_text() + "- Be kind.\n")
+    plan, _ = plan_for(example)
+    (change,) = plan.changes
+    assert (change.path, change.action) == ("deploy/workspaces/reviewer/AGENTS.md", "update")
+    assert change.diff is not None and "+- Be kind." in change.diff
+    assert {a.name: a.action for a in plan.agents}["reviewer"] == "update"
+
+
+def test_hand_edit_is_drift(example: Path, example_env: dict[str, str]) -> None:
+    applied(example)
+    (example / "deploy/workspaces/reviewer/CLAUDE.md").write_text("mine\n")
+    plan, _ = plan_for(example)
+    assert actions(plan) == {"deploy/workspaces/reviewer/CLAUDE.md": "drift"}
+
+
+def test_removed_agent_is_pruned_and_deprovisioned(example: Path,
+                                                   example_env: dict[str, str]) -> None:
+    applied(example)
+    agents = example / "catalogue/agents.yaml"
+    text = agents.read_text()
+    start = text.index("  - name: handbook")
+    agents.write_text(text[:start])
+    plan, _ = plan_for(example)
+    deleted = {p for p, a in actions(plan).items() if a == "delete"}
+    assert deleted == {"deploy/workspaces/handbook/AGENTS.md",
+                       "deploy/workspaces/handbook/.agents/skills/code-review/SKILL.md",
+                       "deploy/workspaces/handbook/.agents/skills/code-review/references/"
+                       "checklist.md",
+                       "deploy/workspaces/handbook/.agents/skills/incident-triage/SKILL.md"}
+    assert {a.name: a.action for a in plan.agents}["handbook"] == "deprovision"
+
+
+def test_rotated_secret_updates_env_file_by_name_only(
+    example: Path, example_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    applied(example)
+    monkeypatch.setenv("FLEET_GITHUB_PAT", "canary-rotated-55aa")
+    plan, _ = plan_for(example)
+    changed = {c.path: c for c in plan.changes}
+    assert set(changed) == {"deploy/env/on-call.env", "deploy/env/release-manager.env",
+                            "deploy/env/reviewer.env"}
+    change = changed["deploy/env/reviewer.env"]
+    assert change.variables == ["AGENTCTL_MCP_GITHUB_TOKEN"]
+    assert change.reason == "change AGENTCTL_MCP_GITHUB_TOKEN"
+    dumped = json.dumps(plan.to_json())
+    assert "canary" not in dumped
+
+
+def test_missing_secret_blocks_only_that_agent(example: Path, example_env: dict[str, str],
+                                               memory_keyring: MemoryKeyring,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FLEET_SENTRY_TOKEN")
+    plan, ledger = plan_for(example)
+    built = build(example, explicit=True)
+    result = apply_plan(built.project, plan, ledger)
+    (error,) = plan.errors
+    assert error.code == "E401"
+    assert "sentry-token" in error.summary and "AGENTCTL_MCP_SENTRY_TOKEN" in error.summary
+    assert "env FLEET_SENTRY_TOKEN (not set)" in error.summary
+    assert not any(c.agent == "on-call" for c in plan.changes)
+    assert set(result.errors) == {"on-call"}
+    state = Ledger.load(ledger_path(built.project)).agents["on-call"]
+    assert (state.lifecycle, state.runtime_status) == ("draft", "error")
+    assert not (example / "deploy/workspaces/on-call").exists()
+    assert (example / "deploy/workspaces/reviewer/AGENTS.md").exists()
+
+
+def test_existing_identical_file_is_adopted(example: Path, example_env: dict[str, str]) -> None:
+    built = build(example, explicit=True)
+    target = example / "deploy/workspaces/reviewer/CLAUDE.md"
+    target.parent.mkdir(parents=True)
+    target.write_bytes(built.tree.files["workspaces/reviewer/CLAUDE.md"].content)
+    target.chmod(0o644)
+    plan, _ = plan_for(example)
+    change = {c.path: c for c in plan.changes}["deploy/workspaces/reviewer/CLAUDE.md"]
+    assert change.action == "update" and "takes it over" in change.reason
