@@ -23,7 +23,7 @@ $(BIN)/agentctl: pyproject.toml
 
 example: $(BIN)/agentctl
 	$(EXAMPLE_SECRETS) $(BIN)/agentctl -C examples/fleet apply --auto-approve
-	$(BIN)/agentctl -C examples/fleet plan --detailed-exitcode
+	$(EXAMPLE_SECRETS) $(BIN)/agentctl -C examples/fleet plan --detailed-exitcode
 
 lint: $(BIN)/agentctl
 	$(BIN)/ruff check src tests
