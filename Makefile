@@ -26,7 +26,7 @@ example: $(BIN)/agentctl
 	$(EXAMPLE_SECRETS) $(BIN)/agentctl -C examples/fleet plan --detailed-exitcode
 
 lint: $(BIN)/agentctl
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests scripts
 	$(BIN)/mypy
 
 test: lint

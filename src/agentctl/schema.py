@@ -105,7 +105,7 @@ class Credential(Entry):
     )
     description: str | None = Field(None, description="What this credential is for.")
     keyring: KeyringRef = Field(
-        default_factory=lambda: KeyringRef(), description="Keyring service and username holding the value."
+        default_factory=KeyringRef, description="Keyring service and username holding the value."
     )
     env: EnvName | None = Field(
         None,
