@@ -140,6 +140,18 @@ class Deployed:
         """Absolute path of ``agent``'s workspace."""
         return self.output / "workspaces" / agent
 
+    def service_env(self, agent: str) -> dict[str, str]:
+        """The non-secret env of ``agent``'s compose service, ``/workspace`` mapped here."""
+        import yaml
+
+        compose = yaml.safe_load((self.output / "compose.yaml").read_text())
+        env = compose["services"][agent].get("environment") or {}
+        workspace = str(self.workspace(agent))
+        return {
+            str(k): str(v).replace("$$", "$").replace("/workspace", workspace, 1)
+            for k, v in env.items()
+        }
+
     def env(self, agent: str) -> dict[str, str]:
         """The values of ``agent``'s env file."""
         values = parse_env_file((self.output / "env" / f"{agent}.env").read_bytes())

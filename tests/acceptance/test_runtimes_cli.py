@@ -95,3 +95,30 @@ def test_codex_ignores_an_untrusted_project(
     workspace = deployed.workspace("codex")
     result = run_mcp_list("codex", workspace, cli_env(tmp_path, npm_bin, deployed.env("codex")))
     assert "probe" not in result.stdout, result.stdout
+
+
+def test_gemini_service_env_trusts_its_workspace(
+    deployed: Deployed, probe: Probe, npm_bin: Path, tmp_path: Path
+) -> None:
+    """Untrusted, Gemini ignores the workspace's servers; the service's env trusts it."""
+    workspace = deployed.workspace("gemini")
+    values = deployed.env("gemini")
+    plain = run_mcp_list("gemini", workspace, cli_env(tmp_path, npm_bin, values))
+    assert "Connected" not in plain.stdout + plain.stderr
+    values.update(deployed.service_env("gemini"))
+    assert values["GEMINI_CLI_TRUST_WORKSPACE"] == "true"
+    result = run_mcp_list("gemini", workspace, cli_env(tmp_path, npm_bin, values))
+    connected = CONNECTING["gemini"][2].format(url=re.escape(probe.url))
+    assert re.search(connected, result.stdout + result.stderr, re.M), result.stdout
+
+
+def test_codex_service_env_reads_the_rendered_config(
+    deployed: Deployed, probe: Probe, npm_bin: Path, tmp_path: Path
+) -> None:
+    """The service points CODEX_HOME at the workspace's .codex: no trust entry needed."""
+    workspace = deployed.workspace("codex")
+    values = {**deployed.env("codex"), **deployed.service_env("codex")}
+    assert values["CODEX_HOME"] == str(workspace / ".codex")
+    result = run_mcp_list("codex", workspace, cli_env(tmp_path, npm_bin, values))
+    row = rf"^probe\s+{re.escape(probe.url)}\s+{TOKEN_VAR}\s+enabled\s+Bearer token\s*$"
+    assert re.search(row, result.stdout, re.M), result.stdout + result.stderr

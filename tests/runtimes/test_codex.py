@@ -141,7 +141,8 @@ def test_gateway_and_ollama_endpoints(tmp_path: Path) -> None:
     built = build_project(tmp_path / "gw", agent(model="gw-model"))
     gw = built.resolved.agents["cx"]
     assert runtime.service(gw, "w", "e")["environment"] == {  # type: ignore[index]
-        "OPENAI_BASE_URL": "https://llm.example.com/v1"
+        "CODEX_HOME": "/workspace/.codex",
+        "OPENAI_BASE_URL": "https://llm.example.com/v1",
     }
     assert env_names(built, "cx")[0] == "OPENAI_API_KEY"  # a bearer goes the same way
     built = build_project(tmp_path / "ol", agent(model="llama"))
@@ -155,6 +156,8 @@ def test_service_runs_pinned_release(tmp_path: Path) -> None:
     service = get_runtime("codex").service(built.resolved.agents["cx"], "w", "e")
     assert service is not None
     assert service["command"] == ["npx", "--yes", f"@openai/codex@{CODEX_VERSION}"]
+    # The rendered config is the service's user config: no trust entry needed.
+    assert service["environment"] == {"CODEX_HOME": "/workspace/.codex"}
 
 
 @pytest.mark.parametrize("model", ["sonnet", "flash"])

@@ -102,6 +102,7 @@ def test_full_is_yolo_on_the_command_line(tmp_path: Path) -> None:
     assert service["command"] == [
         "npx", "--yes", f"@google/gemini-cli@{GEMINI_CLI_VERSION}", "--approval-mode=yolo",
     ]
+    assert service["environment"] == {"GEMINI_CLI_TRUST_WORKSPACE": "true"}
 
 
 def test_settings_passthrough_deep_merges(tmp_path: Path) -> None:

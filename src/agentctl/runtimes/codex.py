@@ -198,13 +198,18 @@ class Codex(BaseRuntime):
         return {CONFIG_FILE: FileSpec(text.encode("utf-8"))}
 
     def service_environment(self, agent: ResolvedAgent) -> dict[str, str]:
-        """``OPENAI_BASE_URL`` (or ``CODEX_OSS_BASE_URL`` for Ollama) for a custom endpoint."""
+        """``CODEX_HOME`` on the workspace's ``.codex``, and a custom endpoint's URL.
+
+        Codex reads a project's ``.codex/config.toml`` only once the project is trusted
+        in the user's config; in the service the rendered file *is* the user config, so
+        no trust entry is needed (and Codex keeps its state in the mounted workspace).
+        """
+        env = {"CODEX_HOME": "/workspace/.codex"}
         p = agent.provider
-        if p is None or not p.base_url:
-            return {}
-        if p.backend == "ollama":
-            return {"CODEX_OSS_BASE_URL": p.base_url}
-        return {"OPENAI_BASE_URL": p.base_url}
+        if p is not None and p.base_url:
+            key = "CODEX_OSS_BASE_URL" if p.backend == "ollama" else "OPENAI_BASE_URL"
+            env[key] = p.base_url
+        return env
 
     def default_command(self, agent: ResolvedAgent) -> list[str]:
         """Run the pinned Codex release in the workspace."""

@@ -98,10 +98,16 @@ class GeminiCli(BaseRuntime):
         return {SETTINGS_FILE: FileSpec(dump_json(self.settings(agent)))}
 
     def service_environment(self, agent: ResolvedAgent) -> dict[str, str]:
-        """``GOOGLE_GEMINI_BASE_URL`` for a custom endpoint."""
+        """Trust the mounted workspace, and ``GOOGLE_GEMINI_BASE_URL`` for a custom endpoint.
+
+        Gemini ignores project settings in an untrusted folder; the service's one folder
+        is the agent's own workspace, so ``GEMINI_CLI_TRUST_WORKSPACE=true`` (read by its
+        ``checkPathTrust``) trusts it without a ``trustedFolders.json``.
+        """
+        env = {"GEMINI_CLI_TRUST_WORKSPACE": "true"}
         if agent.provider is not None and agent.provider.base_url:
-            return {"GOOGLE_GEMINI_BASE_URL": agent.provider.base_url}
-        return {}
+            env["GOOGLE_GEMINI_BASE_URL"] = agent.provider.base_url
+        return env
 
     def default_command(self, agent: ResolvedAgent) -> list[str]:
         """Run the pinned Gemini CLI release; ``full`` adds ``--approval-mode=yolo``."""
