@@ -12,7 +12,7 @@ from agentctl.ledger import Ledger
 from agentctl.pipeline import build
 from agentctl.plan import Plan, make_plan
 from agentctl.secrets import SecretResolver
-from tests.conftest import MemoryKeyring
+from tests.conftest import MemoryKeyring, ProjectFactory
 
 
 def plan_for(root: Path) -> tuple[Plan, Ledger]:
@@ -128,3 +128,13 @@ def test_existing_identical_file_is_adopted(example: Path, example_env: dict[str
     plan, _ = plan_for(example)
     change = {c.path: c for c in plan.changes}["deploy/workspaces/reviewer/CLAUDE.md"]
     assert change.action == "update" and "takes it over" in change.reason
+
+
+def test_model_less_agent_needs_no_secret(make_project: ProjectFactory) -> None:
+    root = make_project({"catalogue/a.yaml": "agents:\n  - name: solo\n    runtime: claude-code\n"
+                                        "    instructions: hi\n"})
+    built = build(root, explicit=True)
+    assert built.tree.env_files == {}
+    assert "env_file" not in built.tree.files["compose.yaml"].content.decode()
+    plan, _ = plan_for(root)  # no keyring is asked: nothing needs a secret
+    assert not plan.errors
