@@ -11,7 +11,9 @@ EXAMPLE_SECRETS := \
 	FLEET_ANTHROPIC_API_KEY=sk-ant-example-not-a-real-key \
 	FLEET_RELEASE_OAUTH_TOKEN=example-oauth-token-not-real \
 	FLEET_GITHUB_PAT=ghp_exampleNotARealToken \
-	FLEET_SENTRY_TOKEN=example-sentry-token-not-real
+	FLEET_SENTRY_TOKEN=example-sentry-token-not-real \
+	FLEET_OPENAI_API_KEY=sk-example-not-a-real-key \
+	FLEET_GEMINI_API_KEY=example-gemini-key-not-real
 
 .PHONY: example test lint clean
 

@@ -26,6 +26,8 @@ FAKE = {
     "FLEET_RELEASE_OAUTH_TOKEN": "bench-key-2",
     "FLEET_GITHUB_PAT": "bench-key-3",
     "FLEET_SENTRY_TOKEN": "bench-key-4",
+    "FLEET_OPENAI_API_KEY": "bench-key-5",
+    "FLEET_GEMINI_API_KEY": "bench-key-6",
 }
 
 

@@ -22,6 +22,8 @@ EXAMPLE_SECRETS = {
     "FLEET_RELEASE_OAUTH_TOKEN": "canary-oauth-7d2b11",
     "FLEET_GITHUB_PAT": "canary-github-a83c5e",
     "FLEET_SENTRY_TOKEN": 'canary-sentry-"q" $x \\ #1',
+    "FLEET_OPENAI_API_KEY": "canary-openai-0b9d3f",
+    "FLEET_GEMINI_API_KEY": "canary-gemini-e61c20",
 }
 
 

@@ -37,8 +37,8 @@ def test_first_plan_creates_everything(example: Path, example_env: dict[str, str
     assert set(actions(plan).values()) == {"create"}
     assert "deploy/env/reviewer.env" in actions(plan)
     assert {a.name: a.action for a in plan.agents} == {
-        "handbook": "provision", "on-call": "provision", "release-manager": "provision",
-        "reviewer": "provision"}
+        name: "provision" for name in ("docs-writer", "handbook", "on-call", "release-manager",
+                                       "reviewer", "test-fixer", "triager")}
     assert plan.has_changes
 
 
@@ -91,8 +91,8 @@ def test_rotated_secret_updates_env_file_by_name_only(
     monkeypatch.setenv("FLEET_GITHUB_PAT", "canary-rotated-55aa")
     plan, _ = plan_for(example)
     changed = {c.path: c for c in plan.changes}
-    assert set(changed) == {"deploy/env/on-call.env", "deploy/env/release-manager.env",
-                            "deploy/env/reviewer.env"}
+    assert set(changed) == {f"deploy/env/{a}.env" for a in (
+        "docs-writer", "on-call", "release-manager", "reviewer", "test-fixer", "triager")}
     change = changed["deploy/env/reviewer.env"]
     assert change.variables == ["AGENTCTL_MCP_GITHUB_TOKEN"]
     assert change.reason == "change AGENTCTL_MCP_GITHUB_TOKEN"
@@ -100,19 +100,20 @@ def test_rotated_secret_updates_env_file_by_name_only(
     assert "canary" not in dumped
 
 
-def test_missing_secret_blocks_only_that_agent(example: Path, example_env: dict[str, str],
+def test_missing_secret_blocks_only_the_agents_needing_it(example: Path, example_env: dict[str, str],
                                                memory_keyring: MemoryKeyring,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("FLEET_SENTRY_TOKEN")
     plan, ledger = plan_for(example)
     built = build(example, explicit=True)
     result = apply_plan(built.project, plan, ledger)
-    (error,) = plan.errors
-    assert error.code == "E401"
-    assert "sentry-token" in error.summary and "AGENTCTL_MCP_SENTRY_TOKEN" in error.summary
-    assert "env FLEET_SENTRY_TOKEN (not set)" in error.summary
-    assert not any(c.agent == "on-call" for c in plan.changes)
-    assert set(result.errors) == {"on-call"}
+    assert {e.path for e in plan.errors} == {"agents[on-call]", "agents[triager]"}
+    for error in plan.errors:
+        assert error.code == "E401"
+        assert "sentry-token" in error.summary and "AGENTCTL_MCP_SENTRY_TOKEN" in error.summary
+        assert "env FLEET_SENTRY_TOKEN (not set)" in error.summary
+    assert not any(c.agent in ("on-call", "triager") for c in plan.changes)
+    assert set(result.errors) == {"on-call", "triager"}
     state = Ledger.load(ledger_path(built.project)).agents["on-call"]
     assert (state.lifecycle, state.runtime_status) == ("draft", "error")
     assert not (example / "deploy/workspaces/on-call").exists()

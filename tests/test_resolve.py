@@ -210,5 +210,8 @@ mcp_servers:
 
 def test_the_example_resolves(example: Path) -> None:
     project = resolve(load_catalogue(load_project(example, explicit=True)))
-    assert sorted(project.agents) == ["handbook", "on-call", "release-manager", "reviewer"]
+    assert sorted(project.agents) == ["docs-writer", "handbook", "on-call", "release-manager",
+                                      "reviewer", "test-fixer", "triager"]
+    assert {a.runtime for a in project.agents.values()} == {
+        "claude-code", "codex", "gemini-cli", "opencode", "none"}
     assert not project.warnings

@@ -131,9 +131,9 @@ def test_plan_json(example: Path) -> None:
     doc = json.loads(result.stdout)
     assert doc["format_version"] == "1.0"
     env = [c for c in doc["changes"] if c["env_file"]]
-    assert {c["path"] for c in env} == {"deploy/env/on-call.env",
-                                        "deploy/env/release-manager.env",
-                                        "deploy/env/reviewer.env"}
+    assert {c["path"] for c in env} == {
+        f"deploy/env/{a}.env" for a in ("docs-writer", "on-call", "release-manager", "reviewer",
+                                         "test-fixer", "triager")}
     assert "variables" in env[0]
 
 
