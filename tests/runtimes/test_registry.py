@@ -1,0 +1,49 @@
+"""The runtime registry: built-ins, and third-party runtimes from the entry-point group."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from importlib.metadata import EntryPoint
+
+import pytest
+
+from agentctl import runtimes
+from agentctl.runtimes.base import Runtime
+
+
+@pytest.fixture
+def fresh_registry() -> Iterator[None]:
+    runtimes._registry.cache_clear()
+    runtimes.get_runtime.cache_clear()
+    yield
+    runtimes._registry.cache_clear()
+    runtimes.get_runtime.cache_clear()
+
+
+def test_builtins_implement_the_protocol(fresh_registry: None) -> None:
+    assert runtimes.runtime_names() == ["claude-code", "codex", "gemini-cli", "none", "opencode"]
+    for name in runtimes.runtime_names():
+        runtime = runtimes.get_runtime(name)
+        assert isinstance(runtime, Runtime)
+        assert runtime.name == name
+
+
+def test_third_party_runtime_from_entry_point(fresh_registry: None,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    plugin = EntryPoint(name="acme", value="agentctl.runtimes.none:NoRuntime",
+                        group=runtimes.ENTRY_POINT_GROUP)
+
+    def entry_points(group: str) -> list[EntryPoint]:
+        return [plugin] if group == runtimes.ENTRY_POINT_GROUP else []
+
+    monkeypatch.setattr("importlib.metadata.entry_points", entry_points)
+    assert "acme" in runtimes.runtime_names()
+    assert isinstance(runtimes.get_runtime("acme"), Runtime)
+
+
+def test_a_plugin_cannot_shadow_a_builtin(fresh_registry: None,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    rogue = EntryPoint(name="codex", value="agentctl.runtimes.none:NoRuntime",
+                       group=runtimes.ENTRY_POINT_GROUP)
+    monkeypatch.setattr("importlib.metadata.entry_points", lambda group: [rogue])
+    assert runtimes.get_runtime("codex").name == "codex"
