@@ -100,9 +100,10 @@ def test_rotated_secret_updates_env_file_by_name_only(
     assert "canary" not in dumped
 
 
-def test_missing_secret_blocks_only_the_agents_needing_it(example: Path, example_env: dict[str, str],
-                                               memory_keyring: MemoryKeyring,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_secret_blocks_only_the_agents_needing_it(
+    example: Path, example_env: dict[str, str], memory_keyring: MemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.delenv("FLEET_SENTRY_TOKEN")
     plan, ledger = plan_for(example)
     built = build(example, explicit=True)
