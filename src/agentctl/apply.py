@@ -93,13 +93,8 @@ def _write_group(project: Project, items: list[tuple[str, Write]]) -> None:
         commit(tmp, target)
 
 
-def apply_plan(project: Project, plan: Plan, ledger: Ledger, *, force: bool = False) -> ApplyResult:
-    """Carry out ``plan`` and update ``ledger`` (saved to ``.agentctl/state.json``).
-
-    Raises :class:`ApplyRefused` before writing anything when the plan holds drift and
-    ``force`` is not set. Per-agent failures (missing secrets, I/O errors) are recorded on
-    the agent (runtime status error, last error) and returned in ``ApplyResult.errors``.
-    """
+def refuse_drift(plan: Plan, *, force: bool) -> None:
+    """Raise :class:`ApplyRefused` listing drifted files, unless ``force`` or there are none."""
     if plan.drifted and not force:
         listing = "\n".join(f"  {c.path}: {c.reason}" for c in plan.drifted)
         raise ApplyRefused(
@@ -107,6 +102,16 @@ def apply_plan(project: Project, plan: Plan, ledger: Ledger, *, force: bool = Fa
             f"{listing}\nMove your edits into the catalogue, or re-run with --force to "
             "discard them."
         )
+
+
+def apply_plan(project: Project, plan: Plan, ledger: Ledger, *, force: bool = False) -> ApplyResult:
+    """Carry out ``plan`` and update ``ledger`` (saved to ``.agentctl/state.json``).
+
+    Raises :class:`ApplyRefused` before writing anything when the plan holds drift and
+    ``force`` is not set. Per-agent failures (missing secrets, I/O errors) are recorded on
+    the agent (runtime status error, last error) and returned in ``ApplyResult.errors``.
+    """
+    refuse_drift(plan, force=force)
     result = ApplyResult()
     lpath = ledger_path(project)
     changed = {c.path for c in plan.changes}

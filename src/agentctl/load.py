@@ -233,7 +233,7 @@ def _catalogue_files(project: Project) -> list[Path]:
 
 def _entry_label(kind: str, index: int, item: Any) -> str:
     if isinstance(item, dict):
-        name = item.get("name") if kind != "skills" else item.get("name") or item.get("path")
+        name = item.get("name") or (item.get("path") if kind == "skills" else None)
         if isinstance(name, str) and name:
             return f"{kind}[{name}]"
     return f"{kind}[{index}]"

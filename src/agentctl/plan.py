@@ -26,7 +26,7 @@ from agentctl.envfile import EnvFileError, format_env_file, parse_env_file
 from agentctl.fsutil import sha256
 from agentctl.ledger import Ledger
 from agentctl.project import Project
-from agentctl.secrets import SecretResolver
+from agentctl.secrets import SecretResolver, keyring_username
 from agentctl.tree import ENV_FILE_MODE, DesiredTree
 
 FORMAT_VERSION = "1.0"
@@ -258,7 +258,7 @@ def make_plan(
                         "error", "E401", message, path=f"agents[{spec.agent}]",
                         detail=(
                             f"Store it with `python -m keyring set {var.credential.keyring.service}"
-                            f" {var.credential.keyring.username or var.credential.name}`"
+                            f" {keyring_username(var.credential)}`"
                             + (f" or export {var.credential.env}" if var.credential.env else "")
                             + "."
                         ),
@@ -295,12 +295,12 @@ def make_plan(
         plan.writes[full] = Write(file_spec.content, file_spec.mode, file_spec.agent)
     for path, (content, names) in sorted(env_contents.items()):
         full = rel(path)
-        desired_paths.add(full)
         agent = tree.env_files[path].agent
         if not wanted(agent):
             continue
         _compare(plan, project, ledger, full, content, ENV_FILE_MODE, agent, env=True)
         plan.writes[full] = Write(content, ENV_FILE_MODE, agent, names)
+    # Every wanted env file, blocked ones included: a blocked agent's file is not an orphan.
     for path in tree.env_files:
         desired_paths.add(rel(path))
 

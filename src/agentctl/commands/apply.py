@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from agentctl import ui
-from agentctl.apply import ApplyRefused, apply_lock, apply_plan
+from agentctl.apply import ApplyRefused, apply_lock, apply_plan, refuse_drift
 from agentctl.commands.plan import compute
 from agentctl.pipeline import build
 
@@ -61,8 +61,7 @@ def run(
         ui.print_plan(plan)
         if not plan.has_changes and not plan.errors:
             return 0
-        if plan.drifted and not force:
-            apply_plan(built.project, plan, ledger, force=False)  # raises ApplyRefused
+        refuse_drift(plan, force=force)
         if plan.has_changes:
             confirm("Apply these changes?", auto_approve)
         result = apply_plan(built.project, plan, ledger, force=force)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from agentctl import ui
-from agentctl.apply import apply_lock, apply_plan, ledger_path
+from agentctl.apply import apply_lock, apply_plan, ledger_path, refuse_drift
 from agentctl.commands.apply import confirm
 from agentctl.diagnostics import Diagnostic, DiagnosticError, did_you_mean
 from agentctl.ledger import Ledger
@@ -32,7 +32,7 @@ def run(
     with apply_lock(project):
         ledger = Ledger.load(ledger_path(project))
         known = sorted(ledger.agents)
-        targets = agents or [n for n in known if delete_blocker(n, ledger) is None]
+        destroyable = [n for n in known if delete_blocker(n, ledger) is None]
         problems = []
         for name in agents:
             if name not in ledger.agents:
@@ -43,14 +43,14 @@ def run(
                 )
         if problems:
             raise DiagnosticError(problems)
-        targets = [n for n in targets if delete_blocker(n, ledger) is None]
+        targets = [n for n in agents if n in destroyable] if agents else destroyable
         if not targets:
             ui.out("Nothing to destroy.")
             return 0
         try:
             built = build(directory, explicit=explicit, exclude=targets)
         except DiagnosticError:
-            if set(targets) != {n for n in known if delete_blocker(n, ledger) is None}:
+            if set(targets) != set(destroyable):
                 raise
             built = None  # destroying everything needs no catalogue
         if built is not None:
@@ -67,8 +67,7 @@ def run(
             agent_plan.action = "deprovision" if agent_plan.name in targets else "none"
             agent_plan.error = ""
         ui.print_plan(plan)
-        if plan.drifted and not force:
-            apply_plan(project, plan, ledger, force=False)  # raises ApplyRefused, writes nothing
+        refuse_drift(plan, force=force)
         confirm(f"Destroy {', '.join(targets)}?", auto_approve)
         result = apply_plan(project, plan, ledger, force=force)
     ui.out(ui.style("Destroyed: ", "green") + ", ".join(targets)
