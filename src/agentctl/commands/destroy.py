@@ -61,7 +61,10 @@ def run(
             ui.out("Nothing to destroy.")
             return 0
         try:
-            built = build(directory, explicit=explicit, exclude=targets,
+            # Agents torn down earlier stay out of shared files (compose.yaml,
+            # kustomization.yaml), which would otherwise name workspaces that are gone.
+            gone = [n for n in known if n not in destroyable]
+            built = build(directory, explicit=explicit, exclude=[*targets, *gone],
                           target=target or applied_target(ledger))
         except DiagnosticError:
             if set(targets) != set(destroyable):
