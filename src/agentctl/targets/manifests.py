@@ -307,7 +307,8 @@ class SecretManifest:
     label_items: tuple[tuple[str, str], ...]
 
     def format(self, pairs: list[tuple[str, str]], header: str) -> bytes:
-        """The Secret manifest holding ``pairs``; ``header`` as ``#`` lines."""
+        """The Secret manifest holding ``pairs``. ``header`` is not used: the file names
+        its Secret instead, which may serve several agents (kagent credentials)."""
         doc: dict[str, Any] = {
             "apiVersion": "v1",
             "kind": "Secret",
@@ -315,7 +316,7 @@ class SecretManifest:
             "type": "Opaque",
             "data": {k: base64.b64encode(v.encode("utf-8")).decode() for k, v in pairs},
         }
-        comment = "".join(f"# {line}\n" for line in header.splitlines())
+        comment = f"# Secret {self.name}: values written by agentctl apply. Never commit.\n"
         return comment.encode() + dump(doc)
 
     def parse(self, content: bytes) -> dict[str, str] | None:
