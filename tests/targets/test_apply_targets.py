@@ -180,3 +180,13 @@ def test_secret_rotation_is_an_update_named_by_key_only(example: Path) -> None:
     assert "AGENTCTL_MCP_GITHUB_TOKEN" in plan.stdout
     assert "canary-rotated" not in plan.stdout + plan.stderr
     assert base64.b64encode(b"canary-rotated-91ab").decode() not in plan.stdout
+
+
+def test_a_saved_plan_applies_to_the_target_it_was_made_for(example: Path,
+                                                             tmp_path: Path) -> None:
+    plan_file = tmp_path / "k8s.plan.json"
+    ok(cli(example, "plan", "--target", "kubernetes", "--out", str(plan_file)))
+    assert json.loads(plan_file.read_text())["target"] == "kubernetes"
+    ok(cli(example, "apply", str(plan_file)))
+    assert (example / K8S / "kustomization.yaml").is_file()
+    assert not (example / "deploy/compose.yaml").exists()

@@ -136,3 +136,16 @@ agents:
     assert spec["openAI"] == {"baseUrl": "https://openrouter.ai/api/v1"}
     validate_crd(yaml.safe_load(tree.files["kagent/model-configs/m.yaml"].content),
                  crd_schemas())
+
+
+def test_secret_store_gives_external_secrets_per_credential(example: Path) -> None:
+    config = example / "agentctl.yaml"
+    config.write_text(config.read_text() + "kubernetes: {secret_store: vault}\n")
+    tree = build(example, explicit=True, target="kagent").tree
+    assert tree.env_files == {}
+    doc = yaml.safe_load(tree.files["kagent/credentials/github-pat.externalsecret.yaml"].content)
+    assert doc["spec"]["target"]["name"] == "fleet-github-pat"
+    assert doc["spec"]["data"] == [{"secretKey": "Authorization",
+                                    "remoteRef": {"key": "github-pat"}}]
+    assert doc["spec"]["target"]["template"]["data"] == {
+        "Authorization": 'Bearer {{ index . "Authorization" }}'}

@@ -357,7 +357,6 @@ def external_secret(
     if any(prefix for _k, _r, prefix in entries):
         spec["target"]["template"] = {
             "engineVersion": "v2",
-            "mergePolicy": "Replace",
             "data": {key: prefix + '{{ index . "' + key + '" }}' for key, _r, prefix in entries},
         }
     return {
