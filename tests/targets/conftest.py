@@ -71,14 +71,42 @@ def strict(schema: Any) -> Any:
     return out
 
 
-def validate_crd(doc: dict[str, Any], schemas: dict[tuple[str, str], dict[str, Any]]) -> None:
-    """Validate a kagent resource against its CRD's schema (jsonschema, strict fields).
+def cel_violations(value: Any, schema: dict[str, Any], path: str = "") -> list[str]:
+    """Messages of the CRD's CEL rules (``x-kubernetes-validations``) that ``value`` breaks,
+    evaluated with the CEL implementation of common-expression-language; transition rules
+    (``oldSelf``) need a previous object and are not evaluated."""
+    import cel
 
-    CEL rules (x-kubernetes-validations) are not evaluated here.
+    out = []
+    for rule in schema.get("x-kubernetes-validations", []):
+        if "oldSelf" in rule["rule"]:
+            continue
+        if cel.evaluate(rule["rule"], {"self": value}) is not True:
+            out.append(f"{path or '.'}: {rule.get('message', rule['rule'])}")
+    if isinstance(value, dict):
+        extra = schema.get("additionalProperties")
+        for key, sub_value in value.items():
+            sub = schema.get("properties", {}).get(key) or (extra if isinstance(extra, dict)
+                                                             else None)
+            if sub:
+                out += cel_violations(sub_value, sub, f"{path}.{key}")
+    elif isinstance(value, list) and isinstance(schema.get("items"), dict):
+        for i, item in enumerate(value):
+            out += cel_violations(item, schema["items"], f"{path}[{i}]")
+    return out
+
+
+def validate_crd(doc: dict[str, Any], schemas: dict[tuple[str, str], dict[str, Any]]) -> None:
+    """Validate a kagent resource against its CRD: the OpenAPI schema with jsonschema
+    (strict fields), then the CEL rules. Raises ``jsonschema.ValidationError``, or
+    ``AssertionError`` listing the broken CEL rules' messages.
     """
     import jsonschema
 
-    jsonschema.Draft7Validator(schemas[(doc["apiVersion"], doc["kind"])]).validate(doc)
+    schema = schemas[(doc["apiVersion"], doc["kind"])]
+    jsonschema.Draft7Validator(schema).validate(doc)
+    broken = cel_violations(doc, schema)
+    assert not broken, broken
 
 
 def all_manifests(files: dict[str, bytes]) -> list[tuple[str, dict[str, Any]]]:

@@ -58,6 +58,18 @@ def test_crd_validation_refuses_unknown_and_mistyped_fields(example: Path) -> No
         validate_crd(server, schemas)
 
 
+def test_crd_validation_evaluates_the_cel_rules(example: Path) -> None:
+    schemas = crd_schemas()
+    config = load(rendered(example), "kagent/model-configs/sonnet.yaml")
+    del config["spec"]["apiKeySecretKey"]
+    with pytest.raises(AssertionError, match="apiKeySecretKey must be set"):
+        validate_crd(config, schemas)
+    agent = load(rendered(example), "kagent/agents/reviewer.yaml")
+    agent["spec"]["declarative"]["tools"][0]["mcpServer"]["requireApproval"] = ["delete_repo"]
+    with pytest.raises(AssertionError, match="RequireApproval entry must also appear"):
+        validate_crd(agent, schemas)
+
+
 def test_agent_is_declarative_with_instructions_model_and_selected_tools(example: Path) -> None:
     files = rendered(example)
     agent = load(files, "kagent/agents/reviewer.yaml")
