@@ -194,3 +194,41 @@ agents:
         if manifest["kind"] != "ExternalSecret":
             validate_core(manifest)
             assert manifest["metadata"]["namespace"] == "agents", path
+
+
+def test_init_step_copies_a_configmap_volume_into_the_workspace(example: Path,
+                                                                 tmp_path: Path) -> None:
+    """Lay files out as the kubelet mounts a ConfigMap with items (timestamped folder,
+    ``..data`` link, one link per top-level entry) and run the init container's command
+    with the system's sh and tar."""
+    import os
+    import subprocess
+
+    from agentctl.targets.manifests import SEED_DIR, WORKSPACE_DIR
+
+    files = rendered(example)
+    cm = yaml.safe_load(files["kubernetes/agents/release-manager/workspace.configmap.yaml"])
+    deployment = yaml.safe_load(files["kubernetes/agents/release-manager/deployment.yaml"])
+    pod = deployment["spec"]["template"]["spec"]
+    items = pod["volumes"][1]["configMap"]["items"]
+    seed, workspace = tmp_path / "seed", tmp_path / "workspace"
+    stamp = seed / "..2025_01_01_00_00_00.000000001"
+    for item in items:
+        target = stamp / item["path"]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(cm["data"][item["key"]])
+        target.chmod(item["mode"])
+    (seed / "..data").symlink_to(stamp.name)
+    for top in {item["path"].split("/")[0] for item in items}:
+        (seed / top).symlink_to(f"..data/{top}")
+    workspace.mkdir()
+    command = pod["initContainers"][0]["command"]
+    script = command[2].replace(SEED_DIR, str(seed)).replace(WORKSPACE_DIR, str(workspace))
+    subprocess.run([*command[:2], script], check=True)
+    copied = {p.relative_to(workspace).as_posix(): (p.read_bytes(), p.stat().st_mode & 0o777)
+              for p in workspace.rglob("*") if p.is_file()}
+    assert not any(os.path.islink(p) for p in workspace.rglob("*"))
+    compose = build(example, explicit=True).tree.files
+    prefix = "workspaces/release-manager/"
+    assert copied == {p.removeprefix(prefix): (s.content, s.mode)
+                      for p, s in compose.items() if p.startswith(prefix)}
