@@ -232,3 +232,13 @@ def test_init_step_copies_a_configmap_volume_into_the_workspace(example: Path,
     prefix = "workspaces/release-manager/"
     assert copied == {p.removeprefix(prefix): (s.content, s.mode)
                       for p, s in compose.items() if p.startswith(prefix)}
+
+
+def test_a_workspace_over_one_mebibyte_is_a_warning(make_project: ProjectFactory) -> None:
+    root = make_project({"catalogue/a.yaml": """
+agents:
+  - {name: a, runtime: none, instructions_file: big.md}
+""", "catalogue/big.md": "x" * (1024 * 1024 + 1) + "\n"})
+    tree = build(root, explicit=True, target="kubernetes").tree
+    assert [d.code for d in tree.warnings] == ["W701"]
+    assert "kubernetes/agents/a/workspace.configmap.yaml" in tree.files

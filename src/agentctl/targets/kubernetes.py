@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
+from agentctl.diagnostics import Diagnostic
 from agentctl.runtimes import get_runtime
 from agentctl.targets import manifests as m
 from agentctl.tree import AgentOutput, DesiredTree, EnvFileSpec, FileSpec
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
 
 ROOT = "kubernetes"
 SECRETS = "secrets"
+#: "The data stored in a ConfigMap cannot exceed 1 MiB" (Kubernetes docs, ConfigMaps).
+CONFIGMAP_LIMIT = 1024 * 1024
 
 
 def secret_name(agent: str) -> str:
@@ -155,6 +158,13 @@ class Kubernetes:
                 runtime.workspace_files(agent),
             )
             cm_bytes = m.dump(cm)
+            if len(cm_bytes) > CONFIGMAP_LIMIT:
+                tree.warnings.append(Diagnostic(
+                    "warning", "W701", f"agent '{name}': its workspace ConfigMap is "
+                    f"{len(cm_bytes)} bytes; the API server refuses objects over 1 MiB",
+                    path=f"agents[{name}]",
+                    detail="Move large skill files out of the workspace (an image or a "
+                    "volume), or use the compose target for this agent."))
             tree.files[f"{folder}/workspace.configmap.yaml"] = FileSpec(cm_bytes, agent=name)
             service = runtime.service(agent, m.WORKSPACE_DIR, None)
             secret_file = None
