@@ -144,7 +144,7 @@ def apply_plan(project: Project, plan: Plan, ledger: Ledger, *, force: bool = Fa
             ledger.save(lpath)
             continue
         for rel, write in by_agent.get(name, []):
-            _record(ledger, rel, write)
+            _record(ledger, rel, write, plan.target)
             result.written += 1
         out = plan.outputs[name]
         state.runtime = out.runtime
@@ -156,7 +156,7 @@ def apply_plan(project: Project, plan: Plan, ledger: Ledger, *, force: bool = Fa
     shared = by_agent.get(None, [])
     _write_group(project, shared)
     for rel, write in shared:
-        _record(ledger, rel, write)
+        _record(ledger, rel, write, plan.target)
         result.written += 1
 
     deprovisioning = [a.name for a in plan.agents if a.action == "deprovision"]
@@ -188,8 +188,8 @@ def _root_relative(project: Project, output_relative: str) -> str:
     return display_path(project.output_dir / output_relative, project.root)
 
 
-def _record(ledger: Ledger, rel: str, write: Write) -> None:
+def _record(ledger: Ledger, rel: str, write: Write, target: str) -> None:
     if write.env_vars is not None:
-        ledger.env_files[rel] = EnvRecord(write.agent or "", sorted(write.env_vars))
+        ledger.env_files[rel] = EnvRecord(write.agent or "", sorted(write.env_vars), target)
     else:
-        ledger.files[rel] = FileRecord(sha256(write.content), write.mode, write.agent)
+        ledger.files[rel] = FileRecord(sha256(write.content), write.mode, write.agent, target)

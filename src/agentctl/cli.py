@@ -123,6 +123,9 @@ def validate() -> None:
 def render(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the rendered "
                                       "tree into (no env files, no ledger).")],
+    target: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--target", help="Deployment target: compose, kubernetes or kagent (default: "
+        "`target:` in agentctl.yaml, else compose).")] = None,
 ) -> None:
     """Render every agent's workspace and the compose file into a folder, for inspection.
 
@@ -130,7 +133,7 @@ def render(
     """
     from agentctl.commands import render as cmd
 
-    _run(cmd.run, _state.directory, _state.explicit, out)
+    _run(cmd.run, _state.directory, _state.explicit, out, target=target)
 
 
 @app.command()
@@ -142,6 +145,9 @@ def plan(
                                           "(format_version 1.0; no secret values).")] = False,
     out: Annotated[Optional[Path], typer.Option(  # noqa: UP045
         "--out", help="Save the plan to FILE for `agentctl apply FILE`.")] = None,
+    target: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--target", help="Deployment target: compose, kubernetes or kagent (default: "
+        "`target:` in agentctl.yaml, else compose).")] = None,
 ) -> None:
     """Show what apply would create, update, delete, or find drifted, per agent and file.
 
@@ -150,7 +156,7 @@ def plan(
     from agentctl.commands import plan as cmd
 
     _run(cmd.run, _state.directory, _state.explicit, detailed_exitcode=detailed_exitcode,
-         as_json=as_json, out_file=out)
+         as_json=as_json, out_file=out, target=target)
 
 
 @app.command()
@@ -161,6 +167,9 @@ def apply(
                                                help="Do not ask for confirmation.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Overwrite or delete files edited "
                                         "by hand.")] = False,
+    target: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--target", help="Deployment target: compose, kubernetes or kagent (default: "
+        "`target:` in agentctl.yaml, else compose).")] = None,
 ) -> None:
     """Write workspaces, the compose file and env files; prune what the catalogue dropped.
 
@@ -169,7 +178,7 @@ def apply(
     from agentctl.commands import apply as cmd
 
     _run(cmd.run, _state.directory, _state.explicit, plan_file=plan_file,
-         auto_approve=auto_approve, force=force)
+         auto_approve=auto_approve, force=force, target=target)
 
 
 @app.command()
@@ -180,6 +189,9 @@ def destroy(
                                                help="Do not ask for confirmation.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Also delete files edited by "
                                         "hand.")] = False,
+    target: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--target", help="Target whose shared files to re-render (default: the one the "
+        "ledger records).")] = None,
 ) -> None:
     """Delete agents' managed files and env files; their lifecycle becomes deprovisioned.
 
@@ -188,7 +200,7 @@ def destroy(
     from agentctl.commands import destroy as cmd
 
     _run(cmd.run, _state.directory, _state.explicit, agents=agents or [],
-         auto_approve=auto_approve, force=force)
+         auto_approve=auto_approve, force=force, target=target)
 
 
 def main() -> None:

@@ -31,19 +31,21 @@ class LedgerError(Exception):
 
 @dataclass
 class FileRecord:
-    """A file agentctl wrote: its sha256, mode and owning agent (None: shared)."""
+    """A file agentctl wrote: its sha256, mode, owning agent (None: shared) and target."""
 
     sha256: str
     mode: int
     agent: str | None = None
+    target: str = "compose"  # the deployment target that rendered it
 
 
 @dataclass
 class EnvRecord:
-    """An env file agentctl wrote: owning agent and variable names (no values)."""
+    """A secret file agentctl wrote: owning agent, variable names (no values), target."""
 
     agent: str
     variables: list[str]
+    target: str = "compose"  # the deployment target that rendered it
 
 
 @dataclass

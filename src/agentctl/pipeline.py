@@ -24,24 +24,49 @@ class Built:
 
     @property
     def warnings(self) -> list[Diagnostic]:
-        """Warnings found while loading and resolving."""
-        return self.resolved.warnings
+        """Warnings found while loading, resolving and rendering."""
+        return [*self.resolved.warnings, *self.tree.warnings]
 
     def inputs(self) -> list[Path]:
         """Every input file, for the plan's digest."""
         return list(input_files(self.catalogue))
 
 
+def target_name(project: Project, override: str | None = None) -> str:
+    """The deployment target: ``override`` (``--target``), else ``target:`` in
+    agentctl.yaml, else ``compose``. Raises :class:`DiagnosticError` (E010) for a name no
+    target has.
+    """
+    from agentctl.diagnostics import DiagnosticError, did_you_mean
+    from agentctl.targets import DEFAULT, target_names
+
+    name = override or project.config.target or DEFAULT
+    known = target_names()
+    if name not in known:
+        raise DiagnosticError([
+            Diagnostic("error", "E010", f"unknown target '{name}'", path="target",
+                       detail=("Targets: " + ", ".join(known) + "." + did_you_mean(name, known))
+                       .strip())
+        ])
+    return name
+
+
 def build(
-    directory: Path | None, *, explicit: bool = False, exclude: Collection[str] = ()
+    directory: Path | None,
+    *,
+    explicit: bool = False,
+    exclude: Collection[str] = (),
+    target: str | None = None,
 ) -> Built:
-    """Load, resolve and render the project at ``directory``.
+    """Load, resolve and render the project at ``directory`` for ``target`` (see
+    :func:`target_name`).
 
     Raises :class:`~agentctl.diagnostics.DiagnosticError` with every problem found.
     """
-    from agentctl.render import render
+    from agentctl.targets import get_target
 
     project = load_project(directory, explicit=explicit)
+    name = target_name(project, target)
     catalogue = load_catalogue(project)
     resolved = resolve(catalogue)
-    return Built(project, catalogue, resolved, render(resolved, exclude=exclude))
+    return Built(project, catalogue, resolved, get_target(name).render(resolved, exclude=exclude))

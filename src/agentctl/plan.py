@@ -16,13 +16,13 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from agentctl.diagnostics import Diagnostic, display_path
-from agentctl.envfile import EnvFileError, format_env_file, parse_env_file
+from agentctl.envfile import format_env_file, parse_env_file
 from agentctl.fsutil import sha256
 from agentctl.ledger import Ledger
 from agentctl.project import Project
@@ -95,6 +95,7 @@ class Plan:
     writes: dict[str, Write] = field(default_factory=dict)
     outputs: dict[str, Any] = field(default_factory=dict)
     ledger_cleanup: list[str] = field(default_factory=list)
+    target: str = "compose"  # the deployment target; apply records it per file
 
     @property
     def has_changes(self) -> bool:
@@ -122,6 +123,7 @@ class Plan:
         return {
             "format_version": FORMAT_VERSION,
             "has_changes": self.has_changes,
+            "target": self.target,
             "summary": self.summary(),
             "inputs_digest": self.inputs_digest,
             "state_digest": self.state_digest,
@@ -195,9 +197,11 @@ def _mode(path: Path) -> int:
     return path.stat().st_mode & 0o777
 
 
-def _env_change_reason(old: bytes | None, new: bytes) -> tuple[str, list[str]]:
-    new_vars = parse_env_file(new) or {}
-    old_vars = parse_env_file(old) if old is not None else {}
+def _env_change_reason(
+    old: bytes | None, new: bytes, parse: Callable[[bytes], dict[str, str] | None]
+) -> tuple[str, list[str]]:
+    new_vars = parse(new) or {}
+    old_vars = parse(old) if old is not None else {}
     if old_vars is None:
         return "not in agentctl's format; rewritten", sorted(new_vars)
     changed = sorted(
@@ -265,14 +269,14 @@ def make_plan(
                     )
                 )
                 continue
-            pairs.append((var.name, found.value))
+            pairs.append((var.name, var.prefix + found.value))
         if spec.agent in blocked:
             continue
+        header = f"Secrets of agent {spec.agent}, written by agentctl. Never commit."
         try:
-            content = format_env_file(
-                pairs, f"Secrets of agent {spec.agent}, written by agentctl. Never commit."
-            )
-        except EnvFileError as exc:
+            content = (spec.codec.format(pairs, header) if spec.codec
+                       else format_env_file(pairs, header))
+        except ValueError as exc:  # EnvFileError included; the message names no value
             blocked[spec.agent] = str(exc)
             plan.errors.append(Diagnostic("error", "E402", str(exc), path=f"agents[{spec.agent}]"))
             continue
@@ -298,7 +302,9 @@ def make_plan(
         agent = tree.env_files[path].agent
         if not wanted(agent):
             continue
-        _compare(plan, project, ledger, full, content, ENV_FILE_MODE, agent, env=True)
+        codec = tree.env_files[path].codec
+        _compare(plan, project, ledger, full, content, ENV_FILE_MODE, agent, env=True,
+                 parse=codec.parse if codec else parse_env_file)
         plan.writes[full] = Write(content, ENV_FILE_MODE, agent, names)
     # Every wanted env file, blocked ones included: a blocked agent's file is not an orphan.
     for path in tree.env_files:
@@ -312,21 +318,24 @@ def make_plan(
         if disk is None:
             plan.ledger_cleanup.append(full)
             continue
+        gone = ("no longer in the catalogue" if record.target == tree.target
+                else f"rendered for target {record.target}; this plan is for {tree.target}")
         if sha256(disk) != record.sha256:
             plan.changes.append(FileChange(full, "drift", record.agent,
                                            "edited by hand since agentctl wrote it; "
-                                           "the catalogue no longer wants it",
-                                           text_diff(full, disk, None)))
+                                           + gone, text_diff(full, disk, None)))
         else:
-            plan.changes.append(FileChange(full, "delete", record.agent,
-                                           "no longer in the catalogue",
+            plan.changes.append(FileChange(full, "delete", record.agent, gone,
                                            text_diff(full, disk, None)))
     for full, env_record in sorted(ledger.env_files.items()):
         if full in desired_paths or not wanted(env_record.agent):
             continue
         if (root / full).exists():
             plan.changes.append(FileChange(full, "delete", env_record.agent,
-                                           "no longer needed", None,
+                                           "no longer needed" if env_record.target
+                                           == tree.target else f"rendered for target "
+                                           f"{env_record.target}; this plan is for "
+                                           f"{tree.target}", None,
                                            sorted(env_record.variables), env_file=True))
         else:
             plan.ledger_cleanup.append(full)
@@ -358,6 +367,7 @@ def make_plan(
             action = "deprovision"
         plan.agents.append(AgentPlan(name, action, lifecycle, status))
     plan.outputs = {name: out for name, out in tree.agents.items()}
+    plan.target = tree.target
     plan.inputs_digest = inputs_digest(list(inputs), root)
     plan.state_digest = _state_digest(project, ledger, plan)
     return plan
@@ -373,6 +383,7 @@ def _compare(
     agent: str | None,
     *,
     env: bool,
+    parse: Callable[[bytes], dict[str, str] | None] = parse_env_file,
 ) -> None:
     path = project.root / full
     if path.is_symlink():
@@ -388,7 +399,7 @@ def _compare(
                                            None, env_file=env))
             return
         if env:
-            names = parse_env_file(content) or {}
+            names = parse(content) or {}
             plan.changes.append(FileChange(full, "create", agent, "new env file", None,
                                            sorted(names), env_file=True))
         else:
@@ -401,7 +412,7 @@ def _compare(
     if env:
         if same_bytes and same_mode:
             return
-        reason, changed = _env_change_reason(disk, content)
+        reason, changed = _env_change_reason(disk, content, parse)
         if not same_mode and same_bytes:
             reason = f"mode {oct(_mode(path))[2:]} → {oct(mode)[2:]}"
         plan.changes.append(FileChange(full, "update", agent, reason, None, changed,

@@ -18,6 +18,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from agentctl.targets.settings import KubernetesSettings
+
 #: Lower-case DNS-label style names: they become folder, service and env var names.
 NAME_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"
 #: Credential and provider names: also used as keyring usernames.
@@ -314,4 +316,12 @@ class ProjectConfig(BaseModel):
     output: str = Field("deploy", min_length=1, description="Folder agentctl renders into.")
     builtin_mcp_urls: dict[Key, str] = Field(
         default_factory=dict, description="URL of each built-in MCP server key, as agents reach it."
+    )
+    target: Key | None = Field(
+        None, description="Deployment target: compose (default), kubernetes or kagent; "
+        "`--target` overrides it."
+    )
+    kubernetes: KubernetesSettings = Field(
+        default_factory=KubernetesSettings,
+        description="Namespace, secret store and requests for the kubernetes and kagent targets.",
     )

@@ -8,9 +8,10 @@ which credentials) and only get values at plan/apply time.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from agentctl.diagnostics import Diagnostic
     from agentctl.schema import Credential
 
 #: Permission bits of rendered files; env files are always 0600.
@@ -35,6 +36,25 @@ class EnvVar:
     name: str
     credential: Credential
     purpose: str
+    #: Written before the value (``"Bearer "`` for a header a secret carries whole).
+    prefix: str = ""
+
+
+class SecretCodec(Protocol):
+    """How a secret file other than a compose env file is written and read back.
+
+    ``format`` raises ``ValueError`` naming the key (never the value) for what it cannot
+    carry; ``parse`` returns None for bytes not in its format. Implementations are
+    frozen dataclasses so two renders of the same input compare equal.
+    """
+
+    def format(self, pairs: list[tuple[str, str]], header: str) -> bytes:
+        """Serialise ``(name, value)`` pairs, ``header`` as a comment."""
+        ...
+
+    def parse(self, content: bytes) -> dict[str, str] | None:
+        """Read the pairs back, or None."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -43,6 +63,7 @@ class EnvFileSpec:
 
     agent: str
     variables: tuple[EnvVar, ...]
+    codec: SecretCodec | None = None
 
 
 @dataclass(frozen=True)
@@ -62,3 +83,7 @@ class DesiredTree:
     files: dict[str, FileSpec] = field(default_factory=dict)
     env_files: dict[str, EnvFileSpec] = field(default_factory=dict)
     agents: dict[str, AgentOutput] = field(default_factory=dict)
+    #: The deployment target that rendered this tree (:mod:`agentctl.targets`).
+    target: str = "compose"
+    #: Warnings the target found (what it cannot carry over).
+    warnings: list[Diagnostic] = field(default_factory=list)

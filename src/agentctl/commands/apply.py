@@ -33,9 +33,16 @@ def run(
     plan_file: Path | None,
     auto_approve: bool,
     force: bool,
+    target: str | None = None,
 ) -> int:
-    """Plan, check a saved plan still holds, confirm, apply. Returns the exit code."""
-    built = build(directory, explicit=explicit)
+    """Plan, check a saved plan still holds, confirm, apply. Returns the exit code.
+
+    ``target`` None means the saved plan's target, else the project's.
+    """
+    if plan_file is not None and target is None:
+        saved_target = _read_plan(plan_file).get("target")
+        target = saved_target if isinstance(saved_target, str) else None
+    built = build(directory, explicit=explicit, target=target)
     with apply_lock(built.project):
         plan, ledger = compute(built)
         if plan_file is not None:

@@ -22,10 +22,23 @@ def delete_blocker(name: str, ledger: Ledger) -> str | None:
     return None
 
 
+def applied_target(ledger: Ledger) -> str | None:
+    """The one target the ledger's files were rendered for, or None (none or several)."""
+    found = {r.target for r in ledger.files.values()} | {
+        r.target for r in ledger.env_files.values()}
+    return found.pop() if len(found) == 1 else None
+
+
 def run(
-    directory: Path | None, explicit: bool, *, agents: list[str], auto_approve: bool, force: bool
+    directory: Path | None, explicit: bool, *, agents: list[str], auto_approve: bool,
+    force: bool, target: str | None = None,
 ) -> int:
-    """Delete the agents' managed files and env files; lifecycle → deprovisioned."""
+    """Delete the agents' managed files and env files; lifecycle → deprovisioned.
+
+    Shared files are re-rendered for ``target``, by default the one the ledger's files
+    were rendered for (so destroying after ``apply --target kubernetes`` rewrites the
+    kustomization, not a compose file).
+    """
     from agentctl.project import load_project
 
     project = load_project(directory, explicit=explicit)
@@ -48,7 +61,11 @@ def run(
             ui.out("Nothing to destroy.")
             return 0
         try:
-            built = build(directory, explicit=explicit, exclude=targets)
+            # Agents torn down earlier stay out of shared files (compose.yaml,
+            # kustomization.yaml), which would otherwise name workspaces that are gone.
+            gone = [n for n in known if n not in destroyable]
+            built = build(directory, explicit=explicit, exclude=[*targets, *gone],
+                          target=target or applied_target(ledger))
         except DiagnosticError:
             if set(targets) != set(destroyable):
                 raise
@@ -58,7 +75,7 @@ def run(
         else:
             from agentctl.tree import DesiredTree
 
-            tree = DesiredTree()
+            tree = DesiredTree(target=target or applied_target(ledger) or "compose")
         plan = make_plan(project, tree, ledger, SecretResolver(), only_agents=targets)
         plan.changes = [c for c in plan.changes if c.action in ("delete", "drift")
                         or c.agent is None]

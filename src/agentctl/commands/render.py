@@ -9,9 +9,11 @@ from agentctl.fsutil import atomic_write, confined
 from agentctl.pipeline import build
 
 
-def run(directory: Path | None, explicit: bool, out_dir: Path) -> int:
-    """Render into ``out_dir`` (created if needed). Secrets are never fetched or written."""
-    built = build(directory, explicit=explicit)
+def run(directory: Path | None, explicit: bool, out_dir: Path, *,
+        target: str | None = None) -> int:
+    """Render into ``out_dir`` (created if needed) for ``target`` (None: the project's).
+    Secrets are never fetched or written."""
+    built = build(directory, explicit=explicit, target=target)
     ui.print_diagnostics(built.warnings)
     out_dir.mkdir(parents=True, exist_ok=True)
     for rel, spec in sorted(built.tree.files.items()):

@@ -1,0 +1,50 @@
+"""Deployment target registry: target name → implementation.
+
+A target turns resolved agents into a desired tree for one way of running the fleet:
+``compose`` (one machine, docker compose; the default), ``kubernetes`` (plain manifests
+and a kustomization) and ``kagent`` (kagent.dev/v1alpha2 resources). Third-party targets
+register through the ``agentctl.targets`` entry-point group (``name = "module:Class"``),
+as runtimes do. Nothing else in agentctl knows which targets exist.
+"""
+
+from __future__ import annotations
+
+import importlib
+from functools import cache
+
+from agentctl.targets.base import Target
+
+#: Built-in targets: name → "module:Class".
+BUILTIN = {
+    "compose": "agentctl.targets.compose:Compose",
+    "kagent": "agentctl.targets.kagent:Kagent",
+    "kubernetes": "agentctl.targets.kubernetes:Kubernetes",
+}
+DEFAULT = "compose"
+ENTRY_POINT_GROUP = "agentctl.targets"
+
+
+@cache
+def _registry() -> dict[str, str]:
+    from importlib.metadata import entry_points
+
+    found = dict(BUILTIN)
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        found.setdefault(ep.name, ep.value)
+    return found
+
+
+def target_names() -> list[str]:
+    """Every target name, built-in and plug-in, sorted."""
+    return sorted(_registry())
+
+
+@cache
+def get_target(name: str) -> Target:
+    """Return the target called ``name``. Raises ``KeyError`` for an unknown name."""
+    spec = _registry()[name]
+    module_name, _, attr = spec.partition(":")
+    target = getattr(importlib.import_module(module_name), attr)()
+    if not isinstance(target, Target):
+        raise TypeError(f"{spec} does not implement agentctl's Target protocol")
+    return target

@@ -1,0 +1,39 @@
+"""``kubernetes:`` in agentctl.yaml: settings shared by the kubernetes and kagent targets."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+#: DNS-1123 label (Kubernetes namespace and ClusterSecretStore names).
+DNS_LABEL = r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"
+#: Kubernetes resource quantities (``100m``, ``256Mi``, ``1``).
+QUANTITY = r"^[0-9]+(?:\.[0-9]+)?(?:m|k|M|G|T|Ki|Mi|Gi|Ti)?$"
+
+
+class ResourceRequests(BaseModel):
+    """CPU and memory each agent container requests (``resources.requests``)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    cpu: str = Field("100m", pattern=QUANTITY, description="CPU request, e.g. `100m`.")
+    memory: str = Field("256Mi", pattern=QUANTITY, description="Memory request, e.g. `256Mi`.")
+
+
+class KubernetesSettings(BaseModel):
+    """How the fleet is rendered for a cluster (targets ``kubernetes`` and ``kagent``)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    namespace: str | None = Field(
+        None, pattern=DNS_LABEL,
+        description="Namespace written into kustomization.yaml and every Secret; unset: "
+        "the namespace of whoever applies.",
+    )
+    secret_store: str | None = Field(
+        None, pattern=DNS_LABEL,
+        description="ClusterSecretStore name (external-secrets.io): render ExternalSecrets "
+        "referencing it instead of writing Secret files with values.",
+    )
+    resources: ResourceRequests = Field(
+        default_factory=ResourceRequests, description="Requests of each agent container."
+    )
