@@ -73,6 +73,8 @@ class Catalogue:
     skill_contents: dict[str, SkillContent] = field(default_factory=dict)
     warnings: list[Diagnostic] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
+    #: (kind, name) of entries that come from agentctl's built-in catalogue.
+    builtin: set[tuple[str, str]] = field(default_factory=set)
 
     def kind(self, kind: str) -> dict[str, Located[Any]]:
         """The entries of one kind (a key of :data:`~agentctl.schema.KINDS`)."""
@@ -244,8 +246,14 @@ def _load_file(
     file: Path,
     problems: list[Diagnostic],
     first_seen: dict[tuple[str, str], Position],
+    *,
+    builtin: bool = False,
 ) -> None:
     shown = display_path(file, catalogue.project.root)
+    if builtin:
+        from agentctl.builtin import BUILTIN_LABEL
+
+        shown = f"{BUILTIN_LABEL}/{file.name}"
     doc = load_yaml(read_text(file, shown), shown)
     if doc.data is None:
         return
@@ -303,6 +311,11 @@ def _load_file(
                 name = continue_name
             assert isinstance(name, str)
             here = located.pos("name") if kind != "skills" else located.pos()
+            if (kind, name) in catalogue.builtin and not builtin:
+                # A project entry replaces the built-in one of the same name, whole.
+                catalogue.builtin.discard((kind, name))
+                del first_seen[(kind, name)]
+                catalogue.kind(kind).pop(name, None)
             if (kind, name) in first_seen:
                 problems.append(
                     Diagnostic(
@@ -318,6 +331,8 @@ def _load_file(
                 continue
             first_seen[(kind, name)] = here
             catalogue.kind(kind)[name] = located
+            if builtin:
+                catalogue.builtin.add((kind, name))
 
 
 def _register_skill(
@@ -357,6 +372,13 @@ def load_catalogue(project: Project) -> Catalogue:
                 "Create catalogue/*.yaml, or list your files' globs under 'catalogue:'.",
             )
         )
+    from agentctl.builtin import builtin_catalogue_files
+
+    for file in builtin_catalogue_files():
+        try:
+            _load_file(catalogue, file, problems, first_seen, builtin=True)
+        except DiagnosticError as exc:  # pragma: no cover - the shipped files are tested
+            problems.extend(exc.diagnostics)
     for file in files:
         catalogue.files.append(file)
         try:
