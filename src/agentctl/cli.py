@@ -191,6 +191,11 @@ def destroy(
          auto_approve=auto_approve, force=force)
 
 
+from agentctl.commands.models import models_app  # noqa: E402  (sub-apps need `app` first)
+
+app.add_typer(models_app, name="models")
+
+
 def main() -> None:
     """Console-script entry point: usage errors exit 1, never 2 (2 means "changes")."""
     try:

@@ -49,6 +49,8 @@ class Located(Generic[E]):
     doc: YamlDocument
     path: PathKey
     base_dir: Path
+    #: The catalogue file the entry is written in (None for entries made in code).
+    file: Path | None = None
 
     def pos(self, *fields: str | int, key: bool = False) -> Position:
         """Position of a field of this entry (the entry itself with no ``fields``)."""
@@ -302,7 +304,7 @@ def _load_file(
             problems.extend(errs)
             if entry is None:
                 continue
-            located = Located(typing.cast(Entry, entry), doc, (kind, index), file.parent)
+            located = Located(typing.cast(Entry, entry), doc, (kind, index), file.parent, file)
             name = getattr(entry, "name", None)
             if kind == "skills":
                 continue_name = _register_skill(catalogue, located, problems)
