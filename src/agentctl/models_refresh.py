@@ -320,14 +320,17 @@ def check_models_file(cat: Catalogue, path: Path) -> None:
 
     Raises :class:`DiagnosticError` (E605); a file the globs miss would never be loaded.
     """
-    root = cat.project.root
-    if not path.resolve().is_relative_to(root.resolve()):
+    from fnmatch import fnmatchcase
+
+    root = cat.project.root.resolve()
+    if not path.resolve().is_relative_to(root):
         problem = "is outside the project"
-    elif any(path.resolve().match(str(root.resolve() / g)) or
-             path.resolve() in {p.resolve() for p in root.glob(g)}
-             for g in cat.project.config.catalogue):
-        return
     else:
+        rel = path.resolve().relative_to(root).as_posix()
+        # fnmatch's `*` crosses `/`; `**/` may also match no folder at all.
+        if any(fnmatchcase(rel, g) or fnmatchcase(rel, g.replace("**/", ""))
+               for g in cat.project.config.catalogue):
+            return
         problem = "is not matched by the project's catalogue globs"
     raise DiagnosticError([Diagnostic(
         "error", "E605", f"models file {path} {problem}", path="--models-file",
