@@ -79,14 +79,14 @@ def select_providers(cat: Catalogue, names: Iterable[str]) -> list[Located[Provi
     """The providers to refresh: ``names``, or by default every provider with a model or
     defined by the project (built-ins nobody uses are skipped). Sorted by name.
 
-    Raises :class:`DiagnosticError` (E207) for an unknown name, with did-you-mean.
+    Raises :class:`DiagnosticError` (E205) for an unknown name, with did-you-mean.
     """
     wanted = list(dict.fromkeys(names))
     if wanted:
         unknown = [n for n in wanted if n not in cat.providers]
         if unknown:
             raise DiagnosticError([
-                Diagnostic("error", "E207", f"unknown provider '{n}'", path=f"providers[{n}]",
+                Diagnostic("error", "E205", f"unknown provider '{n}'", path=f"providers[{n}]",
                            detail=("Providers: " + ", ".join(sorted(cat.providers)) + "."
                                    + did_you_mean(n, cat.providers)))
                 for n in unknown

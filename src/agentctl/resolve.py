@@ -286,7 +286,7 @@ def _check_providers_models(cat: Catalogue, problems: list[Diagnostic]) -> None:
             )
         elif not p.base_url and default_base_url(p.backend) is None:
             problems.append(
-                Diagnostic("error", "E213", f"backend '{p.backend}' has no default endpoint",
+                Diagnostic("error", "E217", f"backend '{p.backend}' has no default endpoint",
                            loc.pos(), f"providers[{name}]",
                            "Add 'base_url: https://…/v1' naming the endpoint.")
             )
