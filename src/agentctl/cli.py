@@ -192,8 +192,10 @@ def destroy(
 
 
 from agentctl.commands.models import models_app  # noqa: E402  (sub-apps need `app` first)
+from agentctl.commands.skills import skills_app  # noqa: E402
 
 app.add_typer(models_app, name="models")
+app.add_typer(skills_app, name="skills")
 
 
 def main() -> None:
