@@ -214,3 +214,28 @@ def test_example_refresh_only_adds_lines(example: Path, monkeypatch: pytest.Monk
     changed = [line for line in diff.splitlines() if line[:1] in "+-"]
     assert changed == ["+  - name: claude-brand-new", "+    provider: anthropic",
                        "+    publisher: anthropic"]
+
+
+def test_version_imports_neither_httpx_nor_ruamel() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom agentctl.cli import main\nsys.argv = ['agentctl', '--version']\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('httpx', 'ruamel')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.splitlines()[-1] == "[]"
+
+
+def test_the_wheel_ships_the_built_in_catalogue() -> None:
+    import tomllib
+
+    from tests.conftest import ROOT
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    force = config["tool"]["hatch"]["build"]["targets"]["wheel"]["force-include"]
+    assert force == {"catalogue": "agentctl/_builtin_catalogue"}
+    from agentctl.builtin import builtin_catalogue_files
+
+    assert [p.name for p in builtin_catalogue_files()] == ["providers.yaml"]
