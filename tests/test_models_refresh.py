@@ -239,3 +239,24 @@ def test_the_wheel_ships_the_built_in_catalogue() -> None:
     from agentctl.builtin import builtin_catalogue_files
 
     assert [p.name for p in builtin_catalogue_files()] == ["providers.yaml"]
+
+
+def test_one_failing_provider_means_nothing_is_written(
+    make_project: ProjectFactory, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ACME_KEY", KEY)
+    good = ProviderServer("anthropic", key=KEY, models=["claude-new"])
+    bad = ProviderServer("ollama", key=None)
+    bad.failures = [(500, {}, b"{}")] * 10
+    with serve(good), serve(bad):
+        root = project(make_project, good)
+        path = root / "catalogue/inference.yaml"
+        path.write_text(path.read_text().replace(
+            "models:\n", f"  - {{name: local, backend: ollama, base_url: {bad.base_url}}}\n"
+                         "models:\n"))
+        before = path.read_bytes()
+        with pytest.raises(DiagnosticError) as info:
+            run_refresh(root, "acme", "local")
+    (err,) = info.value.errors
+    assert err.code == "E601" and "provider 'local'" in err.summary
+    assert path.read_bytes() == before

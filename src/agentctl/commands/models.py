@@ -15,8 +15,11 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 if TYPE_CHECKING:
+    from agentctl.diagnostics import Diagnostic
+    from agentctl.load import Located
     from agentctl.providers.base import ListedModel
     from agentctl.providers.http import RetryPolicy
+    from agentctl.schema import Provider
 
 models_app = typer.Typer(
     name="models",
@@ -47,19 +50,17 @@ def _refresh_command(
 
 
 def _fetch_all(
-    selected: list[object],
-    fetch: Callable[[object], list[ListedModel]],
-) -> tuple[dict[str, list[ListedModel]], list[object]]:
+    selected: list[Located[Provider]],
+    fetch: Callable[[Located[Provider]], list[ListedModel]],
+) -> tuple[dict[str, list[ListedModel]], list[Diagnostic]]:
     """Fetch every provider, with a progress bar on a terminal when there are several."""
     from agentctl import ui
     from agentctl.diagnostics import DiagnosticError
-    from agentctl.load import Located
 
     listings: dict[str, list[ListedModel]] = {}
-    problems: list[object] = []
+    problems: list[Diagnostic] = []
 
-    def one(loc: object) -> None:
-        assert isinstance(loc, Located)
+    def one(loc: Located[Provider]) -> None:
         try:
             listings[loc.entry.name] = fetch(loc)
         except DiagnosticError as exc:
@@ -72,7 +73,6 @@ def _fetch_all(
         with Progress(console=Console(stderr=True), transient=True) as progress:
             task = progress.add_task("listing models", total=len(selected))
             for loc in selected:
-                assert isinstance(loc, Located)
                 progress.update(task, description=f"listing {loc.entry.name}")
                 one(loc)
                 progress.advance(task)
@@ -137,12 +137,12 @@ def refresh(
     resolver = SecretResolver()
     used_policy = policy or RetryPolicy()
 
-    def fetch(loc: object) -> list[ListedModel]:
-        return fetch_models(loc, cat, resolver, used_policy, sleep)  # type: ignore[arg-type]
+    def fetch(loc: Located[Provider]) -> list[ListedModel]:
+        return fetch_models(loc, cat, resolver, used_policy, sleep)
 
-    listings, problems = _fetch_all(list(selected), fetch)
+    listings, problems = _fetch_all(selected, fetch)
     if problems:
-        raise DiagnosticError([p for p in problems if isinstance(p, Diagnostic)])
+        raise DiagnosticError(problems)
     result = plan_refresh(cat, listings, target)
     for report in result.reports:
         line = f"{report.provider}: {report.listed} listed"
