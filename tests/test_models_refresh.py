@@ -260,3 +260,25 @@ def test_one_failing_provider_means_nothing_is_written(
     (err,) = info.value.errors
     assert err.code == "E601" and "provider 'local'" in err.summary
     assert path.read_bytes() == before
+
+
+def test_several_providers_show_progress_on_a_terminal(
+    make_project: ProjectFactory, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from agentctl import ui
+
+    monkeypatch.setenv("ACME_KEY", KEY)
+    monkeypatch.setattr(ui, "use_color", lambda stream: True)  # as on a terminal
+    first = ProviderServer("anthropic", key=KEY, models=["claude-haiku-4-5"])
+    second = ProviderServer("ollama", key=None, models=["qwen3:4b"])
+    with serve(first), serve(second):
+        root = project(make_project, first)
+        path = root / "catalogue/inference.yaml"
+        path.write_text(path.read_text().replace(
+            "models:\n", f"  - {{name: local, backend: ollama, base_url: {second.base_url}}}\n"
+                         "models:\n"))
+        assert run_refresh(root, "acme", "local") == 0
+    captured = capsys.readouterr()
+    assert "local: 1 listed, 1 added (qwen3:4b)" in captured.out
+    assert "  - name: qwen3:4b\n    provider: local\n" in path.read_text()

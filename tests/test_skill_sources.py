@@ -263,3 +263,17 @@ def test_skills_validate_on_the_corpus(tmp_path: Path) -> None:
         in proc.stderr
     assert "warning[W301] skill name 'template-skill' differs from its folder" in proc.stderr
     assert "5 skill(s) checked: 0 error(s)" in proc.stdout
+
+
+def test_sync_reports_an_entry_its_source_lacks(
+    make_project: ProjectFactory, origin: Origin, cache: Path,
+) -> None:
+    root = git_project(make_project, origin)
+    catalogue = root / "catalogue/c.yaml"
+    catalogue.write_text(catalogue.read_text().replace("name: review}", "name: gone}")
+                         .replace("skills: [review]", "skills: [gone]"))
+    proc = cli(root, cache, "skills", "sync")
+    assert proc.returncode == 1
+    assert "Wrote agentctl.lock." in proc.stdout  # the sources themselves synced fine
+    assert "error[E309] skills[gone].name: skill source 'team' has no skill 'gone'" \
+        in proc.stderr

@@ -83,6 +83,8 @@ def sync(directory: Path | None, explicit: bool, *, update: bool = False) -> int
         ui.out(f"Wrote {LOCK_FILE}.")
     else:
         ui.out(ui.style(f"{LOCK_FILE} is up to date.", "green"))
+    # Say now, not at the next render, when an entry names a skill its source lacks.
+    load_catalogue(project)
     return 0
 
 
