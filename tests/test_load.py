@@ -114,3 +114,39 @@ def test_oversized_file_refused(make_project: ProjectFactory) -> None:
     root = make_project({"catalogue/a.yaml": "# " + "x" * (4 * 1024 * 1024) + "\n"})
     (msg,) = errors_of(root)
     assert "E103" in msg
+
+
+def test_built_in_providers_are_there_and_a_project_entry_replaces_one(
+    make_project: ProjectFactory,
+) -> None:
+    from agentctl.load import load_catalogue as load
+    from agentctl.project import load_project as project
+
+    root = make_project({"catalogue/a.yaml": "providers: []\n"})
+    cat = load(project(root, explicit=True))
+    assert sorted(cat.providers) == ["anthropic", "gemini", "ollama", "openai", "openrouter"]
+    assert cat.providers["openrouter"].entry.base_url == "https://openrouter.ai/api/v1"
+    assert str(cat.providers["anthropic"].pos()).startswith("<agentctl built-in>/providers.yaml:")
+    root = make_project({
+        "catalogue/a.yaml": "credentials:\n  - {name: k, kind: api_key}\n"
+                            "providers:\n  - {name: anthropic, backend: anthropic, credential: k}\n"
+    })
+    cat = load(project(root, explicit=True))
+    assert cat.providers["anthropic"].entry.credential == "k"  # replaced whole, no E120
+    assert ("providers", "anthropic") not in cat.builtin
+
+
+def test_duplicate_project_entry_of_a_built_in_name_is_still_e120(
+    make_project: ProjectFactory,
+) -> None:
+    from agentctl.load import load_catalogue as load
+    from agentctl.project import load_project as project
+
+    root = make_project({
+        "catalogue/a.yaml": "providers:\n  - {name: openai, backend: openai}\n",
+        "catalogue/b.yaml": "providers:\n  - {name: openai, backend: openai}\n",
+    })
+    with pytest.raises(DiagnosticError) as info:
+        load(project(root, explicit=True))
+    (err,) = info.value.errors
+    assert err.code == "E120" and "also defined at catalogue/a.yaml:2:12" in err.summary

@@ -203,6 +203,13 @@ def destroy(
          auto_approve=auto_approve, force=force, target=target)
 
 
+from agentctl.commands.models import models_app  # noqa: E402  (sub-apps need `app` first)
+from agentctl.commands.skills import skills_app  # noqa: E402
+
+app.add_typer(models_app, name="models")
+app.add_typer(skills_app, name="skills")
+
+
 def main() -> None:
     """Console-script entry point: usage errors exit 1, never 2 (2 means "changes")."""
     try:

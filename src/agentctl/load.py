@@ -34,6 +34,7 @@ from agentctl.schema import (
     Model,
     Provider,
     Skill,
+    SkillSource,
 )
 from agentctl.skills import SkillContent
 from agentctl.yamlsource import PathKey, SourceFloat, YamlDocument, load_yaml
@@ -49,6 +50,8 @@ class Located(Generic[E]):
     doc: YamlDocument
     path: PathKey
     base_dir: Path
+    #: The catalogue file the entry is written in (None for entries made in code).
+    file: Path | None = None
 
     def pos(self, *fields: str | int, key: bool = False) -> Position:
         """Position of a field of this entry (the entry itself with no ``fields``)."""
@@ -68,11 +71,18 @@ class Catalogue:
     providers: dict[str, Located[Provider]] = field(default_factory=dict)
     models: dict[str, Located[Model]] = field(default_factory=dict)
     mcp_servers: dict[str, Located[MCPServer]] = field(default_factory=dict)
+    skill_sources: dict[str, Located[SkillSource]] = field(default_factory=dict)
     skills: dict[str, Located[Skill]] = field(default_factory=dict)
     agents: dict[str, Located[Agent]] = field(default_factory=dict)
     skill_contents: dict[str, SkillContent] = field(default_factory=dict)
     warnings: list[Diagnostic] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
+    #: (kind, name) of entries that come from agentctl's built-in catalogue.
+    builtin: set[tuple[str, str]] = field(default_factory=set)
+    #: The ``sources`` of ``agentctl.lock`` (see :mod:`agentctl.skill_sources`).
+    lock: dict[str, Any] = field(default_factory=dict)
+    #: Skills taken from a skill source, registered once every file is read.
+    pending_skills: list[Located[Skill]] = field(default_factory=list)
 
     def kind(self, kind: str) -> dict[str, Located[Any]]:
         """The entries of one kind (a key of :data:`~agentctl.schema.KINDS`)."""
@@ -244,8 +254,14 @@ def _load_file(
     file: Path,
     problems: list[Diagnostic],
     first_seen: dict[tuple[str, str], Position],
+    *,
+    builtin: bool = False,
 ) -> None:
     shown = display_path(file, catalogue.project.root)
+    if builtin:
+        from agentctl.builtin import BUILTIN_LABEL
+
+        shown = f"{BUILTIN_LABEL}/{file.name}"
     doc = load_yaml(read_text(file, shown), shown)
     if doc.data is None:
         return
@@ -294,8 +310,11 @@ def _load_file(
             problems.extend(errs)
             if entry is None:
                 continue
-            located = Located(typing.cast(Entry, entry), doc, (kind, index), file.parent)
+            located = Located(typing.cast(Entry, entry), doc, (kind, index), file.parent, file)
             name = getattr(entry, "name", None)
+            if kind == "skills" and typing.cast(Skill, entry).source is not None:
+                catalogue.pending_skills.append(typing.cast(Located[Skill], located))
+                continue
             if kind == "skills":
                 continue_name = _register_skill(catalogue, located, problems)
                 if continue_name is None:
@@ -303,6 +322,11 @@ def _load_file(
                 name = continue_name
             assert isinstance(name, str)
             here = located.pos("name") if kind != "skills" else located.pos()
+            if (kind, name) in catalogue.builtin and not builtin:
+                # A project entry replaces the built-in one of the same name, whole.
+                catalogue.builtin.discard((kind, name))
+                del first_seen[(kind, name)]
+                catalogue.kind(kind).pop(name, None)
             if (kind, name) in first_seen:
                 problems.append(
                     Diagnostic(
@@ -318,6 +342,8 @@ def _load_file(
                 continue
             first_seen[(kind, name)] = here
             catalogue.kind(kind)[name] = located
+            if builtin:
+                catalogue.builtin.add((kind, name))
 
 
 def _register_skill(
@@ -335,12 +361,51 @@ def _register_skill(
     return content.name
 
 
-def load_catalogue(project: Project) -> Catalogue:
+def _register_source_skills(
+    catalogue: Catalogue, problems: list[Diagnostic], first_seen: dict[tuple[str, str], Position]
+) -> None:
+    """Read the skills taken from skill sources (offline: lock file and cache only)."""
+    from agentctl.skill_sources import locate_skill, verify_hash
+    from agentctl.skills import read_skill
+
+    for located in catalogue.pending_skills:
+        skill = located.entry
+        folder, diags = locate_skill(catalogue, located)
+        problems.extend(diags)
+        if folder is None:
+            continue
+        assert skill.source is not None and skill.name is not None
+        mismatch = verify_hash(catalogue, skill.source, skill.name, folder)
+        if mismatch is not None:
+            problems.append(mismatch)
+            continue
+        content, diags = read_skill(skill, located, catalogue.project.root, folder)
+        for d in diags:
+            (problems if d.severity == "error" else catalogue.warnings).append(d)
+        if content is None:
+            continue
+        here = located.pos()
+        if ("skills", content.name) in first_seen:
+            problems.append(Diagnostic(
+                "error", "E120", f"duplicate skill name '{content.name}' (also defined at "
+                f"{first_seen[('skills', content.name)]})", here, f"skills[{content.name}]",
+                "Names are unique across all catalogue files: rename or remove one.",
+            ))
+            continue
+        first_seen[("skills", content.name)] = here
+        catalogue.skill_contents.setdefault(content.name, content)
+        catalogue.skills[content.name] = located
+
+
+def load_catalogue(project: Project, *, source_skills: bool = True) -> Catalogue:
     """Read and schema-check every catalogue file of ``project``.
 
     Returns the :class:`Catalogue` (warnings in ``catalogue.warnings``). Raises
     :class:`DiagnosticError` with every error found across all files. References are
-    not checked here (see :func:`agentctl.resolve.resolve`).
+    not checked here (see :func:`agentctl.resolve.resolve`). Skills taken from skill
+    sources are read from the lock file and cache (never the network); with
+    ``source_skills`` False they are left out (``skills sync`` loads that way, before
+    the sources are synced).
     """
     catalogue = Catalogue(project)
     problems: list[Diagnostic] = []
@@ -357,12 +422,27 @@ def load_catalogue(project: Project) -> Catalogue:
                 "Create catalogue/*.yaml, or list your files' globs under 'catalogue:'.",
             )
         )
+    from agentctl.builtin import builtin_catalogue_files
+
+    for file in builtin_catalogue_files():
+        try:
+            _load_file(catalogue, file, problems, first_seen, builtin=True)
+        except DiagnosticError as exc:  # pragma: no cover - the shipped files are tested
+            problems.extend(exc.diagnostics)
     for file in files:
         catalogue.files.append(file)
         try:
             _load_file(catalogue, file, problems, first_seen)
         except DiagnosticError as exc:
             problems.extend(exc.diagnostics)
+    from agentctl.skill_sources import read_lock
+
+    try:
+        catalogue.lock = read_lock(project)
+    except DiagnosticError as exc:
+        problems.extend(exc.diagnostics)
+    if source_skills:
+        _register_source_skills(catalogue, problems, first_seen)
     if any(p.severity == "error" for p in problems):
         raise DiagnosticError([*problems, *catalogue.warnings])
     return catalogue

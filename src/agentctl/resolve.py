@@ -272,14 +272,23 @@ def _check_placeholders(
 
 
 def _check_providers_models(cat: Catalogue, problems: list[Diagnostic]) -> None:
+    from agentctl.providers import backend_names, default_base_url
+
+    known = backend_names()  # built-in backends and plug-ins (agentctl.providers group)
     for name, loc in cat.providers.items():
         p = loc.entry
-        if p.backend not in KNOWN_BACKENDS:
+        if p.backend not in known:
             problems.append(
                 Diagnostic("error", "E212", f"unknown provider backend '{p.backend}'",
                            loc.pos("backend"), f"providers[{name}].backend",
-                           ("Backends: " + ", ".join(KNOWN_BACKENDS) + "."
-                            + did_you_mean(p.backend, KNOWN_BACKENDS)))
+                           ("Backends: " + ", ".join(known) + "."
+                            + did_you_mean(p.backend, known)))
+            )
+        elif not p.base_url and default_base_url(p.backend) is None:
+            problems.append(
+                Diagnostic("error", "E217", f"backend '{p.backend}' has no default endpoint",
+                           loc.pos(), f"providers[{name}]",
+                           "Add 'base_url: https://…/v1' naming the endpoint.")
             )
         if p.credential and p.credential not in cat.credentials:
             problems.append(_ref_error("E206", "credential", p.credential, cat.credentials,

@@ -16,7 +16,14 @@ import re
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from agentctl.targets.settings import KubernetesSettings
 
@@ -42,7 +49,9 @@ Permission = Literal["read", "write", "full", "auto"]
 Effort = Literal["low", "medium", "high", "max"]
 
 #: The top-level keys of a catalogue file, in rendering order.
-KINDS = ("credentials", "providers", "models", "mcp_servers", "skills", "agents")
+KINDS = (
+    "credentials", "providers", "models", "mcp_servers", "skill_sources", "skills", "agents"
+)
 
 #: The catalogue's one placeholder syntax: ``${VAR}`` or ``${VAR:-default}``.
 PLACEHOLDER = re.compile(r"\$\{(?P<var>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}")
@@ -221,13 +230,65 @@ class MCPServer(Entry):
         return value
 
 
-class Skill(Entry):
-    """A skill: a folder holding a SKILL.md (Agent Skills spec)."""
+class SkillSource(Entry):
+    """Where skills come from: a local folder or a git repository at a pinned ref.
 
-    path: str = Field(min_length=1, description="Folder holding SKILL.md, relative to this file.")
+    ``agentctl skills sync`` walks the source for SKILL.md folders, caches git sources
+    and records the resolved commit and each skill's content hash in ``agentctl.lock``.
+    """
+
+    name: Name = Field(description="Unique source name; skills name it in `source`.")
+    description: str | None = Field(None, description="What the source holds.")
+    git: str | None = Field(
+        None, min_length=1, description="Repository URL (https, ssh, file or a local path)."
+    )
+    ref: str | None = Field(
+        None, min_length=1,
+        description="Branch, tag or commit to pin (with `git`); the lock file keeps the commit.",
+    )
+    path: str | None = Field(
+        None, min_length=1, description="Local folder holding skills, relative to this file."
+    )
+    subdir: str | None = Field(
+        None, min_length=1, description="Folder inside the source to walk (default: its root)."
+    )
+
+    @model_validator(mode="after")
+    def _one_location(self) -> SkillSource:
+        if (self.git is None) == (self.path is None):
+            raise ValueError("a skill source needs exactly one of 'git' (with 'ref') or 'path'")
+        if self.git is not None and self.ref is None:
+            raise ValueError("a git skill source needs 'ref': a branch, tag or commit to pin")
+        if self.path is not None and self.ref is not None:
+            raise ValueError("'ref' applies to git sources only")
+        if self.subdir is not None and (
+            self.subdir.startswith("/") or ".." in self.subdir.split("/")
+        ):
+            raise ValueError("'subdir' must be a relative folder inside the source")
+        return self
+
+
+class Skill(Entry):
+    """A skill: a folder holding a SKILL.md (Agent Skills spec), or one from a source."""
+
+    path: str | None = Field(
+        None, min_length=1, description="Folder holding SKILL.md, relative to this file."
+    )
+    source: Name | None = Field(
+        None, description="A `skill_sources` entry to take the skill called `name` from."
+    )
     name: Name | None = Field(
         None, description="Skill name; defaults to the SKILL.md frontmatter `name`."
     )
+
+    @model_validator(mode="after")
+    def _path_or_source(self) -> Skill:
+        if (self.path is None) == (self.source is None):
+            raise ValueError("a skill needs exactly one of 'path' (a folder) or 'source' "
+                             "(a skill source) with 'name'")
+        if self.source is not None and self.name is None:
+            raise ValueError("a skill from a source needs 'name': the skill to take from it")
+        return self
 
 
 class AgentMCPServer(Entry):
@@ -295,6 +356,7 @@ ENTRY_MODELS: dict[str, type[Entry]] = {
     "providers": Provider,
     "models": Model,
     "mcp_servers": MCPServer,
+    "skill_sources": SkillSource,
     "skills": Skill,
     "agents": Agent,
 }

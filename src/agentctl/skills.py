@@ -226,28 +226,54 @@ def check_frontmatter(
 
 
 def read_skill(
-    skill: Skill, located: Located[Skill], root: Path
+    skill: Skill, located: Located[Skill], root: Path, folder: Path | None = None
 ) -> tuple[SkillContent | None, list[Diagnostic]]:
     """Read and check the skill folder a catalogue entry points at.
 
     Returns the content (None when an error makes it unusable) and every diagnostic.
-    ``located`` gives the entry's position for errors about the entry itself.
+    ``located`` gives the entry's position for errors about the entry itself; ``folder``
+    overrides the entry's ``path`` (a skill found in a skill source).
     """
-    folder = (located.base_dir / skill.path).resolve()
+    if folder is None:
+        assert skill.path is not None
+        folder = (located.base_dir / skill.path).resolve()
+    where = skill.path or f"{skill.source}:{skill.name}"
+    label = f"skills[{skill.name or skill.path}]"
+    field = "path" if skill.path else "name"
     shown = display_path(folder, root)
     if not folder.is_dir():
         return None, [
-            Diagnostic("error", "E301", f"skill folder '{skill.path}' does not exist",
-                       located.pos("path"), f"skills[{skill.name or skill.path}].path",
+            Diagnostic("error", "E301", f"skill folder '{where}' does not exist",
+                       located.pos(field), f"{label}.{field}",
                        f"Looked for {folder}. Paths are relative to the catalogue file.")
         ]
-    skill_md = folder / SKILL_FILE
-    if not skill_md.is_file():
+    if not (folder / SKILL_FILE).is_file():
         return None, [
             Diagnostic("error", "E302", f"'{shown}' holds no {SKILL_FILE}",
-                       located.pos("path"), f"skills[{skill.name or skill.path}].path",
+                       located.pos(field), f"{label}.{field}",
                        "A skill is a folder with a SKILL.md (YAML frontmatter, then Markdown).")
         ]
+    content, problems = read_skill_folder(folder, shown)
+    name = content.name if content else None
+    if skill.name and name and skill.name != name:
+        problems.append(
+            Diagnostic("error", "E303",
+                       f"catalogue name '{skill.name}' differs from SKILL.md name '{name}'",
+                       located.pos("name"), f"skills[{skill.name}].name",
+                       "Remove 'name' from the catalogue entry or make the two agree.")
+        )
+    if any(p.severity == "error" for p in problems):
+        return None, problems
+    return content, problems
+
+
+def read_skill_folder(folder: Path, shown: str) -> tuple[SkillContent | None, list[Diagnostic]]:
+    """Read and check one folder holding ``SKILL.md`` (``shown`` is its display path).
+
+    Returns the content (None when an error makes it unusable) and every diagnostic;
+    the checks are those of the module docstring except the catalogue-entry ones.
+    """
+    skill_md = folder / SKILL_FILE
     md_shown = f"{shown}/{SKILL_FILE}"
     from agentctl.project import read_text
 
@@ -264,13 +290,6 @@ def read_skill(
         ]
     problems = check_frontmatter(meta, folder.name, doc, md_shown)
     name = meta.get("name")
-    if skill.name and isinstance(name, str) and skill.name != name:
-        problems.append(
-            Diagnostic("error", "E303",
-                       f"catalogue name '{skill.name}' differs from SKILL.md name '{name}'",
-                       located.pos("name"), f"skills[{skill.name}].name",
-                       "Remove 'name' from the catalogue entry or make the two agree.")
-        )
     files, executable, walk_problems = _walk(folder, shown)
     problems.extend(walk_problems)
     if any(p.severity == "error" for p in problems):

@@ -1,0 +1,60 @@
+"""Provider backend registry: backend name → implementation.
+
+Built-in backends are listed in :data:`BUILTIN`; third-party ones register through the
+``agentctl.providers`` entry-point group (``name = "package.module:Class"``) and cannot
+shadow a built-in. Importing this module is cheap: backends (and httpx) load only when
+a backend is asked for.
+"""
+
+from __future__ import annotations
+
+import importlib
+from functools import cache
+
+from agentctl.providers.base import ProviderBackend
+
+#: Built-in backends: name → "module:Class".
+BUILTIN = {
+    "anthropic": "agentctl.providers.anthropic:Anthropic",
+    "gemini": "agentctl.providers.gemini:Gemini",
+    "ollama": "agentctl.providers.ollama:Ollama",
+    "openai": "agentctl.providers.openai:OpenAI",
+    "openai-compatible": "agentctl.providers.openai:OpenAICompatible",
+    "openrouter": "agentctl.providers.openai:OpenRouter",
+}
+ENTRY_POINT_GROUP = "agentctl.providers"
+
+
+@cache
+def _registry() -> dict[str, str]:
+    from importlib.metadata import entry_points
+
+    found = dict(BUILTIN)
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        found.setdefault(ep.name, ep.value)
+    return found
+
+
+def backend_names() -> list[str]:
+    """Every backend name, built-in and plug-in, sorted."""
+    return sorted(_registry())
+
+
+@cache
+def get_backend(name: str) -> ProviderBackend:
+    """Return the backend called ``name``. Raises ``KeyError`` for an unknown name."""
+    target = _registry()[name]
+    module_name, _, attr = target.partition(":")
+    backend = getattr(importlib.import_module(module_name), attr)()
+    if not isinstance(backend, ProviderBackend):
+        raise TypeError(f"{target} does not implement agentctl's ProviderBackend protocol")
+    return backend
+
+
+def default_base_url(name: str) -> str | None:
+    """The endpoint backend ``name`` uses when a provider sets no ``base_url``.
+
+    Reads the class attribute only (the backend module is imported, httpx is not).
+    Raises ``KeyError`` for an unknown name.
+    """
+    return get_backend(name).default_base_url

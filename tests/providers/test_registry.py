@@ -1,0 +1,63 @@
+"""The provider registry: third-party backends from the ``agentctl.providers`` group."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from importlib.metadata import EntryPoint
+
+import pytest
+
+from agentctl import providers
+from agentctl.diagnostics import DiagnosticError
+from agentctl.load import load_catalogue
+from agentctl.project import load_project
+from agentctl.providers.base import ProviderBackend
+from agentctl.resolve import resolve
+from tests.conftest import ProjectFactory
+
+
+@pytest.fixture
+def fresh_registry() -> Iterator[None]:
+    providers._registry.cache_clear()
+    providers.get_backend.cache_clear()
+    yield
+    providers._registry.cache_clear()
+    providers.get_backend.cache_clear()
+
+
+def plugins(monkeypatch: pytest.MonkeyPatch, *eps: EntryPoint) -> None:
+    def entry_points(group: str) -> list[EntryPoint]:
+        return list(eps) if group == providers.ENTRY_POINT_GROUP else []
+
+    monkeypatch.setattr("importlib.metadata.entry_points", entry_points)
+
+
+def test_a_plugin_backend_is_known_to_validate(
+    fresh_registry: None, monkeypatch: pytest.MonkeyPatch, make_project: ProjectFactory,
+) -> None:
+    root = make_project({"catalogue/p.yaml": "providers:\n  - {name: x, backend: acme}\n"})
+    with pytest.raises(DiagnosticError) as info:
+        resolve(load_catalogue(load_project(root, explicit=True)))
+    assert info.value.errors[0].code == "E212"
+    providers._registry.cache_clear()
+    plugins(monkeypatch, EntryPoint(name="acme", value="agentctl.providers.ollama:Ollama",
+                                    group=providers.ENTRY_POINT_GROUP))
+    assert isinstance(providers.get_backend("acme"), ProviderBackend)
+    resolve(load_catalogue(load_project(root, explicit=True)))
+
+
+def test_a_plugin_cannot_shadow_a_builtin(
+    fresh_registry: None, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    plugins(monkeypatch, EntryPoint(name="anthropic", value="agentctl.providers.ollama:Ollama",
+                                    group=providers.ENTRY_POINT_GROUP))
+    assert providers.get_backend("anthropic").name == "anthropic"
+
+
+def test_openai_compatible_needs_a_base_url(make_project: ProjectFactory) -> None:
+    root = make_project({"catalogue/p.yaml":
+                         "providers:\n  - {name: lab, backend: openai-compatible}\n"})
+    with pytest.raises(DiagnosticError) as info:
+        resolve(load_catalogue(load_project(root, explicit=True)))
+    (err,) = info.value.errors
+    assert err.code == "E217" and "base_url" in err.detail
