@@ -277,3 +277,31 @@ def test_sync_reports_an_entry_its_source_lacks(
     assert "Wrote agentctl.lock." in proc.stdout  # the sources themselves synced fine
     assert "error[E309] skills[gone].name: skill source 'team' has no skill 'gone'" \
         in proc.stderr
+
+
+@pytest.mark.parametrize("url", [
+    "https://bob:ghp_canaryTOKEN123@github.com/acme/skills.git",
+    "https://:ghp_canaryTOKEN123@example.test/skills.git",
+])
+def test_a_git_url_with_a_token_is_refused_without_echoing_it(
+    make_project: ProjectFactory, cache: Path, url: str,
+) -> None:
+    root = make_project({"catalogue/c.yaml": (
+        f"skill_sources:\n  - {{name: team, git: '{url}', ref: main}}\n"
+    )})
+    for verb in (("validate",), ("skills", "sync")):
+        proc = cli(root, cache, *verb)
+        assert proc.returncode == 1, proc.stderr
+        assert "must not carry a password or token" in proc.stderr
+        assert "canaryTOKEN" not in proc.stdout + proc.stderr
+    assert not (root / LOCK_FILE).exists()
+    assert not cache.exists() or not any(cache.rglob("*"))
+
+
+def test_a_git_url_with_only_a_user_name_is_accepted(
+    make_project: ProjectFactory, origin: Origin, cache: Path,
+) -> None:
+    root = make_project({"catalogue/c.yaml": (
+        "skill_sources:\n  - {name: team, git: 'ssh://git@example.test/skills.git', ref: main}\n"
+    )})
+    assert cli(root, cache, "validate").returncode == 0

@@ -230,6 +230,10 @@ class MCPServer(Entry):
         return value
 
 
+#: ``scheme://user:secret@host`` — a URL with a password (or token) in its userinfo.
+_URL_PASSWORD = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/@]*:[^/@]*@")
+
+
 class SkillSource(Entry):
     """Where skills come from: a local folder or a git repository at a pinned ref.
 
@@ -265,6 +269,11 @@ class SkillSource(Entry):
             self.subdir.startswith("/") or ".." in self.subdir.split("/")
         ):
             raise ValueError("'subdir' must be a relative folder inside the source")
+        if self.git is not None and _URL_PASSWORD.match(self.git):
+            # The catalogue holds references, never values: a token in the URL would land
+            # in agentctl.lock, in git's messages and in every clone of the repository.
+            raise ValueError("'git' must not carry a password or token in the URL; drop it "
+                             "and let git find it (a credential helper, or an SSH key)")
         return self
 
 
