@@ -1,7 +1,9 @@
 """The ``agentctl`` command line. Thin: parse flags, call a command module, print.
 
-Exit codes mean one thing everywhere: 0 success, 1 error (including usage errors),
-2 only from ``plan --detailed-exitcode`` when there are changes.
+Exit codes mean one thing everywhere (the README's table): 0 success or no changes,
+1 error, 2 changes or drift (``plan --detailed-exitcode``, ``render --check``; never an
+error), 64 a usage error (sysexits ``EX_USAGE``: unknown flag, missing argument),
+130 interrupted.
 """
 
 from __future__ import annotations
@@ -9,12 +11,16 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from agentctl import __version__
+
+#: Exit code for a usage error (sysexits.h ``EX_USAGE``); Click's own 2 means "changes" here.
+EX_USAGE = 64
 
 app = typer.Typer(
     name="agentctl",
@@ -108,29 +114,50 @@ def _run(fn: Callable[..., int], *args: object, **kwargs: object) -> None:
     raise typer.Exit(int(code))
 
 
+class ValidateFormat(str, Enum):
+    """Output formats of ``agentctl validate``."""
+
+    text = "text"
+    json = "json"
+    github = "github"
+    sarif = "sarif"
+
+
 @app.command()
-def validate() -> None:
+def validate(
+    output_format: Annotated[ValidateFormat, typer.Option(
+        "--format", "-f", help="text (people), json (Terraform's validate -json shape), "
+        "github (workflow annotations) or sarif (SARIF 2.1.0). Machine formats go to stdout.")
+    ] = ValidateFormat.text,
+) -> None:
     """Check the catalogue: schema, references, skills, runtime pairings.
 
-    Example: agentctl validate
+    Example: agentctl validate --format github
     """
     from agentctl.commands import validate as cmd
 
-    _run(cmd.run, _state.directory, _state.explicit)
+    _run(cmd.run, _state.directory, _state.explicit, output_format.value)
 
 
 @app.command()
 def render(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the rendered "
-                                      "tree into (no env files, no ledger).")],
+    out: Annotated[Optional[Path], typer.Option(  # noqa: UP045
+        "--out", "-o", help="Folder to write the rendered tree into (no env files, no "
+        "ledger); with --check, the folder to compare.")] = None,
+    check: Annotated[bool, typer.Option(
+        "--check", help="Write nothing; exit 2 if the output folder (or --out) differs from "
+        "what would be rendered, listing each file to create, update or delete. Env files "
+        "are not compared, so no secrets are needed.")] = False,
 ) -> None:
-    """Render every agent's workspace and the compose file into a folder, for inspection.
+    """Render every agent's workspace and the compose file into a folder, or check one.
 
-    Example: agentctl render --out /tmp/preview
+    Example: agentctl render --out /tmp/preview   |   agentctl render --check
     """
     from agentctl.commands import render as cmd
 
-    _run(cmd.run, _state.directory, _state.explicit, out)
+    if out is None and not check:
+        raise typer.BadParameter("give --out DIR, or --check", param_hint="--out")
+    _run(cmd.run, _state.directory, _state.explicit, out, check)
 
 
 @app.command()
@@ -192,11 +219,11 @@ def destroy(
 
 
 def main() -> None:
-    """Console-script entry point: usage errors exit 1, never 2 (2 means "changes")."""
+    """Console-script entry point: usage errors exit 64, never 2 (2 means "changes")."""
     try:
         app()
     except SystemExit as exc:
         code = exc.code
         if code == 2 and not _state.changes_exit:
-            code = 1  # Click's usage-error code; only plan --detailed-exitcode may exit 2
+            code = EX_USAGE  # Click's usage-error code; 2 is kept for changes or drift
         raise SystemExit(code) from None

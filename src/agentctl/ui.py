@@ -56,6 +56,11 @@ def out(text: str = "") -> None:
     sys.stdout.write(redact(text) + "\n")
 
 
+def out_raw(text: str) -> None:
+    """Write ``text`` to stdout as it is (no newline added), secrets masked."""
+    sys.stdout.write(redact(text))
+
+
 def err(text: str = "") -> None:
     """Print to stderr, secrets masked."""
     sys.stderr.write(redact(text) + "\n")
@@ -111,22 +116,34 @@ def print_plan(plan: Plan, *, diffs: bool = True) -> None:
         )
 
 
+def print_file_change(action: str, path: str, reason: str = "", diff: str = "") -> None:
+    """One ``+ create path (reason)`` line, then ``diff`` indented and coloured."""
+    symbol, colour = _SYMBOLS[action]
+    extra = f" ({reason})" if reason else ""
+    out("  " + style(f"{symbol} {action:<6} {path}", colour) + extra)
+    if diff:
+        print_diff(diff)
+
+
+def print_diff(diff: str, indent: str = "      ") -> None:
+    """Print a unified diff, additions green, removals red, hunk headers cyan."""
+    for line in diff.rstrip("\n").split("\n"):
+        colour_line = (
+            "green" if line.startswith("+") and not line.startswith("+++")
+            else "red" if line.startswith("-") and not line.startswith("---")
+            else "cyan" if line.startswith("@@") else None
+        )
+        out(indent + (style(line, colour_line) if colour_line else line))
+
+
 def _print_changes(changes: list[object], diffs: bool) -> None:
     from agentctl.plan import FileChange
 
     for change in changes:
         assert isinstance(change, FileChange)
-        symbol, colour = _SYMBOLS[change.action]
-        extra = f" ({change.reason})" if change.reason else ""
-        out("  " + style(f"{symbol} {change.action:<6} {change.path}", colour) + extra)
+        print_file_change(change.action, change.path, change.reason)
         if change.env_file and change.variables is not None:
             out("      variables: " + (", ".join(change.variables) or "none")
                 + "  (values hidden)")
         if diffs and change.diff and not change.env_file:
-            for line in change.diff.rstrip("\n").split("\n"):
-                colour_line = (
-                    "green" if line.startswith("+") and not line.startswith("+++")
-                    else "red" if line.startswith("-") and not line.startswith("---")
-                    else "cyan" if line.startswith("@@") else None
-                )
-                out("      " + (style(line, colour_line) if colour_line else line))
+            print_diff(change.diff)
