@@ -218,6 +218,23 @@ def destroy(
          auto_approve=auto_approve, force=force)
 
 
+@app.command()
+def schema(
+    project: Annotated[bool, typer.Option(
+        "--project", help="The schema of agentctl.yaml instead of a catalogue file's.")] = False,
+) -> None:
+    """Print the JSON Schema of a catalogue file (or agentctl.yaml), for editors and CI.
+
+    Point the YAML language server at it with a first-line modeline:
+    `# yaml-language-server: $schema=../schema/catalogue.schema.json`
+
+    Example: agentctl schema > schema/catalogue.schema.json
+    """
+    from agentctl.commands import schema as cmd
+
+    _run(cmd.run, project)
+
+
 def main() -> None:
     """Console-script entry point: usage errors exit 64, never 2 (2 means "changes")."""
     try:
