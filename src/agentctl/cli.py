@@ -235,6 +235,30 @@ def schema(
     _run(cmd.run, project)
 
 
+class GraphFormat(str, Enum):
+    """Output formats of ``agentctl graph``."""
+
+    mermaid = "mermaid"
+    dot = "dot"
+
+
+@app.command()
+def graph(
+    output_format: Annotated[GraphFormat, typer.Option(
+        "--format", "-f", help="mermaid (GitHub renders it in Markdown) or dot (Graphviz).")
+    ] = GraphFormat.mermaid,
+) -> None:
+    """Draw agents, the templates they extend, models, providers, skills and MCP servers.
+
+    Edges to MCP servers name the tools each agent may call.
+
+    Example: agentctl graph --format dot | dot -Tsvg > fleet.svg
+    """
+    from agentctl.commands import graph as cmd
+
+    _run(cmd.run, _state.directory, _state.explicit, output_format.value)
+
+
 def main() -> None:
     """Console-script entry point: usage errors exit 64, never 2 (2 means "changes")."""
     try:
