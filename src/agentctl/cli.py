@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -114,7 +114,7 @@ def _run(fn: Callable[..., int], *args: object, **kwargs: object) -> None:
     raise typer.Exit(int(code))
 
 
-class ValidateFormat(str, Enum):
+class ValidateFormat(StrEnum):
     """Output formats of ``agentctl validate``."""
 
     text = "text"
@@ -235,7 +235,7 @@ def schema(
     _run(cmd.run, project)
 
 
-class GraphFormat(str, Enum):
+class GraphFormat(StrEnum):
     """Output formats of ``agentctl graph``."""
 
     mermaid = "mermaid"
@@ -257,6 +257,23 @@ def graph(
     from agentctl.commands import graph as cmd
 
     _run(cmd.run, _state.directory, _state.explicit, output_format.value)
+
+
+@app.command()
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the status as JSON "
+                                          "(format_version 1.0).")] = False,
+) -> None:
+    """Show each agent's lifecycle, run state (a coloured dot), last error, workspace and service.
+
+    The run state is observed with `docker compose ps` on the rendered compose file when
+    Docker and its compose plugin answer, else read from the ledger; the last line says which.
+
+    Example: agentctl status --json
+    """
+    from agentctl.commands import status as cmd
+
+    _run(cmd.run, _state.directory, _state.explicit, as_json=as_json)
 
 
 def main() -> None:

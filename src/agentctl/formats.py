@@ -123,7 +123,7 @@ def sarif_log(
     """
     codes = sorted({d.code for d in diagnostics})
     index = {code: i for i, code in enumerate(codes)}
-    first = {}
+    first: dict[str, Diagnostic] = {}
     for d in diagnostics:
         first.setdefault(d.code, d)
     rules = [

@@ -147,3 +147,39 @@ def _print_changes(changes: list[object], diffs: bool) -> None:
                 + "  (values hidden)")
         if diffs and change.diff and not change.env_file:
             print_diff(change.diff)
+
+
+#: rich styles for the seed's dot tones (grey, green, red, amber).
+_DOT_STYLES = {"grey": "grey50", "green": "green", "red": "red", "amber": "dark_orange"}
+
+
+def print_table(rows: list[list[str]], *, dot_colours: list[str] | None = None) -> None:
+    """Print a table with rich: ``rows[0]`` are the headers.
+
+    ``dot_colours`` (one tone per data row, a key of the seed's grey/green/red/amber)
+    colours the first and fourth cells of each row when colour is on. Without a terminal
+    the table is plain aligned text with no box, no ANSI codes and no wrapping; cell
+    text is never read as rich markup. Secrets are masked like every other line.
+    """
+    import io
+
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    colour = use_color(sys.stdout)
+    table = Table(box=box.SIMPLE_HEAD if colour else None, show_edge=False, pad_edge=False,
+                  header_style="bold" if colour else "")
+    for header in rows[0]:
+        table.add_column(header, overflow="fold")
+    for i, row in enumerate(rows[1:]):
+        tone = _DOT_STYLES.get(dot_colours[i], "") if colour and dot_colours else ""
+        table.add_row(*(Text(cell, style=tone if tone and j in (0, 3) else "")
+                        for j, cell in enumerate(row)))
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=colour, no_color=not colour,
+                      width=None if colour else 10_000, highlight=False)
+    console.print(table)
+    for line in buffer.getvalue().rstrip("\n").split("\n"):
+        out(line.rstrip())

@@ -71,12 +71,12 @@ def compare(tree: DesiredTree, folder: Path) -> CheckResult:
     result = CheckResult()
     on_disk: dict[str, Path] = {}
     if folder.is_dir():
-        for path in sorted(folder.rglob("*")):
-            rel = path.relative_to(folder).as_posix()
+        for found in sorted(folder.rglob("*")):
+            rel = found.relative_to(folder).as_posix()
             if rel == ENV_DIR or rel.startswith(ENV_DIR + "/"):
                 continue
-            if path.is_symlink() or path.is_file():
-                on_disk[rel] = path
+            if found.is_symlink() or found.is_file():
+                on_disk[rel] = found
     for rel, spec in sorted(tree.files.items()):
         path = on_disk.pop(rel, None)
         if path is None:
@@ -95,10 +95,10 @@ def compare(tree: DesiredTree, folder: Path) -> CheckResult:
             why.append(f"mode {oct(path.stat().st_mode & 0o777)} → {oct(spec.mode)}")
         if why:
             result.changed[rel] = ", ".join(why)
-    for rel, path in sorted(on_disk.items()):
+    for rel, stale in sorted(on_disk.items()):
         result.delete.append(rel)
-        if not path.is_symlink():
-            result.diffs[rel] = text_diff(rel, path.read_bytes(), None)
+        if not stale.is_symlink():
+            result.diffs[rel] = text_diff(rel, stale.read_bytes(), None)
     result.delete.sort()
     return result
 
