@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from agentctl import ui
+from agentctl.diagnostics import display_path
 from agentctl.fsutil import atomic_write, confined
 from agentctl.pipeline import build
 from agentctl.render import ENV_DIR
@@ -29,7 +30,8 @@ def run(directory: Path | None, explicit: bool, out_dir: Path | None, check: boo
     ui.print_diagnostics(built.warnings)
     if check:
         folder = out_dir if out_dir is not None else built.project.output_dir
-        return _report(compare(built.tree, folder), folder)
+        shown = str(out_dir) if out_dir is not None else display_path(folder, built.project.root)
+        return _report(compare(built.tree, folder), shown)
     if out_dir is None:
         raise ValueError("render needs --out DIR or --check")  # the CLI enforces this
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -103,7 +105,7 @@ def compare(tree: DesiredTree, folder: Path) -> CheckResult:
     return result
 
 
-def _report(result: CheckResult, folder: Path) -> int:
+def _report(result: CheckResult, folder: str) -> int:
     if result.clean:
         ui.out(ui.style("Rendered output is up to date: ", "green") + f"{folder}")
         return 0
