@@ -70,6 +70,17 @@ def _global(
         _state.explicit = True
 
 
+def complete_agent(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Shell completion: the project's agent names (``-C`` honoured) starting with ``incomplete``."""
+    from agentctl.completion import agent_names
+
+    root = ctx.find_root()
+    directory = root.params.get("directory") if root is not None else None
+    names = agent_names(directory, explicit=directory is not None)
+    already = set(ctx.params.get("agents") or [])
+    return [n for n in names if n.startswith(incomplete) and n not in already]
+
+
 def _run(fn: Callable[..., int], *args: object, **kwargs: object) -> None:
     """Call a command, turning every user-facing failure into a message and exit 1."""
     from agentctl import ui
@@ -202,7 +213,8 @@ def apply(
 @app.command()
 def destroy(
     agents: Annotated[Optional[list[str]], typer.Argument(  # noqa: UP045
-        help="Agents to tear down (default: every applied agent).")] = None,
+        help="Agents to tear down (default: every applied agent).",
+        autocompletion=complete_agent)] = None,
     auto_approve: Annotated[bool, typer.Option("-y", "--auto-approve",
                                                help="Do not ask for confirmation.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Also delete files edited by "
