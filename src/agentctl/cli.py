@@ -71,7 +71,7 @@ def _global(
 
 
 def complete_agent(ctx: typer.Context, incomplete: str) -> list[str]:
-    """Shell completion: the project's agent names (``-C`` honoured) starting with ``incomplete``."""
+    """Shell completion: agent names (``-C`` honoured) starting with ``incomplete``."""
     from agentctl.completion import agent_names
 
     root = ctx.find_root()
