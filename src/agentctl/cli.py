@@ -81,26 +81,37 @@ def complete_agent(ctx: typer.Context, incomplete: str) -> list[str]:
     return [n for n in names if n.startswith(incomplete) and n not in already]
 
 
+#: Exceptions a user's input or environment can cause, by module: each is printed as one
+#: message and exit 1. Looked up only in modules already imported (an exception class
+#: cannot be raised before its module is loaded), so `_run` imports none of them.
+USER_ERRORS = {
+    "agentctl.apply": "ApplyRefused",
+    "agentctl.ledger": "LedgerError",
+    "agentctl.fsutil": "UnsafePathError",
+    "agentctl.envfile": "EnvFileError",
+}
+
+
+def _loaded(module: str, name: str) -> tuple[type[BaseException], ...]:
+    loaded = sys.modules.get(module)
+    return (getattr(loaded, name),) if loaded is not None else ()
+
+
 def _run(fn: Callable[..., int], *args: object, **kwargs: object) -> None:
     """Call a command, turning every user-facing failure into a message and exit 1."""
     from agentctl import ui
-    from agentctl.apply import ApplyRefused
     from agentctl.diagnostics import DiagnosticError
-    from agentctl.envfile import EnvFileError
-    from agentctl.fsutil import UnsafePathError
-    from agentctl.ledger import LedgerError
-    from agentctl.secrets import KeyringUnavailable
 
     try:
         code = fn(*args, **kwargs)
     except DiagnosticError as exc:
         ui.print_diagnostics(exc.diagnostics)
         code = 1
-    except KeyringUnavailable as exc:
+    except _loaded("agentctl.secrets", "KeyringUnavailable") as exc:
         ui.err(ui.style("error: ", "red", sys.stderr) + f"cannot read secrets: {exc}")
         ui.err("Nothing was written.")
         code = 1
-    except (ApplyRefused, LedgerError, UnsafePathError, EnvFileError) as exc:
+    except tuple(t for m, n in USER_ERRORS.items() for t in _loaded(m, n)) as exc:
         ui.err(ui.style("error: ", "red", sys.stderr) + str(exc))
         code = 1
     except KeyboardInterrupt:
