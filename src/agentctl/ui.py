@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from agentctl.redact import redact
@@ -107,6 +108,8 @@ def print_plan(plan: Plan, *, diffs: bool = True) -> None:
         out(style("shared files", "bold"))
         _print_changes([*shared, *rest], diffs)
     counts = plan.summary()
+    if plan.has_changes and _is_terminal(sys.stdout):
+        _print_plan_table(plan)
     if not plan.has_changes:
         out(style("No changes. The workspaces match the catalogue.", "green"))
     else:
@@ -134,6 +137,28 @@ def print_diff(diff: str, indent: str = "      ") -> None:
             else "cyan" if line.startswith("@@") else None
         )
         out(indent + (style(line, colour_line) if colour_line else line))
+
+
+def _is_terminal(stream: object) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty()) and os.environ.get("TERM") != "dumb"
+
+
+def _print_plan_table(plan: Plan) -> None:
+    """On a terminal: one row per agent (and shared files) with its counts per action."""
+    actions = ("create", "update", "delete", "drift")
+    counts: dict[str, dict[str, int]] = {}
+    for change in plan.changes:
+        row = counts.setdefault(change.agent or "(shared files)", dict.fromkeys(actions, 0))
+        row[change.action] += 1
+    rows = [["", "agent", *actions]]
+    tones = []
+    for agent, row in sorted(counts.items()):
+        rows.append(["●", agent, *(str(row[a]) if row[a] else "·" for a in actions)])
+        tones.append("red" if row["drift"] or row["delete"] else "amber" if row["update"]
+                     else "green")
+    out()
+    print_table(rows, dot_colours=tones)
 
 
 def _print_changes(changes: list[object], diffs: bool) -> None:
@@ -183,3 +208,35 @@ def print_table(rows: list[list[str]], *, dot_colours: list[str] | None = None) 
     console.print(table)
     for line in buffer.getvalue().rstrip("\n").split("\n"):
         out(line.rstrip())
+
+
+#: Fewer agents than this finish too fast for a progress bar to help.
+PROGRESS_MIN_AGENTS = 3
+
+
+@contextmanager
+def progress(total: int, description: str) -> Iterator[Callable[[str], None] | None]:
+    """A progress bar on stderr for ``total`` steps, yielding ``advance(name)``.
+
+    Only on a terminal (stderr a TTY, TERM not ``dumb``) and for at least
+    :data:`PROGRESS_MIN_AGENTS` steps; otherwise yields None and prints nothing, so
+    logs and pipes stay plain. The bar is removed when done (rich ``transient``).
+    """
+    isatty = getattr(sys.stderr, "isatty", None)
+    if (total < PROGRESS_MIN_AGENTS or not (isatty and isatty())
+            or os.environ.get("TERM") == "dumb"):
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    console = Console(stderr=True, no_color=not use_color(sys.stderr))
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("{task.fields[agent]}"))
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task(description, total=total, agent="")
+
+        def advance(name: str) -> None:
+            bar.update(task, advance=1, agent=redact(name))
+
+        yield advance

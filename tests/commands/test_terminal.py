@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -110,3 +111,49 @@ def test_no_color_and_no_terminal_mean_no_escape_codes(example: Path) -> None:
         assert result.returncode == 1 and "\x1b[" not in result.stderr
     result = run_cli("--no-color", "-C", str(example), "validate", env={"NO_COLOR": ""})
     assert "\x1b[" not in result.stderr
+
+
+def run_in_terminal(args: list[str], env: dict[str, str]) -> str:
+    """Run the installed CLI with stdin, stdout and stderr on a pseudo-terminal."""
+    import pty
+
+    master, slave = pty.openpty()
+    full_env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "TERM")}
+    full_env.update({"TERM": "xterm-256color", "COLUMNS": "120",
+                     "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring", **env})
+    proc = subprocess.Popen([AGENTCTL, *args], stdin=slave, stdout=slave, stderr=slave,
+                            env=full_env, close_fds=True)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    assert proc.wait(timeout=120) == 0
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_apply_on_a_terminal_shows_progress_and_colour(example: Path) -> None:
+    text = run_in_terminal(["-C", str(example), "apply", "-y"], EXAMPLE_SECRETS)
+    assert "Applying" in text and "7/7" in text  # the rich bar, for the example's 7 agents
+    assert "\x1b[32m+ create" in text  # coloured plan
+    plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text)
+    assert re.search(r"agent\s+create\s+update\s+delete\s+drift", plain)  # summary table
+    assert re.search(r"●\s+reviewer\s+7\s+·\s+·\s+·", plain)
+    assert "Apply complete" in text
+
+
+def test_no_color_on_a_terminal_keeps_progress_but_drops_colour(example: Path) -> None:
+    text = run_in_terminal(["-C", str(example), "apply", "-y"],
+                           {**EXAMPLE_SECRETS, "NO_COLOR": "1"})
+    assert "\x1b[32m" not in text and "+ create" in text
+
+
+def test_apply_without_a_terminal_prints_no_progress_bar(example: Path) -> None:
+    result = run_cli("-C", str(example), "apply", "-y", env=EXAMPLE_SECRETS)
+    assert result.returncode == 0 and "Applying" not in result.stdout + result.stderr
