@@ -132,3 +132,21 @@ def test_compose_state_maps_to_runtime_status(
     state: str, health: str, code: int, expected: str
 ) -> None:
     assert Observed("s", state, health, code).runtime_status == expected
+
+
+def test_status_falls_back_to_the_ledger_when_the_engine_is_down(
+    applied: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    script = folder / "docker"
+    script.write_text(
+        '#!/bin/sh\nif [ "$1 $2" = "compose version" ]; then exit 0; fi\n'
+        'echo "Cannot connect to the Docker daemon at unix:///var/run/docker.sock." >&2\n'
+        "exit 1\n")
+    script.chmod(0o755)
+    result = run_cli("-C", str(applied), "status", "--json",
+                     env={"PATH": f"{folder}{os.pathsep}{os.environ['PATH']}"})
+    assert json.loads(result.stdout)["source"] == (
+        "ledger (docker compose not available: Cannot connect to the Docker daemon at "
+        "unix:///var/run/docker.sock.)")
