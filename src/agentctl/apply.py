@@ -10,7 +10,7 @@ interrupted apply never strands an agent mid-flow. The caller holds :func:`apply
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +24,7 @@ from agentctl.fsutil import (
     stage,
 )
 from agentctl.ledger import AgentState, EnvRecord, FileRecord, Ledger
-from agentctl.plan import Plan, Write
+from agentctl.plan import AgentPlan, Plan, Write
 from agentctl.project import Project
 
 LEDGER_FILE = "state.json"
@@ -104,8 +104,23 @@ def refuse_drift(plan: Plan, *, force: bool) -> None:
         )
 
 
-def apply_plan(project: Project, plan: Plan, ledger: Ledger, *, force: bool = False) -> ApplyResult:
+def _reporting(agents: list[AgentPlan], on_agent: Callable[[str], None] | None
+               ) -> Iterator[AgentPlan]:
+    """Yield ``agents``, calling ``on_agent`` with each name once its loop body is done."""
+    for agent in agents:
+        yield agent
+        if on_agent is not None:
+            on_agent(agent.name)
+
+
+def apply_plan(
+    project: Project, plan: Plan, ledger: Ledger, *, force: bool = False,
+    on_agent: Callable[[str], None] | None = None,
+) -> ApplyResult:
     """Carry out ``plan`` and update ``ledger`` (saved to ``.agentctl/state.json``).
+
+    ``on_agent`` is called with each agent's name once it has been dealt with (for a
+    progress bar).
 
     Raises :class:`ApplyRefused` before writing anything when the plan holds drift and
     ``force`` is not set. Per-agent failures (missing secrets, I/O errors) are recorded on
@@ -123,7 +138,7 @@ def apply_plan(project: Project, plan: Plan, ledger: Ledger, *, force: bool = Fa
         if rel in changed:
             by_agent.setdefault(write.agent, []).append((rel, write))
 
-    for agent_plan in plan.agents:
+    for agent_plan in _reporting(plan.agents, on_agent):
         name = agent_plan.name
         state = ledger.agents.setdefault(name, AgentState())
         if agent_plan.error:

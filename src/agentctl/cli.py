@@ -1,7 +1,9 @@
 """The ``agentctl`` command line. Thin: parse flags, call a command module, print.
 
-Exit codes mean one thing everywhere: 0 success, 1 error (including usage errors),
-2 only from ``plan --detailed-exitcode`` when there are changes.
+Exit codes mean one thing everywhere (the README's table): 0 success or no changes,
+1 error, 2 changes or drift (``plan --detailed-exitcode``, ``render --check``; never an
+error), 64 a usage error (sysexits ``EX_USAGE``: unknown flag, missing argument),
+130 interrupted.
 """
 
 from __future__ import annotations
@@ -9,12 +11,16 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from agentctl import __version__
+
+#: Exit code for a usage error (sysexits.h ``EX_USAGE``); Click's own 2 means "changes" here.
+EX_USAGE = 64
 
 app = typer.Typer(
     name="agentctl",
@@ -64,26 +70,48 @@ def _global(
         _state.explicit = True
 
 
+def complete_agent(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Shell completion: agent names (``-C`` honoured) starting with ``incomplete``."""
+    from agentctl.completion import agent_names
+
+    root = ctx.find_root()
+    directory = root.params.get("directory") if root is not None else None
+    names = agent_names(directory, explicit=directory is not None)
+    already = set(ctx.params.get("agents") or [])
+    return [n for n in names if n.startswith(incomplete) and n not in already]
+
+
+#: Exceptions a user's input or environment can cause, by module: each is printed as one
+#: message and exit 1. Looked up only in modules already imported (an exception class
+#: cannot be raised before its module is loaded), so `_run` imports none of them.
+USER_ERRORS = {
+    "agentctl.apply": "ApplyRefused",
+    "agentctl.ledger": "LedgerError",
+    "agentctl.fsutil": "UnsafePathError",
+    "agentctl.envfile": "EnvFileError",
+}
+
+
+def _loaded(module: str, name: str) -> tuple[type[BaseException], ...]:
+    loaded = sys.modules.get(module)
+    return (getattr(loaded, name),) if loaded is not None else ()
+
+
 def _run(fn: Callable[..., int], *args: object, **kwargs: object) -> None:
     """Call a command, turning every user-facing failure into a message and exit 1."""
     from agentctl import ui
-    from agentctl.apply import ApplyRefused
     from agentctl.diagnostics import DiagnosticError
-    from agentctl.envfile import EnvFileError
-    from agentctl.fsutil import UnsafePathError
-    from agentctl.ledger import LedgerError
-    from agentctl.secrets import KeyringUnavailable
 
     try:
         code = fn(*args, **kwargs)
     except DiagnosticError as exc:
         ui.print_diagnostics(exc.diagnostics)
         code = 1
-    except KeyringUnavailable as exc:
+    except _loaded("agentctl.secrets", "KeyringUnavailable") as exc:
         ui.err(ui.style("error: ", "red", sys.stderr) + f"cannot read secrets: {exc}")
         ui.err("Nothing was written.")
         code = 1
-    except (ApplyRefused, LedgerError, UnsafePathError, EnvFileError) as exc:
+    except tuple(t for m, n in USER_ERRORS.items() for t in _loaded(m, n)) as exc:
         ui.err(ui.style("error: ", "red", sys.stderr) + str(exc))
         code = 1
     except KeyboardInterrupt:
@@ -108,32 +136,53 @@ def _run(fn: Callable[..., int], *args: object, **kwargs: object) -> None:
     raise typer.Exit(int(code))
 
 
+class ValidateFormat(StrEnum):
+    """Output formats of ``agentctl validate``."""
+
+    text = "text"
+    json = "json"
+    github = "github"
+    sarif = "sarif"
+
+
 @app.command()
-def validate() -> None:
+def validate(
+    output_format: Annotated[ValidateFormat, typer.Option(
+        "--format", "-f", help="text (people), json (Terraform's validate -json shape), "
+        "github (workflow annotations) or sarif (SARIF 2.1.0). Machine formats go to stdout.")
+    ] = ValidateFormat.text,
+) -> None:
     """Check the catalogue: schema, references, skills, runtime pairings.
 
-    Example: agentctl validate
+    Example: agentctl validate --format github
     """
     from agentctl.commands import validate as cmd
 
-    _run(cmd.run, _state.directory, _state.explicit)
+    _run(cmd.run, _state.directory, _state.explicit, output_format.value)
 
 
 @app.command()
 def render(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the rendered "
-                                      "tree into (no env files, no ledger).")],
+    out: Annotated[Optional[Path], typer.Option(  # noqa: UP045
+        "--out", "-o", help="Folder to write the rendered tree into (no env files, no "
+        "ledger); with --check, the folder to compare.")] = None,
+    check: Annotated[bool, typer.Option(
+        "--check", help="Write nothing; exit 2 if the output folder (or --out) differs from "
+        "what would be rendered, listing each file to create, update or delete. Env files "
+        "are not compared, so no secrets are needed.")] = False,
     target: Annotated[Optional[str], typer.Option(  # noqa: UP045
         "--target", help="Deployment target: compose, kubernetes or kagent (default: "
         "`target:` in agentctl.yaml, else compose).")] = None,
 ) -> None:
-    """Render every agent's workspace and the compose file into a folder, for inspection.
+    """Render every agent's workspace and the compose file into a folder, or check one.
 
-    Example: agentctl render --out /tmp/preview
+    Example: agentctl render --out /tmp/preview   |   agentctl render --check
     """
     from agentctl.commands import render as cmd
 
-    _run(cmd.run, _state.directory, _state.explicit, out, target=target)
+    if out is None and not check:
+        raise typer.BadParameter("give --out DIR, or --check", param_hint="--out")
+    _run(cmd.run, _state.directory, _state.explicit, out, check, target=target)
 
 
 @app.command()
@@ -184,7 +233,8 @@ def apply(
 @app.command()
 def destroy(
     agents: Annotated[Optional[list[str]], typer.Argument(  # noqa: UP045
-        help="Agents to tear down (default: every applied agent).")] = None,
+        help="Agents to tear down (default: every applied agent).",
+        autocompletion=complete_agent)] = None,
     auto_approve: Annotated[bool, typer.Option("-y", "--auto-approve",
                                                help="Do not ask for confirmation.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Also delete files edited by "
@@ -210,12 +260,70 @@ app.add_typer(models_app, name="models")
 app.add_typer(skills_app, name="skills")
 
 
+@app.command()
+def schema(
+    project: Annotated[bool, typer.Option(
+        "--project", help="The schema of agentctl.yaml instead of a catalogue file's.")] = False,
+) -> None:
+    """Print the JSON Schema of a catalogue file (or agentctl.yaml), for editors and CI.
+
+    Point the YAML language server at it with a first-line modeline:
+    `# yaml-language-server: $schema=../schema/catalogue.schema.json`
+
+    Example: agentctl schema > schema/catalogue.schema.json
+    """
+    from agentctl.commands import schema as cmd
+
+    _run(cmd.run, project)
+
+
+class GraphFormat(StrEnum):
+    """Output formats of ``agentctl graph``."""
+
+    mermaid = "mermaid"
+    dot = "dot"
+
+
+@app.command()
+def graph(
+    output_format: Annotated[GraphFormat, typer.Option(
+        "--format", "-f", help="mermaid (GitHub renders it in Markdown) or dot (Graphviz).")
+    ] = GraphFormat.mermaid,
+) -> None:
+    """Draw agents, the templates they extend, models, providers, skills and MCP servers.
+
+    Edges to MCP servers name the tools each agent may call.
+
+    Example: agentctl graph --format dot | dot -Tsvg > fleet.svg
+    """
+    from agentctl.commands import graph as cmd
+
+    _run(cmd.run, _state.directory, _state.explicit, output_format.value)
+
+
+@app.command()
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the status as JSON "
+                                          "(format_version 1.0).")] = False,
+) -> None:
+    """Show each agent's lifecycle, run state (a coloured dot), last error, workspace and service.
+
+    The run state is observed with `docker compose ps` on the rendered compose file when
+    Docker and its compose plugin answer, else read from the ledger; the last line says which.
+
+    Example: agentctl status --json
+    """
+    from agentctl.commands import status as cmd
+
+    _run(cmd.run, _state.directory, _state.explicit, as_json=as_json)
+
+
 def main() -> None:
-    """Console-script entry point: usage errors exit 1, never 2 (2 means "changes")."""
+    """Console-script entry point: usage errors exit 64, never 2 (2 means "changes")."""
     try:
         app()
     except SystemExit as exc:
         code = exc.code
         if code == 2 and not _state.changes_exit:
-            code = 1  # Click's usage-error code; only plan --detailed-exitcode may exit 2
+            code = EX_USAGE  # Click's usage-error code; 2 is kept for changes or drift
         raise SystemExit(code) from None

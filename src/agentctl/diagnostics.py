@@ -19,11 +19,18 @@ Severity = Literal["error", "warning"]
 
 @dataclass(frozen=True, order=True)
 class Position:
-    """A place in a source file: 1-based ``line`` and ``column``; ``file`` as given."""
+    """A place in a source file: 1-based ``line`` and ``column``; ``file`` as given.
+
+    ``byte`` is the 0-based byte offset of the place in the file, when known. ``end``
+    is where the value starting here ends (the end of its YAML node: the position just
+    after its last character), when known; it never takes part in ordering.
+    """
 
     file: str
     line: int = 0
     column: int = 0
+    byte: int | None = field(default=None, compare=False)
+    end: Position | None = field(default=None, compare=False)
 
     def __str__(self) -> str:
         if self.line <= 0:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from agentctl.redact import redact
@@ -54,6 +55,11 @@ def style(text: str, name: str, stream: object = None) -> str:
 def out(text: str = "") -> None:
     """Print to stdout, secrets masked."""
     sys.stdout.write(redact(text) + "\n")
+
+
+def out_raw(text: str) -> None:
+    """Write ``text`` to stdout as it is (no newline added), secrets masked."""
+    sys.stdout.write(redact(text))
 
 
 def err(text: str = "") -> None:
@@ -102,6 +108,8 @@ def print_plan(plan: Plan, *, diffs: bool = True) -> None:
         out(style("shared files", "bold"))
         _print_changes([*shared, *rest], diffs)
     counts = plan.summary()
+    if plan.has_changes and _is_terminal(sys.stdout):
+        _print_plan_table(plan)
     if not plan.has_changes:
         out(style("No changes. The workspaces match the catalogue.", "green"))
     else:
@@ -111,22 +119,124 @@ def print_plan(plan: Plan, *, diffs: bool = True) -> None:
         )
 
 
+def print_file_change(action: str, path: str, reason: str = "", diff: str = "") -> None:
+    """One ``+ create path (reason)`` line, then ``diff`` indented and coloured."""
+    symbol, colour = _SYMBOLS[action]
+    extra = f" ({reason})" if reason else ""
+    out("  " + style(f"{symbol} {action:<6} {path}", colour) + extra)
+    if diff:
+        print_diff(diff)
+
+
+def print_diff(diff: str, indent: str = "      ") -> None:
+    """Print a unified diff, additions green, removals red, hunk headers cyan."""
+    for line in diff.rstrip("\n").split("\n"):
+        colour_line = (
+            "green" if line.startswith("+") and not line.startswith("+++")
+            else "red" if line.startswith("-") and not line.startswith("---")
+            else "cyan" if line.startswith("@@") else None
+        )
+        out(indent + (style(line, colour_line) if colour_line else line))
+
+
+def _is_terminal(stream: object) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty()) and os.environ.get("TERM") != "dumb"
+
+
+def _print_plan_table(plan: Plan) -> None:
+    """On a terminal: one row per agent (and shared files) with its counts per action."""
+    actions = ("create", "update", "delete", "drift")
+    counts: dict[str, dict[str, int]] = {}
+    for change in plan.changes:
+        row = counts.setdefault(change.agent or "(shared files)", dict.fromkeys(actions, 0))
+        row[change.action] += 1
+    rows = [["", "agent", *actions]]
+    tones = []
+    for agent, row in sorted(counts.items()):
+        rows.append(["●", agent, *(str(row[a]) if row[a] else "·" for a in actions)])
+        tones.append("red" if row["drift"] or row["delete"] else "amber" if row["update"]
+                     else "green")
+    out()
+    print_table(rows, dot_colours=tones)
+
+
 def _print_changes(changes: list[object], diffs: bool) -> None:
     from agentctl.plan import FileChange
 
     for change in changes:
         assert isinstance(change, FileChange)
-        symbol, colour = _SYMBOLS[change.action]
-        extra = f" ({change.reason})" if change.reason else ""
-        out("  " + style(f"{symbol} {change.action:<6} {change.path}", colour) + extra)
+        print_file_change(change.action, change.path, change.reason)
         if change.env_file and change.variables is not None:
             out("      variables: " + (", ".join(change.variables) or "none")
                 + "  (values hidden)")
         if diffs and change.diff and not change.env_file:
-            for line in change.diff.rstrip("\n").split("\n"):
-                colour_line = (
-                    "green" if line.startswith("+") and not line.startswith("+++")
-                    else "red" if line.startswith("-") and not line.startswith("---")
-                    else "cyan" if line.startswith("@@") else None
-                )
-                out("      " + (style(line, colour_line) if colour_line else line))
+            print_diff(change.diff)
+
+
+#: rich styles for the seed's dot tones (grey, green, red, amber).
+_DOT_STYLES = {"grey": "grey50", "green": "green", "red": "red", "amber": "dark_orange"}
+
+
+def print_table(rows: list[list[str]], *, dot_colours: list[str] | None = None) -> None:
+    """Print a table with rich: ``rows[0]`` are the headers.
+
+    ``dot_colours`` (one tone per data row, a key of the seed's grey/green/red/amber)
+    colours the first and fourth cells of each row when colour is on. Without a terminal
+    the table is plain aligned text with no box, no ANSI codes and no wrapping; cell
+    text is never read as rich markup. Secrets are masked like every other line.
+    """
+    import io
+
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    colour = use_color(sys.stdout)
+    table = Table(box=box.SIMPLE_HEAD if colour else None, show_edge=False, pad_edge=False,
+                  header_style="bold" if colour else "")
+    for header in rows[0]:
+        table.add_column(header, overflow="fold")
+    for i, row in enumerate(rows[1:]):
+        tone = _DOT_STYLES.get(dot_colours[i], "") if colour and dot_colours else ""
+        table.add_row(*(Text(cell, style=tone if tone and j in (0, 3) else "")
+                        for j, cell in enumerate(row)))
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=colour, no_color=not colour,
+                      width=None if colour else 10_000, highlight=False)
+    console.print(table)
+    for line in buffer.getvalue().rstrip("\n").split("\n"):
+        out(line.rstrip())
+
+
+#: Fewer agents than this finish too fast for a progress bar to help.
+PROGRESS_MIN_AGENTS = 3
+
+
+@contextmanager
+def progress(total: int, description: str) -> Iterator[Callable[[str], None] | None]:
+    """A progress bar on stderr for ``total`` steps, yielding ``advance(name)``.
+
+    Only on a terminal (stderr a TTY, TERM not ``dumb``) and for at least
+    :data:`PROGRESS_MIN_AGENTS` steps; otherwise yields None and prints nothing, so
+    logs and pipes stay plain. The bar is removed when done (rich ``transient``).
+    """
+    isatty = getattr(sys.stderr, "isatty", None)
+    if (total < PROGRESS_MIN_AGENTS or not (isatty and isatty())
+            or os.environ.get("TERM") == "dumb"):
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    console = Console(stderr=True, no_color=not use_color(sys.stderr))
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("{task.fields[agent]}"))
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task(description, total=total, agent="")
+
+        def advance(name: str) -> None:
+            bar.update(task, advance=1, agent=redact(name))
+
+        yield advance

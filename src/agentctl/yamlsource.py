@@ -107,7 +107,8 @@ CatalogueLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_text)
 class YamlDocument:
     """Data read from one YAML file, with the position of every value and mapping key.
 
-    ``value_positions[path]`` is where the value at ``path`` starts; ``key_positions[path]``
+    ``value_positions[path]`` is where the value at ``path`` starts (its ``end`` is where the
+    YAML node ends); ``key_positions[path]``
     is where the mapping key that ends ``path`` starts (for "unknown key" errors).
     """
 
@@ -129,15 +130,24 @@ class YamlDocument:
             p = p[:-1]
 
 
-def _pos(file: str, mark: yaml.Mark) -> Position:
-    return Position(file, mark.line + 1, mark.column + 1)
+def _pos(file: str, mark: yaml.Mark, text: str | None = None) -> Position:
+    byte = len(text[: mark.index].encode("utf-8")) if text is not None else None
+    return Position(file, mark.line + 1, mark.column + 1, byte)
+
+
+def _span(file: str, node: yaml.Node, text: str) -> Position:
+    """Where ``node`` starts, carrying where it ends (``Position.end``)."""
+    start = _pos(file, node.start_mark, text)
+    end = _pos(file, node.end_mark, text)
+    return Position(start.file, start.line, start.column, start.byte, end)
 
 
 class _Builder:
     """Turns a composed node tree into data, recording positions and duplicate keys."""
 
-    def __init__(self, file: str, loader: CatalogueLoader) -> None:
+    def __init__(self, file: str, loader: CatalogueLoader, text: str) -> None:
         self.file = file
+        self.text = text
         self.loader = loader
         self.doc = YamlDocument(file, None)
         self.problems: list[Diagnostic] = []
@@ -155,7 +165,7 @@ class _Builder:
                     )
                 ]
             )
-        self.doc.value_positions[path] = _pos(self.file, node.start_mark)
+        self.doc.value_positions[path] = _span(self.file, node, self.text)
         if isinstance(node, yaml.MappingNode):
             self.loader.flatten_mapping(node)
             result: dict[Any, Any] = {}
@@ -176,7 +186,7 @@ class _Builder:
                         )
                     )
                     continue
-                self.doc.key_positions[child] = _pos(self.file, key_node.start_mark)
+                self.doc.key_positions[child] = _span(self.file, key_node, self.text)
                 result[key] = self.build(value_node, child, depth + 1)
             return result
         if isinstance(node, yaml.SequenceNode):
@@ -198,11 +208,11 @@ def load_yaml(text: str, file: str) -> YamlDocument:
         node = loader.get_single_node()
         if node is None:
             return YamlDocument(file, None)
-        builder = _Builder(file, loader)
+        builder = _Builder(file, loader, text)
         builder.doc.data = builder.build(node, ())
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        where = _pos(file, mark) if mark else Position(file, 1, 1)
+        where = _pos(file, mark, text) if mark else Position(file, 1, 1)
         problem = exc.problem or "invalid YAML"
         if exc.context:
             problem = f"{problem} ({exc.context})"

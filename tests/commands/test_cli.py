@@ -159,9 +159,18 @@ def test_canary_secrets_never_leave_env_files(example: Path, tmp_path: Path) -> 
             assert value.encode() not in data, name
 
 
-def test_usage_error_exits_1_not_2() -> None:
-    result = run_cli("plan", "--no-such-flag")
-    assert result.returncode == 1
+@pytest.mark.parametrize("verb", ["validate", "render", "plan", "apply", "destroy", "schema",
+                                  "graph", "status"])
+def test_usage_error_exits_64_for_every_verb(verb: str) -> None:
+    result = run_cli(verb, "--no-such-flag")
+    assert result.returncode == 64, result.stderr
+    assert "No such option: --no-such-flag" in result.stderr
+
+
+def test_usage_errors_exit_64() -> None:
+    assert run_cli("no-such-verb").returncode == 64
+    assert run_cli("render").returncode == 64  # neither --out nor --check
+    assert run_cli("validate", "--format", "yaml").returncode == 64
 
 
 def test_version_and_help() -> None:

@@ -71,7 +71,8 @@ def run(
         refuse_drift(plan, force=force)
         if plan.has_changes:
             confirm("Apply these changes?", auto_approve)
-        result = apply_plan(built.project, plan, ledger, force=force)
+        with ui.progress(len(plan.agents), "Applying") as advance:
+            result = apply_plan(built.project, plan, ledger, force=force, on_agent=advance)
     if result.errors:
         ui.print_diagnostics(plan.errors)
         for agent, message in sorted(result.errors.items()):

@@ -1,20 +1,41 @@
-"""``agentctl render --out DIR``: write the desired tree for inspection (no env files)."""
+"""``agentctl render``: write the desired tree for inspection, or check a committed one.
+
+``render --out DIR`` writes every rendered file into DIR (no env files, no secrets).
+
+``render --check`` compares the project's output folder (or ``--out DIR``) with what
+would be rendered, without writing anything and without secrets: env files (the
+``env/`` folder, git-ignored and written only by apply) and the ledger (outside the
+output folder) are not compared. Every other file counts: one render would create, one
+whose bytes or executable bit differ, and one on disk that render would not produce (a
+stale file left behind, which ``generate --check`` tools often miss). Exit 0 when they
+match, 2 when they differ (the "changes or drift" code), 1 on any error.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from agentctl import ui
+from agentctl.diagnostics import display_path
 from agentctl.fsutil import atomic_write, confined
 from agentctl.pipeline import build
+from agentctl.render import ENV_DIR
+from agentctl.tree import DesiredTree
 
 
-def run(directory: Path | None, explicit: bool, out_dir: Path, *,
-        target: str | None = None) -> int:
-    """Render into ``out_dir`` (created if needed) for ``target`` (None: the project's).
-    Secrets are never fetched or written."""
+def run(directory: Path | None, explicit: bool, out_dir: Path | None, check: bool = False,
+        *, target: str | None = None) -> int:
+    """Render into ``out_dir`` for ``target`` (None: the project's), or with ``check``
+    compare it; returns the exit code. Secrets are never fetched or written."""
     built = build(directory, explicit=explicit, target=target)
     ui.print_diagnostics(built.warnings)
+    if check:
+        folder = out_dir if out_dir is not None else built.project.output_dir
+        shown = str(out_dir) if out_dir is not None else display_path(folder, built.project.root)
+        return _report(compare(built.tree, folder), shown)
+    if out_dir is None:
+        raise ValueError("render needs --out DIR or --check")  # the CLI enforces this
     out_dir.mkdir(parents=True, exist_ok=True)
     for rel, spec in sorted(built.tree.files.items()):
         atomic_write(confined(out_dir, rel), spec.content, spec.mode)
@@ -23,3 +44,91 @@ def run(directory: Path | None, explicit: bool, out_dir: Path, *,
         f"{out_dir} (env files are written only by apply)."
     )
     return 0
+
+
+@dataclass
+class CheckResult:
+    """What differs between a rendered tree and a folder; paths relative to the folder.
+
+    ``changed`` maps a path to why (``content`` and/or ``mode``); ``diffs`` holds a
+    unified diff per created, changed or deleted text file.
+    """
+
+    create: list[str] = field(default_factory=list)
+    changed: dict[str, str] = field(default_factory=dict)
+    delete: list[str] = field(default_factory=list)
+    diffs: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def clean(self) -> bool:
+        """True when the folder holds exactly the rendered files."""
+        return not (self.create or self.changed or self.delete)
+
+
+def _holds_secrets(rel: str, tree: DesiredTree) -> bool:
+    """True for files only apply writes, holding values: compose's ``env/`` folder and
+    the cluster targets' git-ignored ``secrets/*.secret.yaml`` manifests."""
+    if rel in tree.env_files or rel == ENV_DIR or rel.startswith(ENV_DIR + "/"):
+        return True
+    parts = rel.split("/")
+    return len(parts) >= 2 and parts[-2] == "secrets" and parts[-1].endswith(".secret.yaml")
+
+
+def compare(tree: DesiredTree, folder: Path) -> CheckResult:
+    """Compare ``tree`` with ``folder`` on disk, ignoring files that hold secret values
+    (``env/``, ``secrets/*.secret.yaml``; see the module docstring).
+
+    Symlinks on disk count as files to delete (render never makes one). Never writes.
+    """
+    from agentctl.plan import text_diff
+
+    result = CheckResult()
+    on_disk: dict[str, Path] = {}
+    if folder.is_dir():
+        for found in sorted(folder.rglob("*")):
+            rel = found.relative_to(folder).as_posix()
+            if _holds_secrets(rel, tree):
+                continue
+            if found.is_symlink() or found.is_file():
+                on_disk[rel] = found
+    for rel, spec in sorted(tree.files.items()):
+        path = on_disk.pop(rel, None)
+        if path is None:
+            result.create.append(rel)
+            result.diffs[rel] = text_diff(rel, None, spec.content)
+            continue
+        if path.is_symlink():
+            result.changed[rel] = "a symlink where render writes a file"
+            continue
+        old = path.read_bytes()
+        why = []
+        if old != spec.content:
+            why.append("content")
+            result.diffs[rel] = text_diff(rel, old, spec.content)
+        if bool(path.stat().st_mode & 0o111) != bool(spec.mode & 0o111):
+            why.append(f"mode {oct(path.stat().st_mode & 0o777)} → {oct(spec.mode)}")
+        if why:
+            result.changed[rel] = ", ".join(why)
+    for rel, stale in sorted(on_disk.items()):
+        result.delete.append(rel)
+        if not stale.is_symlink():
+            result.diffs[rel] = text_diff(rel, stale.read_bytes(), None)
+    result.delete.sort()
+    return result
+
+
+def _report(result: CheckResult, folder: str) -> int:
+    if result.clean:
+        ui.out(ui.style("Rendered output is up to date: ", "green") + f"{folder}")
+        return 0
+    rows = ([(rel, "create", "") for rel in result.create]
+            + [(rel, "update", why) for rel, why in result.changed.items()]
+            + [(rel, "delete", "") for rel in result.delete])
+    for rel, action, why in sorted(rows):
+        ui.print_file_change(action, rel, why, result.diffs.get(rel, ""))
+    ui.out(
+        f"Rendered output is stale: {len(result.create)} to create, {len(result.changed)} to "
+        f"update, {len(result.delete)} to delete in {folder}. Run `agentctl apply` (or "
+        "`agentctl render --out` that folder) and commit the result."
+    )
+    return 2

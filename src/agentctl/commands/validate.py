@@ -1,15 +1,70 @@
-"""``agentctl validate``: load and resolve the catalogue, report every problem."""
+"""``agentctl validate``: load and resolve the catalogue, report every problem.
+
+``--format`` picks how: ``text`` (for people, stderr), ``json`` (Terraform's
+``validate -json`` shape), ``github`` (workflow-command annotations) or ``sarif``
+(SARIF 2.1.0, for code scanning). Machine formats go to stdout, errors included, so CI
+can capture them; the exit code is the same for every format.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from agentctl import ui
+from agentctl import __version__, ui
+from agentctl.diagnostics import Diagnostic, DiagnosticError, sort_diagnostics
 from agentctl.pipeline import build
+from agentctl.project import find_project_root
+
+FORMATS = ("text", "json", "github", "sarif")
 
 
-def run(directory: Path | None, explicit: bool) -> int:
-    """Validate the project; print warnings and a summary. Returns 0, or raises on errors."""
+def run(directory: Path | None, explicit: bool, output_format: str = "text") -> int:
+    """Validate the project; print diagnostics in ``output_format``.
+
+    Returns 0 when valid (warnings allowed) and 1 when there are errors. With the
+    ``text`` format errors are raised as :class:`DiagnosticError` for the CLI to print.
+    """
+    if output_format == "text":
+        return _text(directory, explicit)
+    try:
+        diagnostics = list(build(directory, explicit=explicit).warnings)
+    except DiagnosticError as exc:
+        diagnostics = list(exc.diagnostics)
+    diagnostics = sort_diagnostics(diagnostics)
+    root = _project_root(directory, explicit)
+    ui.out_raw(_render(diagnostics, output_format, root))
+    return 1 if any(d.severity == "error" for d in diagnostics) else 0
+
+
+def _render(diagnostics: list[Diagnostic], output_format: str, root: Path | None) -> str:
+    from agentctl import formats
+
+    if output_format == "json":
+        return formats.validate_json(diagnostics)
+    if output_format == "github":
+        return formats.github_annotations(diagnostics, _prefix(root))
+    return formats.sarif_log(diagnostics, version=__version__, project_root=root)
+
+
+def _project_root(directory: Path | None, explicit: bool) -> Path | None:
+    base = (directory or Path.cwd()).resolve()
+    if explicit:
+        return base
+    return find_project_root(base)
+
+
+def _prefix(root: Path | None) -> str:
+    """The project folder relative to the current folder, ``""`` or ending in ``/``."""
+    if root is None:
+        return ""
+    rel = os.path.relpath(root, Path.cwd().resolve())
+    if rel == ".":
+        return ""
+    return (rel if not rel.startswith("..") else root.as_posix()).replace(os.sep, "/") + "/"
+
+
+def _text(directory: Path | None, explicit: bool) -> int:
     built = build(directory, explicit=explicit)
     ui.print_diagnostics(built.warnings)
     cat = built.catalogue

@@ -1,0 +1,20 @@
+"""``agentctl graph --format mermaid|dot``: the fleet as a diagram."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from agentctl import ui
+
+
+def run(directory: Path | None, explicit: bool, output_format: str) -> int:
+    """Load and resolve the project (no render, no secrets); print its graph."""
+    from agentctl.graph import fleet_graph, to_dot, to_mermaid
+    from agentctl.load import load_catalogue
+    from agentctl.project import load_project
+    from agentctl.resolve import resolve
+
+    resolved = resolve(load_catalogue(load_project(directory, explicit=explicit)))
+    graph = fleet_graph(resolved)
+    ui.out_raw(to_dot(graph) if output_format == "dot" else to_mermaid(graph))
+    return 0

@@ -1,0 +1,159 @@
+"""Terminal manners: help examples, shell completion, light start-up, exit codes, colour."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+import typer
+
+from agentctl.cli import app, complete_agent
+from agentctl.completion import agent_names
+from tests.conftest import AGENTCTL, EXAMPLE, EXAMPLE_SECRETS, run_cli
+
+HEAVY = ("rich", "pydantic", "yaml", "httpx", "jinja2", "copier", "keyring")
+
+
+def command_paths(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    ctx = click.Context(group)
+    paths = []
+    for name in group.list_commands(ctx):
+        cmd = group.get_command(ctx, name)
+        assert cmd is not None
+        paths.append((*prefix, name))
+        if isinstance(cmd, click.Group):
+            paths += command_paths(cmd, (*prefix, name))
+    return paths
+
+
+COMMANDS = command_paths(typer.main.get_command(app))  # type: ignore[arg-type]
+
+
+def test_the_verbs_are_there() -> None:
+    assert {("validate",), ("render",), ("plan",), ("apply",), ("destroy",), ("schema",),
+            ("graph",), ("status",)} <= set(COMMANDS)
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=" ".join)
+def test_every_command_help_has_an_example(path: tuple[str, ...]) -> None:
+    result = run_cli(*path, "--help")
+    assert result.returncode == 0
+    assert f"Example: agentctl {' '.join(path)}" in result.stdout, result.stdout
+
+
+def _imported_modules(*code: str) -> set[str]:
+    result = subprocess.run([sys.executable, "-X", "importtime", "-c", ";".join(code)],
+                            capture_output=True, text=True, timeout=60, cwd="/")
+    return {line.split("|")[-1].strip() for line in result.stderr.splitlines()
+            if line.startswith("import time:")}
+
+
+def test_cli_start_up_imports_no_heavy_library() -> None:
+    for code in (["import agentctl.cli"],
+                 ["import sys", "sys.argv = ['agentctl', '--version']",
+                  "from agentctl.cli import main", "main()"]):
+        modules = _imported_modules(*code)
+        assert "agentctl.cli" in modules  # the probe works
+        loaded = sorted(m for m in modules if m.split(".")[0] in HEAVY)
+        assert loaded == [], loaded
+
+
+def test_validate_does_import_what_it_needs() -> None:
+    """The counterpart: the probe above would see pydantic and yaml if they were loaded."""
+    modules = _imported_modules(
+        "import sys", f"sys.argv = ['agentctl', '-C', {str(EXAMPLE)!r}, 'validate']",
+        "from agentctl.cli import main", "main()")
+    assert "pydantic" in modules and "yaml" in modules
+
+
+def test_completion_function_lists_agents_not_templates(example: Path) -> None:
+    assert agent_names(example, explicit=True) == [
+        "docs-writer", "handbook", "on-call", "release-manager", "reviewer", "test-fixer",
+        "triager"]
+    root = typer.Context(typer.main.get_command(app))
+    root.params["directory"] = example
+    ctx = typer.Context(click.Command("destroy"), parent=root)
+    ctx.params["agents"] = ["reviewer"]
+    assert complete_agent(ctx, "re") == ["release-manager"]  # reviewer already given
+    assert agent_names(example / "catalogue") == agent_names(example, explicit=True)
+    assert agent_names(example.parent, explicit=True) == []
+
+
+def test_completion_includes_applied_agents_and_survives_broken_files(example: Path) -> None:
+    assert run_cli("-C", str(example), "apply", "-y", env=EXAMPLE_SECRETS).returncode == 0
+    agents = example / "catalogue/agents.yaml"
+    agents.write_text("agents: [\n")  # broken: only the ledger still names agents
+    assert "reviewer" in agent_names(example, explicit=True)
+
+
+def test_bash_completion_through_the_installed_cli(example: Path) -> None:
+    env = {**os.environ, "_AGENTCTL_COMPLETE": "complete_bash",
+           "COMP_WORDS": "agentctl destroy t", "COMP_CWORD": "2"}
+    result = subprocess.run([AGENTCTL], cwd=example, env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert result.stdout.split() == ["test-fixer", "triager"]
+    env["COMP_WORDS"] = f"agentctl -C {example} destroy on"
+    env["COMP_CWORD"] = "4"
+    result = subprocess.run([AGENTCTL], cwd="/", env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert result.stdout.split() == ["on-call"]
+
+
+def test_no_color_and_no_terminal_mean_no_escape_codes(example: Path) -> None:
+    (example / "catalogue/bad.yaml").write_text("agents: [\n")
+    for env in ({"NO_COLOR": "1"}, {"NO_COLOR": ""}):
+        result = run_cli("-C", str(example), "validate", env=env)
+        assert result.returncode == 1 and "\x1b[" not in result.stderr
+    result = run_cli("--no-color", "-C", str(example), "validate", env={"NO_COLOR": ""})
+    assert "\x1b[" not in result.stderr
+
+
+def run_in_terminal(args: list[str], env: dict[str, str]) -> str:
+    """Run the installed CLI with stdin, stdout and stderr on a pseudo-terminal."""
+    import pty
+
+    master, slave = pty.openpty()
+    full_env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "TERM")}
+    full_env.update({"TERM": "xterm-256color", "COLUMNS": "120",
+                     "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring", **env})
+    proc = subprocess.Popen([AGENTCTL, *args], stdin=slave, stdout=slave, stderr=slave,
+                            env=full_env, close_fds=True)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    assert proc.wait(timeout=120) == 0
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_apply_on_a_terminal_shows_progress_and_colour(example: Path) -> None:
+    text = run_in_terminal(["-C", str(example), "apply", "-y"], EXAMPLE_SECRETS)
+    assert "Applying" in text and "7/7" in text  # the rich bar, for the example's 7 agents
+    assert "\x1b[32m+ create" in text  # coloured plan
+    plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text)
+    assert re.search(r"agent\s+create\s+update\s+delete\s+drift", plain)  # summary table
+    assert re.search(r"●\s+reviewer\s+7\s+·\s+·\s+·", plain)
+    assert "Apply complete" in text
+
+
+def test_no_color_on_a_terminal_keeps_progress_but_drops_colour(example: Path) -> None:
+    text = run_in_terminal(["-C", str(example), "apply", "-y"],
+                           {**EXAMPLE_SECRETS, "NO_COLOR": "1"})
+    assert "\x1b[32m" not in text and "+ create" in text
+
+
+def test_apply_without_a_terminal_prints_no_progress_bar(example: Path) -> None:
+    result = run_cli("-C", str(example), "apply", "-y", env=EXAMPLE_SECRETS)
+    assert result.returncode == 0 and "Applying" not in result.stdout + result.stderr
