@@ -17,7 +17,8 @@ PROJECT_SCHEMA = ROOT / "schema/agentctl.schema.json"
 
 
 def test_committed_schemas_equal_agentctl_schema_output() -> None:
-    hint = "regenerate: agentctl schema > schema/catalogue.schema.json (and --project)"
+    hint = ("regenerate: agentctl schema > schema/catalogue.schema.json; "
+            "agentctl schema --project > schema/agentctl.schema.json")
     assert run_cli("schema").stdout == CATALOGUE_SCHEMA.read_text(), hint
     assert run_cli("schema", "--project").stdout == PROJECT_SCHEMA.read_text(), hint
 

@@ -2,8 +2,9 @@
 
 Codes are stable across releases: editors, SARIF consumers (GitHub code scanning) and
 CI filters key on them. ``E0xx`` project, ``E1xx`` syntax and schema, ``E2xx``
-references, ``E3xx`` skills, ``E4xx`` secrets, ``E5xx`` runtime pairings, ``E7xx``
-command arguments; ``W…`` are warnings. SARIF output uses this table for each rule's
+references, ``E3xx`` skills and skill sources, ``E4xx`` secrets, ``E5xx`` runtime
+pairings, ``E6xx`` providers, ``E7xx`` command arguments; ``W…`` are warnings (``W7xx``
+the kubernetes target, ``W8xx`` kagent). SARIF output uses this table for each rule's
 ``shortDescription``.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 CODES: dict[str, str] = {
     "E001": "No agentctl.yaml found",
     "E002": "No catalogue files match the project's globs",
+    "E010": "Unknown deployment target",
     "E100": "YAML syntax error",
     "E101": "YAML nests too deeply",
     "E102": "Duplicate mapping key",
@@ -42,6 +44,8 @@ CODES: dict[str, str] = {
     "E213": "Both instructions and instructions_file",
     "E214": "Instructions file does not exist",
     "E216": "Two MCP servers need the same env var",
+    "E217": "Provider backend has no default endpoint",
+    "E218": "Unknown skill source",
     "E221": "stdio server without command",
     "E222": "Key not allowed on a stdio server",
     "E223": "Both url and builtin",
@@ -59,6 +63,11 @@ CODES: dict[str, str] = {
     "E306": "SKILL.md has no name",
     "E307": "Skill name breaks the Agent Skills spec",
     "E308": "SKILL.md has no description",
+    "E309": "Skill source has no such skill",
+    "E310": "Skill source not synced (run agentctl skills sync)",
+    "E311": "Lock file unreadable",
+    "E312": "Skill source could not be fetched or its ref resolved",
+    "E313": "Cached skill does not match the lock file's hash",
     "E401": "Secret value not found",
     "E402": "Secret value cannot be written to an env file",
     "E501": "Runtime cannot use this provider",
@@ -68,6 +77,11 @@ CODES: dict[str, str] = {
     "E505": "Runtime cannot use this MCP transport",
     "E506": "Runtime cannot express this MCP header or env",
     "E507": "Settings cannot be written as TOML",
+    "E601": "Provider request failed",
+    "E602": "Provider refused the credential",
+    "E603": "Provider has no usable credential",
+    "E604": "No models file for a built-in provider",
+    "E605": "Models file outside the project's catalogue",
     "E701": "Agent was never applied",
     "W201": "Deprecated model",
     "W202": "Agent has no instructions",
@@ -79,4 +93,11 @@ CODES: dict[str, str] = {
     "W305": "Skill allowed-tools is not a string",
     "W306": "Unknown SKILL.md frontmatter key",
     "W501": "Runtime has no effort setting",
+    "W701": "Workspace ConfigMap too large for the API server",
+    "W801": "kagent: agent without a model not rendered",
+    "W802": "kagent: provider has no kagent equivalent",
+    "W803": "kagent: stdio MCP server left out",
+    "W804": "kagent: MCP header kagent cannot express",
+    "W805": "kagent: skills not rendered",
+    "W806": "kagent: credential kind sent as an API key",
 }

@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 
 models_app = typer.Typer(
     name="models",
-    help="Inference models: refresh the catalogue from what each provider lists.",
+    help="Inference models: refresh the catalogue from what each provider lists.\n\n"
+    "Example: agentctl models refresh --dry-run",
     no_args_is_help=True,
 )
 

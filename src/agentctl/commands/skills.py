@@ -14,7 +14,8 @@ import typer
 
 skills_app = typer.Typer(
     name="skills",
-    help="Skills: sync skill sources into agentctl.lock, list skills, check SKILL.md folders.",
+    help="Skills: sync skill sources into agentctl.lock, list skills, check SKILL.md "
+    "folders.\n\nExample: agentctl skills sync",
     no_args_is_help=True,
 )
 
