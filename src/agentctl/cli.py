@@ -191,6 +191,11 @@ def destroy(
          auto_approve=auto_approve, force=force)
 
 
+from agentctl.commands.secrets import app as _secrets_app  # noqa: E402  (needs _run above)
+
+app.add_typer(_secrets_app)
+
+
 def main() -> None:
     """Console-script entry point: usage errors exit 1, never 2 (2 means "changes")."""
     try:

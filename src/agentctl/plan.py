@@ -257,8 +257,7 @@ def make_plan(
                     Diagnostic(
                         "error", "E401", message, path=f"agents[{spec.agent}]",
                         detail=(
-                            f"Store it with `python -m keyring set {var.credential.keyring.service}"
-                            f" {keyring_username(var.credential)}`"
+                            f"Store it with `agentctl secrets set {var.credential.name}`"
                             + (f" or export {var.credential.env}" if var.credential.env else "")
                             + "."
                         ),
