@@ -257,7 +257,9 @@ def make_plan(
                     Diagnostic(
                         "error", "E401", message, path=f"agents[{spec.agent}]",
                         detail=(
-                            f"Store it with `agentctl secrets set {var.credential.name}`"
+                            f"Store it with `agentctl secrets set {var.credential.name}` "
+                            f"(keyring service '{var.credential.keyring.service}' user "
+                            f"'{keyring_username(var.credential)}')"
                             + (f" or export {var.credential.env}" if var.credential.env else "")
                             + "."
                         ),
