@@ -94,9 +94,9 @@ def _run(fn: Callable[..., int], *args: object, **kwargs: object) -> None:
         code = 0
     except Exception as exc:  # a bug in agentctl: say so, without leaking values
         if os.environ.get("AGENTCTL_DEBUG"):
-            import traceback
+            from agentctl.redact import format_exception
 
-            ui.err(traceback.format_exc())
+            ui.err(format_exception(exc))  # masked: messages and frames may hold values
         ui.err(
             ui.style("internal error: ", "red", sys.stderr)
             + f"{type(exc).__name__}: {exc}\nThis is a bug in agentctl; set AGENTCTL_DEBUG=1 "
