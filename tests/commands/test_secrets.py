@@ -163,3 +163,63 @@ def test_no_keyring_backend_is_one_clear_message(example: Path) -> None:
         assert "gnome-keyring-daemon --unlock" in result.stderr
         assert "value-1234" not in result.stderr
         assert result.stderr.count("error") == 1
+
+
+def _converse(argv: list[str], env: dict[str, str], replies: list[tuple[str, str]]) -> tuple[
+        int, str]:
+    """Run ``argv`` on a new pseudo-terminal (its controlling terminal), answer each prompt
+    that appears with its reply, and return the exit code and the whole transcript."""
+    import os
+    import pty
+    import select
+    import termios
+    import time
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: exec at once, nothing else
+        os.execve(argv[0], argv, env)
+    transcript = b""
+    pending = list(replies)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.5)
+        if ready:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            transcript += chunk
+        # Answer once the prompt shows and the terminal stopped echoing (hidden input).
+        if pending and pending[0][0].encode() in transcript.rsplit(b"\n", 1)[-1] \
+                and not termios.tcgetattr(fd)[3] & termios.ECHO:
+            os.write(fd, pending.pop(0)[1].encode() + b"\r")
+            transcript += b"\n"  # so the same prompt asked again is a new last line
+    else:
+        os.kill(pid, 9)
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status), transcript.decode("utf-8", "replace")
+
+
+def test_set_on_a_terminal_prompts_hidden_twice(example: Path,
+                                                keyring_env: dict[str, str]) -> None:
+    import os
+
+    from tests.conftest import AGENTCTL
+
+    env = {**{k: v for k, v in os.environ.items() if k not in EXAMPLE_SECRETS},
+           **keyring_env, "NO_COLOR": "1"}
+    argv = [AGENTCTL, "-C", str(example), "secrets", "set", "github-pat"]
+    code, transcript = _converse(argv, env, [
+        ("Value for github-pat:", "typed-secret-1"),
+        ("Repeat for confirmation:", "typed-secret-2"),  # a mismatch asks again
+        ("Value for github-pat:", "typed-secret-3"),
+        ("Repeat for confirmation:", "typed-secret-3"),
+    ])
+    assert code == 0, transcript
+    assert "do not match" in transcript
+    assert "typed-secret" not in transcript  # nothing typed is echoed
+    assert "Stored github-pat in the keyring" in transcript
+    assert stored(keyring_env) == {"agentctl\0github-pat": "typed-secret-3"}
