@@ -17,7 +17,7 @@ from agentctl import project as project_module
 from agentctl import skills as skills_module
 from agentctl.diagnostics import DiagnosticError
 from agentctl.pipeline import build
-from tests.conftest import ProjectFactory, run_cli
+from tests.conftest import ProjectFactory, run_cli, tree_bytes
 
 TEMPLATED = (
     "Hello {{ user.name }} {% if admin %}root{% endif %} {# note #} ${HOME} ${VAR:-x} $PATH "
@@ -161,14 +161,21 @@ def test_folder_symlinked_outside_is_never_written_through(
     link = link.replace("/a", "/reviewer", 1) if "workspaces" in link else link
     outside = tmp_path / "outside"
     outside.mkdir()
+    for name in ("AGENTS.md", "reviewer.env", "settings.json"):  # what plan must not read
+        (outside / name).write_text("outside-canary-3e1f\n")
+    before = tree_bytes(outside)
     (example / link).parent.mkdir(parents=True, exist_ok=True)
     (example / link).symlink_to(outside)
-    result = run_cli("-C", str(example), "apply", "-y", env=EXAMPLE_SECRETS)
-    assert result.returncode == 1
-    assert "Traceback" not in result.stderr
-    assert f"{link.split('/', 1)[1]}" in result.stderr and "symlink" in result.stderr, \
-        result.stderr
-    assert list(outside.iterdir()) == []
+    planned = run_cli("-C", str(example), "plan", env=EXAMPLE_SECRETS)
+    assert f"{link}/" in planned.stdout and "through a symlink" in planned.stdout
+    assert "outside-canary" not in planned.stdout + planned.stderr
+    for args in (["apply", "-y"], ["apply", "-y", "--force"]):
+        result = run_cli("-C", str(example), *args, env=EXAMPLE_SECRETS)
+        assert result.returncode == 1
+        assert "Traceback" not in result.stderr
+        assert f"{link}/" in result.stderr and "through a symlink" in result.stderr, \
+            result.stderr
+        assert tree_bytes(outside) == before
     assert os.readlink(example / link) == str(outside)
 
 

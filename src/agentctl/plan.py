@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 from agentctl.diagnostics import Diagnostic, display_path
 from agentctl.envfile import EnvFileError, format_env_file, parse_env_file
-from agentctl.fsutil import sha256
+from agentctl.fsutil import UnsafePathError, confined, sha256
 from agentctl.ledger import Ledger
 from agentctl.project import Project
 from agentctl.secrets import SecretResolver, keyring_username
@@ -380,6 +380,11 @@ def _compare(
         plan.changes.append(FileChange(full, "drift", agent,
                                        "a symlink stands here; agentctl will not write "
                                        "through it", None, env_file=env))
+        return
+    try:
+        confined(project.root, full)
+    except UnsafePathError as exc:  # a folder on the way links elsewhere: never read it
+        plan.changes.append(FileChange(full, "drift", agent, str(exc), None, env_file=env))
         return
     disk = _read(path)
     if disk is None:
