@@ -80,7 +80,7 @@ def _run(fn: Callable[..., int], *args: object, **kwargs: object) -> None:
         ui.print_diagnostics(exc.diagnostics)
         code = 1
     except KeyringUnavailable as exc:
-        ui.err(ui.style("error: ", "red", sys.stderr) + f"cannot read secrets: {exc}")
+        ui.err(ui.style("error: ", "red", sys.stderr) + f"cannot {exc.verb} secrets: {exc}")
         ui.err("Nothing was written.")
         code = 1
     except (ApplyRefused, LedgerError, UnsafePathError, EnvFileError) as exc:

@@ -32,7 +32,12 @@ KEYRING_FIXES = (
 
 
 class KeyringUnavailable(Exception):
-    """The keyring cannot be used at all. The message names the backend and the fix."""
+    """The keyring cannot be used at all. The message names the backend and the fix;
+    ``verb`` says what was attempted (``read``, ``store`` or ``delete``)."""
+
+    def __init__(self, message: str, verb: str = "read") -> None:
+        super().__init__(message)
+        self.verb = verb
 
 
 @dataclass(frozen=True)
@@ -84,7 +89,8 @@ def keyring_failure(exc: BaseException, action: str = "read") -> KeyringUnavaila
         what = (f"the keyring backend {backend} failed to {action} "
                 f"({type(exc).__name__}: {redact.redact(str(exc))})"
                 + (f"; is the D-Bus session bus at {bus} running?" if bus else ""))
-    return KeyringUnavailable(f"{what}{'' if what.endswith('?') else '.'} {KEYRING_FIXES}")
+    verb = action.split()[0]
+    return KeyringUnavailable(f"{what}{'' if what.endswith('?') else '.'} {KEYRING_FIXES}", verb)
 
 
 def keyring_get(service: str, username: str) -> str | None:

@@ -153,10 +153,11 @@ def test_status_per_agent_and_exit_code(example: Path, keyring_env: dict[str, st
 
 
 def test_no_keyring_backend_is_one_clear_message(example: Path) -> None:
-    for verb in (["set", "github-pat"], ["get", "github-pat"], ["rm", "github-pat"],
-                 ["status"]):
+    for verb, attempted in ((["set", "github-pat"], "store"), (["get", "github-pat"], "read"),
+                            (["rm", "github-pat"], "read"), (["status"], "read")):
         result = run_cli("-C", str(example), "secrets", *verb, stdin="value-1234")
         assert result.returncode == 1
+        assert f"error: cannot {attempted} secrets: " in result.stderr
         assert "no keyring backend is available (keyring chose " \
                "keyring.backends.fail.Keyring)" in result.stderr
         assert "PYTHON_KEYRING_BACKEND" in result.stderr
