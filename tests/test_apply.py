@@ -98,3 +98,77 @@ def test_failed_write_marks_the_agent_and_leaves_no_partial_file(
     assert (state.lifecycle, state.runtime_status) == ("draft", "error")
     assert "writing the workspace failed" in state.last_error
     assert Ledger.load(ledger_path(built.project)).agents["on-call"].lifecycle == "ready"
+
+
+def test_no_folder_is_world_writable_and_env_folder_is_private(
+    example: Path, example_env: dict[str, str]
+) -> None:
+    old = os.umask(0)
+    try:
+        run_apply(example)
+    finally:
+        os.umask(old)
+    deploy = example / "deploy"
+    for folder in [deploy, *(p for p in deploy.rglob("*") if p.is_dir())]:
+        assert folder.stat().st_mode & 0o022 == 0, folder
+    assert (deploy / "env").stat().st_mode & 0o777 == 0o700
+
+
+def test_an_env_file_made_readable_is_put_back_to_0600(
+    example: Path, example_env: dict[str, str]
+) -> None:
+    run_apply(example)
+    env_file = example / "deploy/env/reviewer.env"
+    env_file.chmod(0o644)
+    built = build(example, explicit=True)
+    ledger = Ledger.load(ledger_path(built.project))
+    plan = make_plan(built.project, built.tree, ledger, SecretResolver(), inputs=built.inputs())
+    (change,) = plan.changes
+    assert (change.path, change.action, change.reason) == (
+        "deploy/env/reviewer.env", "update", "mode 644 → 600")
+    apply_plan(built.project, plan, ledger)
+    assert env_file.stat().st_mode & 0o777 == 0o600
+
+
+def test_git_ignores_every_env_file(example: Path, example_env: dict[str, str]) -> None:
+    """The rendered .gitignore, read by git itself."""
+    import shutil
+    import subprocess
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    run_apply(example)
+    subprocess.run(["git", "init", "-q", str(example)], check=True)
+    env_files = sorted(str(p.relative_to(example)) for p in (example / "deploy/env").iterdir())
+    assert len(env_files) == 6
+    ignored = subprocess.run(["git", "-C", str(example), "check-ignore", *env_files,
+                              "deploy/compose.yaml", "deploy/workspaces/reviewer/AGENTS.md"],
+                             capture_output=True, text=True, check=False)
+    assert sorted(ignored.stdout.split()) == env_files
+    status = subprocess.run(["git", "-C", str(example), "status", "--porcelain",
+                             "--untracked-files=all"], capture_output=True, text=True,
+                            check=True).stdout
+    assert ".env" not in status and "deploy/compose.yaml" in status
+
+
+def test_nul_in_a_keyring_value_blocks_its_agents_naming_the_key(
+    example: Path, example_env: dict[str, str]
+) -> None:
+    environ = {**example_env, "FLEET_SENTRY_TOKEN": "nul-canary\x00-9f2e"}
+    built = build(example, explicit=True)
+    ledger = Ledger.load(ledger_path(built.project))
+    plan = make_plan(built.project, built.tree, ledger, SecretResolver(environ),
+                     inputs=built.inputs())
+    messages = {d.path: d.summary for d in plan.errors if d.code == "E402"}
+    assert messages == {
+        "agents[on-call]": "the value of AGENTCTL_MCP_SENTRY_TOKEN contains a NUL character, "
+                           "which env files cannot carry",
+        "agents[triager]": "the value of AGENTCTL_MCP_SENTRY_TOKEN contains a NUL character, "
+                           "which env files cannot carry",
+    }
+    assert not any("nul-canary" in d.format() for d in plan.errors)
+    result = apply_plan(built.project, plan, ledger)
+    assert set(result.errors) == {"on-call", "triager"}
+    assert not (example / "deploy/env/on-call.env").exists()
+    assert not (example / "deploy/workspaces/on-call").exists()
+    assert (example / "deploy/env/reviewer.env").exists()

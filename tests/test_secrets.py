@@ -6,7 +6,14 @@ import pytest
 
 from agentctl import redact
 from agentctl.schema import Credential
-from agentctl.secrets import KeyringUnavailable, SecretResolver, lookup
+from agentctl.secrets import (
+    KeyringUnavailable,
+    SecretResolver,
+    keyring_delete,
+    keyring_get,
+    keyring_set,
+    lookup,
+)
 from tests.conftest import MemoryKeyring
 
 
@@ -82,3 +89,62 @@ def test_resolver_asks_once_per_credential(memory_keyring: MemoryKeyring,
     resolver.get(cred())
     resolver.get(cred())
     assert calls == ["api"]
+
+
+def _raising(exc: BaseException) -> object:
+    def method(*args: object) -> None:
+        raise exc
+
+    return method
+
+
+@pytest.mark.parametrize(("exc", "expected"), [
+    ("NoKeyringError", "no keyring backend is available (keyring chose "),
+    ("KeyringLocked", "is locked and could not be unlocked"),
+    ("InitError", "failed to start: boom"),
+    ("KeyringError", "refused to read: KeyringError"),
+    ("OSError", "failed to read (OSError: boom)"),
+])
+def test_every_keyring_failure_is_one_message_with_backend_and_fix(
+    memory_keyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch, exc: str, expected: str
+) -> None:
+    from keyring import errors
+
+    error_class = getattr(errors, exc, OSError)
+    monkeypatch.setattr(memory_keyring.backend, "get_password", _raising(error_class("boom")))
+    with pytest.raises(KeyringUnavailable) as info:
+        lookup(cred(env="API_KEY"), {})
+    message = str(info.value)
+    assert expected in message
+    assert "conftest._Backend" in message  # the backend in use
+    assert "PYTHON_KEYRING_BACKEND" in message and "gnome-keyring-daemon --unlock" in message
+    assert "credential's `env` override" in message
+
+
+def test_none_from_keyring_means_not_set_never_an_error(memory_keyring: MemoryKeyring) -> None:
+    assert keyring_get("agentctl", "nobody") is None
+    found = lookup(cred(), {})
+    assert found.value is None and found.looked[-1].endswith("(no entry)")
+
+
+def test_set_and_delete_failures_are_keyring_unavailable(
+    memory_keyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from keyring.errors import PasswordDeleteError, PasswordSetError
+
+    memory_keyring.set("agentctl", "api", "v-5678")
+    monkeypatch.setattr(memory_keyring.backend, "set_password",
+                        _raising(PasswordSetError("nope")))
+    with pytest.raises(KeyringUnavailable, match="refused to store the value"):
+        keyring_set("agentctl", "api", "value-1234")
+    monkeypatch.setattr(memory_keyring.backend, "delete_password",
+                        _raising(PasswordDeleteError("nope")))
+    with pytest.raises(KeyringUnavailable, match="refused to delete the entry"):
+        keyring_delete("agentctl", "api")
+
+
+def test_delete_of_missing_entry_is_false(memory_keyring: MemoryKeyring) -> None:
+    assert keyring_delete("agentctl", "api") is False
+    memory_keyring.set("agentctl", "api", "v-5678")
+    assert keyring_delete("agentctl", "api") is True
+    assert keyring_get("agentctl", "api") is None

@@ -108,7 +108,7 @@ def _run(fn: Callable[..., int], *args: object, **kwargs: object) -> None:
         ui.print_diagnostics(exc.diagnostics)
         code = 1
     except _loaded("agentctl.secrets", "KeyringUnavailable") as exc:
-        ui.err(ui.style("error: ", "red", sys.stderr) + f"cannot read secrets: {exc}")
+        ui.err(ui.style("error: ", "red", sys.stderr) + f"cannot {exc.verb} secrets: {exc}")
         ui.err("Nothing was written.")
         code = 1
     except tuple(t for m, n in USER_ERRORS.items() for t in _loaded(m, n)) as exc:
@@ -122,9 +122,9 @@ def _run(fn: Callable[..., int], *args: object, **kwargs: object) -> None:
         code = 0
     except Exception as exc:  # a bug in agentctl: say so, without leaking values
         if os.environ.get("AGENTCTL_DEBUG"):
-            import traceback
+            from agentctl.redact import format_exception
 
-            ui.err(traceback.format_exc())
+            ui.err(format_exception(exc))  # masked: messages and frames may hold values
         ui.err(
             ui.style("internal error: ", "red", sys.stderr)
             + f"{type(exc).__name__}: {exc}\nThis is a bug in agentctl; set AGENTCTL_DEBUG=1 "
@@ -316,6 +316,11 @@ def status(
     from agentctl.commands import status as cmd
 
     _run(cmd.run, _state.directory, _state.explicit, as_json=as_json)
+
+
+from agentctl.commands.secrets import app as _secrets_app  # noqa: E402  (needs _run above)
+
+app.add_typer(_secrets_app)
 
 
 def main() -> None:

@@ -44,7 +44,7 @@ def stage(path: Path, data: bytes, mode: int) -> Path:
     The temp file is created 0600 (``mkstemp``), written, fsynced, then chmod-ed, so a
     permissive umask never exposes it. :func:`commit` moves it into place.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_dirs(path.parent, 0o700 if mode & 0o077 == 0 else 0o755)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -57,6 +57,22 @@ def stage(path: Path, data: bytes, mode: int) -> Path:
             os.unlink(tmp)
         raise
     return Path(tmp)
+
+
+def make_dirs(folder: Path, mode: int) -> None:
+    """Create ``folder`` with ``mode`` and its missing parents with 0755 (less the umask).
+
+    Unlike ``Path.mkdir(parents=True)``, no folder gets the 0777 default, so a umask of 0
+    never leaves a world-writable folder, and the folder of private files (0600) is 0700.
+    """
+    missing = []
+    current = folder
+    while not current.exists():
+        missing.append(current)
+        current = current.parent
+    for new in reversed(missing):
+        with contextlib.suppress(FileExistsError):
+            new.mkdir(mode if new == folder else 0o755)
 
 
 def commit(tmp: Path, path: Path) -> None:

@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 from agentctl.diagnostics import Diagnostic, display_path
 from agentctl.envfile import format_env_file, parse_env_file
-from agentctl.fsutil import sha256
+from agentctl.fsutil import UnsafePathError, confined, sha256
 from agentctl.ledger import Ledger
 from agentctl.project import Project
 from agentctl.secrets import SecretResolver, keyring_username
@@ -261,8 +261,9 @@ def make_plan(
                     Diagnostic(
                         "error", "E401", message, path=f"agents[{spec.agent}]",
                         detail=(
-                            f"Store it with `python -m keyring set {var.credential.keyring.service}"
-                            f" {keyring_username(var.credential)}`"
+                            f"Store it with `agentctl secrets set {var.credential.name}` "
+                            f"(keyring service '{var.credential.keyring.service}' user "
+                            f"'{keyring_username(var.credential)}')"
                             + (f" or export {var.credential.env}" if var.credential.env else "")
                             + "."
                         ),
@@ -390,6 +391,11 @@ def _compare(
         plan.changes.append(FileChange(full, "drift", agent,
                                        "a symlink stands here; agentctl will not write "
                                        "through it", None, env_file=env))
+        return
+    try:
+        confined(project.root, full)
+    except UnsafePathError as exc:  # a folder on the way links elsewhere: never read it
+        plan.changes.append(FileChange(full, "drift", agent, str(exc), None, env_file=env))
         return
     disk = _read(path)
     if disk is None:

@@ -6,6 +6,7 @@ current directory, or given with ``-C DIR``.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,20 +69,22 @@ def read_text(path: Path, shown: str) -> str:
     Raises :class:`DiagnosticError` (``E103`` too large, ``E104`` unreadable or not UTF-8).
     """
     try:
-        size = path.stat().st_size
-        if size > MAX_INPUT_BYTES:
+        with path.open("rb") as handle:  # never more than the limit, even if it grows
+            data = handle.read(MAX_INPUT_BYTES + 1)
+            size = max(os.fstat(handle.fileno()).st_size, len(data))
+        if len(data) > MAX_INPUT_BYTES:
             raise DiagnosticError(
                 [
                     Diagnostic(
                         "error",
                         "E103",
-                        f"file is {size} bytes; the limit is {MAX_INPUT_BYTES}",
+                        f"file is {size} bytes; the limit is {MAX_INPUT_BYTES} bytes",
                         Position(shown),
-                        detail="Split it into several files.",
+                        detail="Split it into several files, or shorten it.",
                     )
                 ]
             )
-        return path.read_bytes().decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise DiagnosticError(
             [
@@ -133,4 +136,35 @@ def load_project(directory: Path | None = None, *, explicit: bool = False) -> Pr
     if problems or config is None:
         raise DiagnosticError(problems)
     assert isinstance(config, ProjectConfig)
+    output_problem = check_output(root, config.output)
+    if output_problem:
+        raise DiagnosticError([Diagnostic(
+            "error", "E105", output_problem, doc.position(("output",)), "output",
+            "Name a folder inside the project, relative to agentctl.yaml (default "
+            "'deploy'), that is not a symlink to elsewhere.")])
     return Project(root=root, config=config)
+
+
+#: Folders of a project agentctl never renders into.
+RESERVED_OUTPUT = {STATE_DIR, ".git"}
+
+
+def check_output(root: Path, output: str) -> str | None:
+    """Why ``output`` cannot be the output folder of the project at ``root``, or None.
+
+    It must be a relative path without ``..`` that resolves, symlinks followed, to a folder
+    strictly inside ``root`` and outside :data:`RESERVED_OUTPUT`: every write is confined
+    to it, so it must not be the project itself or lead elsewhere.
+    """
+    if output.startswith("/") or "\\" in output or ".." in output.split("/"):
+        return f"'{output}' must be a relative path inside the project, without '..'"
+    real_root = root.resolve()
+    resolved = (real_root / output).resolve()
+    if resolved == real_root:
+        return f"'{output}' is the project folder itself"
+    if not resolved.is_relative_to(real_root):
+        return f"'{output}' leads outside the project (to {resolved}) through a symlink"
+    top = resolved.relative_to(real_root).parts[0]
+    if top in RESERVED_OUTPUT:
+        return f"'{output}' is inside {top}/, which is not agentctl's to render into"
+    return None

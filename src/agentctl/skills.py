@@ -119,8 +119,9 @@ def _walk(folder: Path, shown: str) -> tuple[dict[str, bytes], set[str], list[Di
                     Diagnostic(
                         "error",
                         "E305",
-                        f"skill is larger than {MAX_SKILL_BYTES} bytes",
-                        Position(shown),
+                        f"'{rel}' ({info.st_size} bytes) takes the skill to {total} bytes; "
+                        f"the limit is {MAX_SKILL_BYTES} bytes",
+                        Position(f"{shown}/{rel}"),
                         detail="Move large assets out of the skill folder.",
                     )
                 )
