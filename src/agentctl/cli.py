@@ -108,7 +108,8 @@ def _run(fn: Callable[..., int], *args: object, **kwargs: object) -> None:
         ui.print_diagnostics(exc.diagnostics)
         code = 1
     except _loaded("agentctl.secrets", "KeyringUnavailable") as exc:
-        ui.err(ui.style("error: ", "red", sys.stderr) + f"cannot {exc.verb} secrets: {exc}")
+        verb = getattr(exc, "verb", "read")  # KeyringUnavailable: read, store or delete
+        ui.err(ui.style("error: ", "red", sys.stderr) + f"cannot {verb} secrets: {exc}")
         ui.err("Nothing was written.")
         code = 1
     except tuple(t for m, n in USER_ERRORS.items() for t in _loaded(m, n)) as exc:

@@ -17,6 +17,7 @@ import urllib.parse
 from pathlib import Path
 
 from tests.conftest import ROOT, run_cli, tree_bytes
+from tests.providers.server import ProviderServer, serve
 
 PEM = ("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAACanary0a1\n"
        "QyNTUxOQAAACDcanary4f1e9c77\n-----END OPENSSH PRIVATE KEY-----")
@@ -30,8 +31,11 @@ CANARIES = {
 }
 #: Set through `agentctl secrets set` (stdin) into the test keyring.
 STORED = "canary-stored-through-stdin-55aa"
+#: A wrong API key the loopback provider refuses (401): it must not leak either.
+WRONG_KEY = "sk-ant-canary-wrong-9e3d"
 #: Every verb this test runs; a verb added to the CLI must be added here too.
-COVERED = {"validate", "render", "plan", "apply", "destroy", "secrets"}
+COVERED = {"validate", "render", "plan", "apply", "destroy", "secrets", "models", "skills",
+           "schema", "graph", "status"}
 
 
 def forms(value: str) -> set[str]:
@@ -47,6 +51,19 @@ def test_every_verb_keeps_every_canary_out(example: Path, tmp_path: Path) -> Non
     verbs = set(re.findall(r"^│ (\w[\w-]*) ", run_cli("--help").stdout, re.M))
     assert verbs and verbs <= COVERED, (
         f"new verb(s) {sorted(verbs - COVERED)}: run them in this test and add them to COVERED")
+    # `models refresh` talks to a real provider on loopback that wants the canary as its key.
+    provider = ProviderServer("anthropic", key=CANARIES["FLEET_ANTHROPIC_API_KEY"],
+                              models=["claude-canary-1"])
+    with serve(provider):
+        inference = example / "catalogue/inference.yaml"
+        inference.write_text(inference.read_text().replace(
+            "    backend: anthropic\n",
+            f"    backend: anthropic\n    base_url: {provider.base_url}\n", 1))
+        _run_every_verb(example, tmp_path)
+    assert provider.requests, "models refresh never reached the loopback provider"
+
+
+def _run_every_verb(example: Path, tmp_path: Path) -> None:
     keyring_file = tmp_path / "keyring.json"
     env = {**CANARIES, "PYTHON_KEYRING_BACKEND": "tests.file_keyring.FileKeyring",
            "PYTHONPATH": str(ROOT), "AGENTCTL_TEST_KEYRING": str(keyring_file),
@@ -78,17 +95,45 @@ def test_every_verb_keeps_every_canary_out(example: Path, tmp_path: Path) -> Non
         (["secrets", "status"], no_sentry, "", {0}),
         (["plan"], no_sentry, "", {0}),
         (["secrets", "rm", "sentry-token"], env, "", {0}),
+        (["validate", "--format", "json"], env, "", {0}),
+        (["validate", "--format", "github"], env, "", {0}),
+        (["validate", "--format", "sarif"], env, "", {0}),
+        (["render", "--check"], env, "", {0}),
+        (["schema"], env, "", {0}),
+        (["graph"], env, "", {0}),
+        (["graph", "--format", "dot"], env, "", {0}),
+        (["status"], env, "", {0}),
+        (["status", "--json"], env, "", {0}),
+        (["skills", "list"], env, "", {0}),
+        (["skills", "validate"], env, "", {0}),
+        (["skills", "sync"], env, "", {0}),
+        (["plan", "--target", "kubernetes"], env, "", {0}),
+        (["apply", "-y", "--target", "kubernetes"], env, "", {0}),
+        (["plan", "--target", "kagent", "--json"], env, "", {0}),
+        (["apply", "-y", "--target", "kagent"], env, "", {0}),
+        (["destroy", "-y", "--target", "kagent"], env, "", {0}),
+        (["apply", "-y"], env, "", {0}),
+        (["models", "refresh", "anthropic", "--dry-run"], env, "", {0}),
+        (["models", "refresh", "anthropic"], {**env, "FLEET_ANTHROPIC_API_KEY": WRONG_KEY},
+         "", {1}),
+        (["models", "refresh", "anthropic"], env, "", {0}),
         (["destroy", "reviewer", "-y"], env, "", {0}),
         (["destroy", "-y"], env, "", {0}),
     ]
     outputs: list[tuple[str, str]] = []
     stdouts: list[str] = []
+    cluster: dict[str, bytes] = {}  # the cluster targets' files, before apply switches back
     for args, run_env, stdin, codes in runs:
         result = run_cli(*target, *args, env=run_env, stdin=stdin)
         assert result.returncode in codes, (args, result.stdout, result.stderr)
         assert "Traceback" not in result.stderr, (args, result.stderr)
         outputs += [(f"{args} stdout", result.stdout), (f"{args} stderr", result.stderr)]
         stdouts.append(result.stdout)
+        if "--target" in args and args[0] == "apply":
+            for name in ("kubernetes", "kagent"):
+                found = tree_bytes(example / "deploy" / name) if (
+                    example / "deploy" / name).is_dir() else {}
+                cluster |= {f"project/deploy/{name}/{k}": v for k, v in found.items()}
     # The rotation shows as changed env files, by variable name only.
     rotation = stdouts[11]
     assert "~ update deploy/env/reviewer.env (change AGENTCTL_MCP_GITHUB_TOKEN)" in rotation
@@ -97,10 +142,14 @@ def test_every_verb_keeps_every_canary_out(example: Path, tmp_path: Path) -> Non
     files = {f"project/{k}": v for k, v in tree_bytes(example).items()}
     files |= {f"tmp/{k}": v for k, v in tree_bytes(tmp_path).items()
               if not k.startswith(example.name + "/")}
-    files = {k: v for k, v in files.items() if "/env/" not in k and k != "tmp/keyring.json"}
+    files |= cluster
+    files = {k: v for k, v in files.items() if "/env/" not in k and k != "tmp/keyring.json"
+             and not k.endswith(".secret.yaml")}  # the cluster targets' env-file counterpart
     assert "project/.agentctl/state.json" in files and "tmp/plan.json" in files
     assert any(k.startswith("tmp/preview/workspaces/") for k in files)
-    for value in [*CANARIES.values(), STORED]:
+    assert any(k.startswith("project/deploy/kubernetes/agents/") for k in files)
+    assert any(k.startswith("project/deploy/kagent/") for k in files)
+    for value in [*CANARIES.values(), STORED, WRONG_KEY]:
         for form in forms(value):
             for name, text in outputs:
                 assert form not in text, (name, form)
