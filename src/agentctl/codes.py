@@ -70,6 +70,8 @@ CODES: dict[str, str] = {
     "E313": "Cached skill does not match the lock file's hash",
     "E401": "Secret value not found",
     "E402": "Secret value cannot be written to an env file",
+    "E403": "Unknown credential",
+    "E404": "Secret value cannot be stored",
     "E501": "Runtime cannot use this provider",
     "E502": "Model without an inference credential",
     "E503": "Runtime cannot use this credential kind",

@@ -236,7 +236,8 @@ def get(directory: Path | None, explicit: bool, name: str, *, reveal: bool) -> i
 
 
 app = typer.Typer(name="secrets", no_args_is_help=True,
-                  help="See, store and remove the values behind catalogue credentials.")
+                  help="See, store and remove the values behind catalogue credentials.\n\n"
+                  "Example: agentctl secrets status")
 NameArg = Annotated[str, typer.Argument(help="A credential's name in the catalogue.")]
 
 
