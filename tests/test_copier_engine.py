@@ -79,11 +79,31 @@ def builtin_answers() -> dict[str, str]:
     }
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in BUILTIN.iterdir() if p.is_dir()))
-def test_builtin_workspace_templates_render_like_copier(name: str, tmp_path: Path) -> None:
-    theirs, ours = both_ways(BUILTIN / name, builtin_answers(), tmp_path, "reviewer")
+SHIPPED = [
+    *(BUILTIN / n for n in sorted(p.name for p in BUILTIN.iterdir() if p.is_dir())),
+    ROOT / "examples" / "fleet" / "templates" / "ci-fixer",
+]
+
+
+@pytest.mark.parametrize("folder", SHIPPED, ids=[p.name for p in SHIPPED])
+def test_shipped_workspace_templates_render_like_copier(folder: Path, tmp_path: Path) -> None:
+    answers = {**builtin_answers(), "test_command": "make test"}
+    theirs, ours = both_ways(folder, answers, tmp_path, "reviewer")
     assert ours == theirs
     assert ours  # the template writes something
+
+
+SERVICES = sorted((ROOT / "templates" / "service").iterdir())
+
+
+@pytest.mark.parametrize("folder", SERVICES, ids=[p.name for p in SERVICES])
+def test_service_templates_render_like_copier(folder: Path, tmp_path: Path) -> None:
+    answers = {"agent_name": "a", "image": "node:22", "command": '["npx", "x"]',
+               "environment": '{"A": "1"}', "labels": '{"k": "v"}', "workspace": "workspaces/a",
+               "env_file": "env/a.env", "restart": "no"}
+    theirs, ours = both_ways(folder, answers, tmp_path, "a")
+    assert ours == theirs
+    assert set(ours) == {"service.yaml"}
 
 
 def test_features_really_took_effect(tmp_path: Path) -> None:
@@ -97,7 +117,7 @@ def test_features_really_took_effect(tmp_path: Path) -> None:
     assert b"{{ kept literally }}" in ours["README.md"][0]
     assert b"_src_path:" in ours[".copier-answers.yml"][0]
     assert b"docs_title: Demo Project docs" in ours[".copier-answers.yml"][0]
-    theirs2, ours2 = both_ways(CORPUS / "subdir_suffix", {}, tmp_path / "2")
+    _theirs2, ours2 = both_ways(CORPUS / "subdir_suffix", {}, tmp_path / "2")
     assert set(ours2) == {"hello.txt", "raw.jinja", "c.txt", "copier.yml", ".answers/agent.yml"}
 
 

@@ -123,6 +123,9 @@ def validate() -> None:
 def render(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the rendered "
                                       "tree into (no env files, no ledger).")],
+    trust: Annotated[bool, typer.Option("--trust", help="Let workspace and service "
+                                        "templates with _tasks, _migrations or "
+                                        "_jinja_extensions run (they run code).")] = False,
 ) -> None:
     """Render every agent's workspace and the compose file into a folder, for inspection.
 
@@ -130,7 +133,7 @@ def render(
     """
     from agentctl.commands import render as cmd
 
-    _run(cmd.run, _state.directory, _state.explicit, out)
+    _run(cmd.run, _state.directory, _state.explicit, out, trust=trust)
 
 
 @app.command()
@@ -142,6 +145,9 @@ def plan(
                                           "(format_version 1.0; no secret values).")] = False,
     out: Annotated[Optional[Path], typer.Option(  # noqa: UP045
         "--out", help="Save the plan to FILE for `agentctl apply FILE`.")] = None,
+    trust: Annotated[bool, typer.Option("--trust", help="Let workspace and service "
+                                        "templates with _tasks, _migrations or "
+                                        "_jinja_extensions run (they run code).")] = False,
 ) -> None:
     """Show what apply would create, update, delete, or find drifted, per agent and file.
 
@@ -150,7 +156,7 @@ def plan(
     from agentctl.commands import plan as cmd
 
     _run(cmd.run, _state.directory, _state.explicit, detailed_exitcode=detailed_exitcode,
-         as_json=as_json, out_file=out)
+         as_json=as_json, out_file=out, trust=trust)
 
 
 @app.command()
@@ -161,6 +167,9 @@ def apply(
                                                help="Do not ask for confirmation.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Overwrite or delete files edited "
                                         "by hand.")] = False,
+    trust: Annotated[bool, typer.Option("--trust", help="Let workspace and service "
+                                        "templates with _tasks, _migrations or "
+                                        "_jinja_extensions run (they run code).")] = False,
 ) -> None:
     """Write workspaces, the compose file and env files; prune what the catalogue dropped.
 
@@ -169,7 +178,7 @@ def apply(
     from agentctl.commands import apply as cmd
 
     _run(cmd.run, _state.directory, _state.explicit, plan_file=plan_file,
-         auto_approve=auto_approve, force=force)
+         auto_approve=auto_approve, force=force, trust=trust)
 
 
 @app.command()

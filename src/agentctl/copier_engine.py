@@ -603,6 +603,14 @@ def load_template(root: Path, src_path: str | None = None) -> CopierTemplate:
     return found
 
 
+def loaded_template_files() -> list[Path]:
+    """Every file of every template loaded in this process (inputs of the plan digest)."""
+    files: set[Path] = set()
+    for template in _loaded.values():
+        files.update(p for p in template.root.rglob("*") if p.is_file())
+    return sorted(files)
+
+
 def render_with_copier(template: CopierTemplate, data: Mapping[str, str], dst_name: str,
                        *, unsafe: bool) -> Rendered:
     """Render through real Copier (``run_copy``) into a scratch folder and read it back.

@@ -24,24 +24,39 @@ class Built:
 
     @property
     def warnings(self) -> list[Diagnostic]:
-        """Warnings found while loading and resolving."""
-        return self.resolved.warnings
+        """Warnings found while loading, resolving and rendering."""
+        return [*self.resolved.warnings, *self.tree.warnings]
 
     def inputs(self) -> list[Path]:
-        """Every input file, for the plan's digest."""
-        return list(input_files(self.catalogue))
+        """Every input file, for the plan's digest (catalogue, skills, templates)."""
+        from agentctl.copier_engine import loaded_template_files
+
+        return [*input_files(self.catalogue), *loaded_template_files()]
 
 
 def build(
-    directory: Path | None, *, explicit: bool = False, exclude: Collection[str] = ()
+    directory: Path | None,
+    *,
+    explicit: bool = False,
+    exclude: Collection[str] = (),
+    trust: bool = False,
+    use_cache: bool = False,
 ) -> Built:
     """Load, resolve and render the project at ``directory``.
 
+    ``trust`` lets templates with tasks, migrations or Jinja extensions run (through real
+    Copier); ``use_cache`` reuses and updates ``.agentctl/cache/render.json`` so agents
+    whose inputs did not change are not rendered again.
     Raises :class:`~agentctl.diagnostics.DiagnosticError` with every problem found.
     """
     from agentctl.render import render
+    from agentctl.render_cache import RenderCache
 
     project = load_project(directory, explicit=explicit)
     catalogue = load_catalogue(project)
     resolved = resolve(catalogue)
-    return Built(project, catalogue, resolved, render(resolved, exclude=exclude))
+    cache = RenderCache.for_state_dir(project.state_dir) if use_cache else None
+    tree = render(resolved, exclude=exclude, trust=trust, cache=cache)
+    if cache is not None:
+        cache.save()
+    return Built(project, catalogue, resolved, tree)

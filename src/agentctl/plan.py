@@ -290,6 +290,8 @@ def make_plan(
         desired_paths.add(full)
         if not wanted(file_spec.agent):
             continue
+        if file_spec.create_only and (root / full).exists():
+            continue  # a template's _skip_if_exists file: written once, then left alone
         _compare(plan, project, ledger, full, file_spec.content, file_spec.mode,
                  file_spec.agent, env=False)
         plan.writes[full] = Write(file_spec.content, file_spec.mode, file_spec.agent)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from agentctl.diagnostics import Diagnostic
     from agentctl.schema import Credential
 
 #: Permission bits of rendered files; env files are always 0600.
@@ -21,11 +22,16 @@ ENV_FILE_MODE = 0o600
 
 @dataclass(frozen=True)
 class FileSpec:
-    """One rendered file: ``content`` bytes, permission ``mode``, owning ``agent`` (or None)."""
+    """One rendered file: ``content`` bytes, permission ``mode``, owning ``agent`` (or None).
+
+    ``create_only`` files (a template's ``_skip_if_exists``) are written when missing and
+    never updated afterwards: the agent or its user owns them once they exist.
+    """
 
     content: bytes
     mode: int = FILE_MODE
     agent: str | None = None
+    create_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -62,3 +68,7 @@ class DesiredTree:
     files: dict[str, FileSpec] = field(default_factory=dict)
     env_files: dict[str, EnvFileSpec] = field(default_factory=dict)
     agents: dict[str, AgentOutput] = field(default_factory=dict)
+    #: Warnings found while rendering (template files shadowed by runtime files, …).
+    warnings: list[Diagnostic] = field(default_factory=list)
+    #: Agents rendered afresh this run (the rest came from the render cache).
+    rendered_agents: list[str] = field(default_factory=list)

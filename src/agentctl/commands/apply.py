@@ -33,9 +33,10 @@ def run(
     plan_file: Path | None,
     auto_approve: bool,
     force: bool,
+    trust: bool = False,
 ) -> int:
     """Plan, check a saved plan still holds, confirm, apply. Returns the exit code."""
-    built = build(directory, explicit=explicit)
+    built = build(directory, explicit=explicit, trust=trust, use_cache=True)
     with apply_lock(built.project):
         plan, ledger = compute(built)
         if plan_file is not None:

@@ -9,9 +9,9 @@ from agentctl.fsutil import atomic_write, confined
 from agentctl.pipeline import build
 
 
-def run(directory: Path | None, explicit: bool, out_dir: Path) -> int:
+def run(directory: Path | None, explicit: bool, out_dir: Path, *, trust: bool = False) -> int:
     """Render into ``out_dir`` (created if needed). Secrets are never fetched or written."""
-    built = build(directory, explicit=explicit)
+    built = build(directory, explicit=explicit, trust=trust, use_cache=True)
     ui.print_diagnostics(built.warnings)
     out_dir.mkdir(parents=True, exist_ok=True)
     for rel, spec in sorted(built.tree.files.items()):
