@@ -594,8 +594,17 @@ def _matcher(patterns: Iterator[str] | Any) -> Callable[[str], bool]:
 _loaded: dict[tuple[Path, str], CopierTemplate] = {}
 
 
+def forget_templates() -> None:
+    """Drop every loaded template: the next :func:`load_template` reads the folder again.
+
+    Called at the start of each render, so templates are read once per render and a
+    long-lived process never renders from a template that changed on disk.
+    """
+    _loaded.clear()
+
+
 def load_template(root: Path, src_path: str | None = None) -> CopierTemplate:
-    """The :class:`CopierTemplate` at ``root``, loaded once per process and folder."""
+    """The :class:`CopierTemplate` at ``root``, loaded once per render and folder."""
     key = (root.resolve(), src_path or str(root))
     found = _loaded.get(key)
     if found is None:

@@ -113,6 +113,9 @@ def render(
     Copier. ``cache`` (see :mod:`agentctl.render_cache`) skips agents whose inputs did not
     change. Raises :class:`DiagnosticError` with every template problem of every agent.
     """
+    from agentctl.copier_engine import forget_templates
+
+    forget_templates()
     tree = DesiredTree()
     services: dict[str, dict[str, Any]] = {}
     problems: list[Diagnostic] = []

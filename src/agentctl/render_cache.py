@@ -149,5 +149,6 @@ class RenderCache:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         doc = {"format": FORMAT, "agentctl": __version__,
                "agents": dict(sorted(self.entries.items()))}
-        atomic_write(self.path, json.dumps(doc, sort_keys=True).encode(), 0o644)
+        # No sort_keys: a service mapping keeps its key order (it is compose.yaml order).
+        atomic_write(self.path, json.dumps(doc, ensure_ascii=False).encode(), 0o644)
         self.changed = False

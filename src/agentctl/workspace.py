@@ -70,9 +70,10 @@ class AgentRender:
     warnings: list[Diagnostic] = field(default_factory=list)
 
 
-def _error(agent: ResolvedAgent, code: str, summary: str, detail: str) -> DiagnosticError:
+def _error(agent: ResolvedAgent, code: str, summary: str, detail: str,
+           field_name: str = "workspace_template") -> DiagnosticError:
     return DiagnosticError([Diagnostic("error", code, summary, agent.source,
-                                       f"agents[{agent.name}].workspace_template", detail)])
+                                       f"agents[{agent.name}].{field_name}", detail)])
 
 
 def workspace_template(agent: ResolvedAgent) -> CopierTemplate | None:
@@ -136,6 +137,7 @@ def render_template(template: CopierTemplate, answers: dict[str, str], dst_name:
     from agentctl.copier_engine import MissingAnswer, TemplateError, render_with_copier
 
     where = f"{what} template '{template.src_path}'"
+    field_name = "workspace_template" if what == "workspace" else "runtime"
     try:
         template.sources()
         if template.unsafe:
@@ -143,7 +145,7 @@ def render_template(template: CopierTemplate, answers: dict[str, str], dst_name:
                 features = ", ".join(f"_{k}" for k in template.unsafe)
                 raise _error(agent, "E602", f"{where} uses {features}, which run code",
                              "Read the template, then re-run with --trust to let Copier run "
-                             "it, or pick a template without them.")
+                             "it, or pick a template without them.", field_name)
             return render_with_copier(template, answers, dst_name, unsafe=True)
         if template.unmirrored:
             return render_with_copier(template, answers, dst_name, unsafe=False)
@@ -151,12 +153,12 @@ def render_template(template: CopierTemplate, answers: dict[str, str], dst_name:
     except MissingAnswer as exc:
         raise _error(agent, "E603",
                      f"{where} asks '{exc.question}', which has no default and no answer",
-                     f"Set workspace_inputs: {{{exc.question}: …}} on agent '{agent.name}' "
-                     "(or on the agent it extends).") from None
+                     f"Set {what}_inputs: {{{exc.question}: …}} on agent '{agent.name}' "
+                     "(or on the agent it extends).", field_name) from None
     except TemplateError as exc:
         in_file = f" in {exc.file}" if exc.file else ""
         raise _error(agent, "E604", f"{where} failed{in_file}: {exc}",
-                     "Fix the template or the agent's inputs.") from None
+                     "Fix the template or the agent's inputs.", field_name) from None
 
 
 def layer(template_files: Rendered | None, runtime_files: dict[str, FileSpec],
@@ -244,7 +246,7 @@ def render_service(agent: ResolvedAgent, runtime: Runtime, workspace: str,
         raise _error(agent, "E605", f"service template '{template.src_path}' did not render "
                      f"a mapping in {SERVICE_FILE}",
                      f"It must write {SERVICE_FILE} holding one compose service"
-                     + (f" ({doc})" if isinstance(doc, Exception) else "") + ".")
+                     + (f" ({doc})" if isinstance(doc, Exception) else "") + ".", "runtime")
     for key in ("working_dir", "volumes"):
         doc[key] = reference[key]
     if env_file:
