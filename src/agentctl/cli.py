@@ -200,6 +200,32 @@ def destroy(
          auto_approve=auto_approve, force=force)
 
 
+@app.command()
+def init(
+    directory: Annotated[Path, typer.Argument(help="Folder to create the project in.")] = Path(),
+    force: Annotated[bool, typer.Option("--force", help="Render into a folder that is not "
+                                        "empty (overwrites files the template writes).")] = False,
+    data: Annotated[Optional[list[str]], typer.Option(  # noqa: UP045
+        "--data", "-d", help="Answer a template question: KEY=VALUE (repeatable).")] = None,
+    template: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--template", help="Copier template to use instead of agentctl's own (a folder or "
+        "git URL; a git one lets `copier update` carry its later versions).")] = None,
+) -> None:
+    """Scaffold a new agentctl project with Copier (answers kept for `copier update`).
+
+    Example: agentctl init demo --data runtime=claude-code
+    """
+    from agentctl.commands import init as cmd
+
+    answers: dict[str, str] = {}
+    for item in data or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise typer.BadParameter(f"--data takes KEY=VALUE, got {item!r}")
+        answers[key] = value
+    _run(cmd.run, directory, force=force, data=answers, template=template)
+
+
 def main() -> None:
     """Console-script entry point: usage errors exit 1, never 2 (2 means "changes")."""
     try:
