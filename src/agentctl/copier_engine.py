@@ -36,7 +36,7 @@ import re
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
 from typing import TYPE_CHECKING, Any
 
@@ -240,10 +240,14 @@ class CopierTemplate:
         self.skip_if_exists: tuple[str, ...] = tuple(self.config.get("skip_if_exists", ()) or ())
         self.answers_file = str(self.config.get("answers_file", DEFAULT_ANSWERS_FILE))
         self.digest = self._digest()
+        self._root_path = PurePath(self.root)
+        self._answers_path = PurePath(self.answers_file)
         self._env: SandboxedEnvironment | None = None
         self._strings: dict[str, Template] = {}
         self._files: dict[str, Template] = {}
         self._sources: list[tuple[str, bool, bool]] | None = None
+        self._markers: tuple[str, ...] = ()
+        self._copy_root: Path | None = None
 
     config_name = "copier.yml"
 
@@ -325,6 +329,9 @@ class CopierTemplate:
             return str(kinds[mode](*parts))
 
         env.globals["pathjoin"] = pathjoin
+        self._markers = tuple(m for m in (
+            env.block_start_string, env.variable_start_string, env.comment_start_string,
+            env.line_statement_prefix, env.line_comment_prefix) if m)
         return env
 
     def _string(self, source: str) -> Template:
@@ -334,12 +341,23 @@ class CopierTemplate:
             tpl = self._strings[source] = self.env.from_string(source)
         return tpl
 
-    def render_string(self, source: str, context: Mapping[str, Any]) -> str:
-        """Render one Jinja string with ``context``; errors become :class:`TemplateError`."""
+    def literal(self, source: str) -> bool:
+        """True when Jinja would return ``source`` unchanged: no block, variable, comment
+        or line-statement marker and no newline (Jinja normalises those)."""
+        if "\n" in source or "\r" in source:
+            return False
+        return not any(marker in source for marker in self._markers)
+
+    def render_string(self, source: str,
+                      context: Mapping[str, Any] | Callable[[], Mapping[str, Any]]) -> str:
+        """Render one Jinja string with ``context`` (or a function making it, called only
+        when ``source`` is not literal); errors become :class:`TemplateError`."""
         import jinja2
 
+        if self.literal(source):
+            return source
         try:
-            return self._string(source).render(context)
+            return self._string(source).render(context() if callable(context) else context)
         except jinja2.TemplateError as exc:
             raise TemplateError(f"cannot render {source!r}: {exc}") from None
 
@@ -375,12 +393,14 @@ class CopierTemplate:
 
     def copy_root(self) -> Path:
         """The folder copied from: the root, or ``_subdirectory`` below it."""
-        sub = self.subdirectory
-        path = (self.root / sub).resolve()
-        if not path.is_relative_to(self.root):
-            raise TemplateError(f"_subdirectory '{sub}' leaves the template",
-                                file=self.config_name)
-        return path
+        if self._copy_root is None:
+            sub = self.subdirectory
+            path = (self.root / sub).resolve()
+            if not path.is_relative_to(self.root):
+                raise TemplateError(f"_subdirectory '{sub}' leaves the template",
+                                    file=self.config_name)
+            self._copy_root = path
+        return self._copy_root
 
     def _file(self, rel_to_root: str) -> Template:
         import jinja2
@@ -407,8 +427,15 @@ class CopierTemplate:
         """
         user: dict[str, Any] = {}
         hidden: set[str] = set()
+        self.env  # noqa: B018  (sets the literal markers)
         for name, q in self.questions.items():
-            context = self.context(data, user, hidden, dst_name, phase="prompt")
+            made: list[dict[str, Any]] = []
+
+            def context(made: list[dict[str, Any]] = made) -> dict[str, Any]:
+                if not made:
+                    made.append(self.context(data, user, hidden, dst_name, phase="prompt"))
+                return made[0]
+
             when = q.spec.get("when", True)
             if not _cast_to_bool(self._render_value(when, context)):
                 hidden.add(name)
@@ -432,14 +459,16 @@ class CopierTemplate:
         order = [*data, *(k for k in user if k not in data)]
         return {k: combined[k] for k in order}, hidden
 
-    def _render_value(self, value: Any, context: Mapping[str, Any]) -> Any:
+    def _render_value(self, value: Any,
+                      context: Mapping[str, Any] | Callable[[], Mapping[str, Any]]) -> Any:
         if isinstance(value, str):
             return self.render_string(value, context)
         if isinstance(value, list):
             return [self._render_value(v, context) for v in value]
         return value
 
-    def _parse(self, q: Question, answer: Any, context: Mapping[str, Any]) -> Any:
+    def _parse(self, q: Question, answer: Any,
+               context: Mapping[str, Any] | Callable[[], Mapping[str, Any]]) -> Any:
         if q.spec.get("multiselect"):
             raise TemplateError(f"question '{q.name}' is a multiselect", question=q.name)
         value = _cast(q.type_name, answer, q.name)
@@ -463,11 +492,13 @@ class CopierTemplate:
                 + ", ".join(repr(a) for a in allowed), question=q.name)
         return value
 
-    def _validate(self, q: Question, answer: Any, context: Mapping[str, Any]) -> None:
+    def _validate(self, q: Question, answer: Any,
+                  context: Mapping[str, Any] | Callable[[], Mapping[str, Any]]) -> None:
         validator = q.spec.get("validator")
         if not validator:
             return
-        message = self.render_string(str(validator), {**context, q.name: answer}).strip()
+        base = context() if callable(context) else context
+        message = self.render_string(str(validator), {**base, q.name: answer}).strip()
         if message:
             raise TemplateError(f"answer to '{q.name}' is refused by the template: {message}",
                                 question=q.name)
@@ -483,9 +514,9 @@ class CopierTemplate:
             and not self.questions[k].spec.get("secret") and _jsonable(v)
         )
         conf = {
-            "src_path": PurePath(self.root),
+            "src_path": self._root_path,
             "dst_path": PurePath(dst_name),
-            "answers_file": PurePath(self.answers_file),
+            "answers_file": self._answers_path,
             "vcs_ref": None,
             "data": dict(data),
             "defaults": True,
@@ -578,20 +609,27 @@ def _jsonable(value: Any) -> bool:
 
 
 def _matcher(patterns: Iterator[str] | Any) -> Callable[[str], bool]:
-    """Copier's ``_path_matcher``: gitignore-style patterns, NFD-normalised."""
+    """Copier's ``_path_matcher``: gitignore-style patterns, NFD-normalised (memoised:
+    the same rendered patterns recur for every agent)."""
+    return _compiled_matcher(tuple(patterns))
+
+
+@lru_cache(maxsize=256)
+def _compiled_matcher(patterns: tuple[str, ...]) -> Callable[[str], bool]:
     from unicodedata import normalize
 
     import pathspec
 
     spec = pathspec.PathSpec.from_lines("gitignore", (normalize("NFD", p) for p in patterns))
 
+    @lru_cache(maxsize=4096)
     def match(path: str) -> bool:
         return bool(spec.match_file(path))
 
     return match
 
 
-_loaded: dict[tuple[Path, str], CopierTemplate] = {}
+_loaded: dict[tuple[Path, str], CopierTemplate] = {}  # by folder as given and label
 
 
 def forget_templates() -> None:
@@ -605,7 +643,7 @@ def forget_templates() -> None:
 
 def load_template(root: Path, src_path: str | None = None) -> CopierTemplate:
     """The :class:`CopierTemplate` at ``root``, loaded once per render and folder."""
-    key = (root.resolve(), src_path or str(root))
+    key = (root, src_path or str(root))
     found = _loaded.get(key)
     if found is None:
         found = _loaded[key] = CopierTemplate(root, src_path)

@@ -114,8 +114,10 @@ def render(
     change. Raises :class:`DiagnosticError` with every template problem of every agent.
     """
     from agentctl.copier_engine import forget_templates
+    from agentctl.workspace import forget_folders
 
     forget_templates()
+    forget_folders()
     tree = DesiredTree()
     services: dict[str, dict[str, Any]] = {}
     problems: list[Diagnostic] = []

@@ -33,21 +33,34 @@ CACHE_FILE = Path("cache") / "render.json"
 FORMAT = 1
 
 
-def _plain(value: Any, memo: dict[int, Any]) -> Any:
-    """A JSON-ready, order-stable picture of ``value`` (bytes by their sha256)."""
+def _digest(picture: Any) -> str:
+    blob = json.dumps(picture, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _plain(value: Any, memo: dict[int, Any], top: bool = False) -> Any:
+    """A JSON-ready, order-stable picture of ``value``: bytes, catalogue entries and
+    nested records by their sha256 (skills, models and servers are shared by many agents,
+    so each is digested once per run, by identity)."""
     from pydantic import BaseModel
 
     if isinstance(value, BaseModel):
-        return value.model_dump(mode="json")
+        key = id(value)
+        if key not in memo:
+            memo[key] = _digest(value.model_dump(mode="json"))
+        return memo[key]
     if isinstance(value, bytes):
         return hashlib.sha256(value).hexdigest()
     if isinstance(value, (PurePath, Position)):
         return str(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         key = id(value)
-        if key not in memo:  # skills and servers are shared by many agents
-            memo[key] = {f.name: _plain(getattr(value, f.name), memo)
-                         for f in dataclasses.fields(value) if f.name != "located"}
+        if key not in memo:
+            fields = {f.name: _plain(getattr(value, f.name), memo)
+                      for f in dataclasses.fields(value) if f.name != "located"}
+            if top:
+                return fields
+            memo[key] = _digest(fields)
         return memo[key]
     if isinstance(value, dict):
         return {str(k): _plain(v, memo) for k, v in value.items()}
@@ -71,6 +84,7 @@ class RenderCache:
         self.hits: list[str] = []
         self.misses: list[str] = []
         self._memo: dict[int, Any] = {}
+        self._keys: dict[str, str] = {}
         if path is not None:
             try:
                 doc = json.loads(path.read_bytes())
@@ -85,14 +99,20 @@ class RenderCache:
         return cls(state_dir / CACHE_FILE)
 
     def key(self, agent: ResolvedAgent, env_file: str | None, root: Path | None) -> str:
-        """The agent's input key (see the module docstring)."""
+        """The agent's input key (see the module docstring); computed once per run."""
+        found = self._keys.get(agent.name)
+        if found is None:
+            found = self._keys[agent.name] = self._key(agent, env_file, root)
+        return found
+
+    def _key(self, agent: ResolvedAgent, env_file: str | None, root: Path | None) -> str:
         from agentctl.workspace import service_template, workspace_template
 
         template = workspace_template(agent)
         service = service_template(agent.runtime, root)
         picture = {
             "agentctl": __version__,
-            "agent": _plain(agent, self._memo),
+            "agent": _plain(agent, self._memo, top=True),
             "env_file": env_file,
             "workspace_template": template.digest if template else None,
             "service_template": service.digest if service else None,

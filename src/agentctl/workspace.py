@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
 SERVICE_FILE = "service.yaml"
 
 
+@cache
 def templates_root() -> Path:
     """agentctl's built-in ``templates/`` folder: inside the installed package (the wheel
     force-includes it as ``agentctl/templates``), else at the top of a source checkout."""
@@ -89,7 +91,7 @@ def workspace_template(agent: ResolvedAgent) -> CopierTemplate | None:
         return None
     if "/" in ref or ref.startswith("."):
         base = agent.template_base or Path.cwd()
-        folder = (base / ref).resolve()
+        folder = _local_folder(base, ref)
         label = ref
     else:
         folder = templates_root() / "workspace" / ref
@@ -185,18 +187,39 @@ def layer(template_files: Rendered | None, runtime_files: dict[str, FileSpec],
     return out
 
 
+_service_folders: dict[tuple[str, Path | None], tuple[Path, str] | None] = {}
+_local_folders: dict[tuple[Path, str], Path] = {}
+
+
+def forget_folders() -> None:
+    """Forget which template folders exist (called at the start of each render)."""
+    _service_folders.clear()
+    _local_folders.clear()
+
+
+def _local_folder(base: Path, ref: str) -> Path:
+    key = (base, ref)
+    if key not in _local_folders:
+        _local_folders[key] = (base / ref).resolve()
+    return _local_folders[key]
+
+
 def service_template(runtime: str, project_root: Path | None) -> CopierTemplate | None:
     """The service template of ``runtime``: the project's own, else the built-in, else None."""
     from agentctl.copier_engine import load_template
 
-    if project_root is not None:
-        own = project_root / "templates" / "service" / runtime
-        if own.is_dir():
-            return load_template(own, f"templates/service/{runtime}")
-    builtin = templates_root() / "service" / runtime
-    if builtin.is_dir():
-        return load_template(builtin, f"agentctl:service/{runtime}")
-    return None
+    key = (runtime, project_root)
+    if key not in _service_folders:
+        found: tuple[Path, str] | None = None
+        own = project_root / "templates" / "service" / runtime if project_root else None
+        builtin = templates_root() / "service" / runtime
+        if own is not None and own.is_dir():
+            found = (own, f"templates/service/{runtime}")
+        elif builtin.is_dir():
+            found = (builtin, f"agentctl:service/{runtime}")
+        _service_folders[key] = found
+    folder = _service_folders[key]
+    return load_template(*folder) if folder else None
 
 
 def _text(value: Any) -> str:
@@ -239,7 +262,8 @@ def render_service(agent: ResolvedAgent, runtime: Runtime, workspace: str,
                                what="service")
     produced = rendered.files.get(SERVICE_FILE)
     try:
-        doc = yaml.safe_load(produced.content) if produced is not None else None
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: same data, faster
+        doc = yaml.load(produced.content, Loader=loader) if produced is not None else None
     except yaml.YAMLError as exc:
         doc = exc
     if not isinstance(doc, dict):
