@@ -230,6 +230,26 @@ def _text(value: Any) -> str:
     return scalar_text(value)
 
 
+def service_answers(agent: ResolvedAgent, runtime: Runtime, reference: dict[str, Any],
+                    workspace: str, env_file: str | None) -> dict[str, str]:
+    """Service template answers: ``service_inputs`` extras, overlaid by the structured ones
+    taken from the runtime's ``reference`` service (seed: ``provision_service_inputs``)."""
+    answers = {str(k): _text(v) for k, v in agent.service_inputs.items()}
+    answers.update({
+        "agent_name": agent.name,
+        "runtime": agent.runtime,
+        "image": str(reference["image"]),
+        "command": json.dumps(reference.get("command", [])),
+        "environment": json.dumps(reference.get("environment", {}), ensure_ascii=False),
+        "labels": json.dumps(reference["labels"], ensure_ascii=False),
+        "restart": str(reference.get("restart", "unless-stopped")),
+        "workspace": workspace,
+        "env_file": env_file or "",
+        "model_handle": runtime.model_handle(agent) or "",
+    })
+    return answers
+
+
 def render_service(agent: ResolvedAgent, runtime: Runtime, workspace: str,
                    env_file: str | None, project_root: Path | None, *,
                    trust: bool) -> dict[str, Any] | None:
@@ -245,19 +265,7 @@ def render_service(agent: ResolvedAgent, runtime: Runtime, workspace: str,
     template = service_template(agent.runtime, project_root)
     if template is None:
         return reference
-    answers = {str(k): _text(v) for k, v in agent.service_inputs.items()}
-    answers.update({
-        "agent_name": agent.name,
-        "runtime": agent.runtime,
-        "image": str(reference["image"]),
-        "command": json.dumps(reference.get("command", [])),
-        "environment": json.dumps(reference.get("environment", {}), ensure_ascii=False),
-        "labels": json.dumps(reference["labels"], ensure_ascii=False),
-        "restart": str(reference.get("restart", "unless-stopped")),
-        "workspace": workspace,
-        "env_file": env_file or "",
-        "model_handle": runtime.model_handle(agent) or "",
-    })
+    answers = service_answers(agent, runtime, reference, workspace, env_file)
     rendered = render_template(template, answers, agent.name, agent, trust=trust,
                                what="service")
     produced = rendered.files.get(SERVICE_FILE)
