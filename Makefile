@@ -28,7 +28,7 @@ example: $(BIN)/agentctl
 	$(EXAMPLE_SECRETS) $(BIN)/agentctl -C examples/fleet plan --detailed-exitcode
 
 lint: $(BIN)/agentctl
-	$(BIN)/ruff check src tests scripts
+	$(BIN)/ruff check src tests scripts bench
 	$(BIN)/mypy
 
 test: lint

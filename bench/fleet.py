@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate import SECRETS, generate  # noqa: E402
+from generate import SECRETS, generate
 
 AGENTCTL = str(Path(sys.executable).parent / "agentctl")
 

@@ -50,6 +50,11 @@ def stage(path: Path, data: bytes, mode: int, *, durable: bool = True) -> Path:
     so a permissive umask never exposes it. :func:`commit` moves it into place.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
+    return _stage_in(path, data, mode, durable)
+
+
+def _stage_in(path: Path, data: bytes, mode: int, durable: bool) -> Path:
+    """:func:`stage` into a folder known to exist."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -79,28 +84,34 @@ def write_tree(root: Path, files: dict[str, tuple[bytes, int]], *,
                durable: bool = True) -> None:
     """Write every ``{relative path: (content, mode)}`` under ``root``, each atomically.
 
-    The same guarantees as :func:`confined` + :func:`atomic_write` per file, with the
-    folder checks done once per folder instead of once per file (a fleet's tree holds
-    thousands of files in a few hundred folders). ``durable=False`` skips the per-file
-    fsync and flushes once at the end. Raises :class:`UnsafePathError`.
+    Like :func:`confined` + :func:`atomic_write` per file, but each folder is created and
+    checked once (a fleet's tree holds thousands of files in far fewer folders), and no
+    folder on the way may be a symlink at all. ``durable=False`` skips the per-file fsync
+    and flushes once at the end. Raises :class:`UnsafePathError`.
     """
-    real_root = root.resolve()
-    checked: dict[str, Path] = {}
+    root.mkdir(parents=True, exist_ok=True)
+    checked: dict[str, Path] = {"": root.resolve()}
+
+    def folder(rel_folder: str) -> Path:
+        found = checked.get(rel_folder)
+        if found is None:
+            head, _, tail = rel_folder.rpartition("/")
+            found = folder(head) / tail
+            with contextlib.suppress(FileExistsError):
+                found.mkdir()
+            if found.is_symlink() or not found.is_dir():
+                raise UnsafePathError(f"{rel_folder!r} is a symlink or not a folder; agentctl "
+                                      "does not write through links")
+            checked[rel_folder] = found
+        return found
+
     for rel, (content, mode) in files.items():
-        folder, _, name = rel.rpartition("/")
-        parent = checked.get(folder)
-        if parent is None:
-            parent = confined(root, rel).parent
-            parent.mkdir(parents=True, exist_ok=True)
-            if not parent.resolve().is_relative_to(real_root):
-                raise UnsafePathError(f"{rel!r} leads outside {root} through a symlink")
-            checked[folder] = parent
-        else:
-            _check_relative(rel)
-        target = parent / name
+        _check_relative(rel)
+        head, _, name = rel.rpartition("/")
+        target = folder(head) / name
         if target.is_symlink():
             raise UnsafePathError(f"{rel!r} is a symlink; agentctl does not write through links")
-        commit(stage(target, content, mode, durable=durable), target)
+        commit(_stage_in(target, content, mode, durable), target)
     if not durable:
         os.sync()
 

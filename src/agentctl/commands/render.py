@@ -11,7 +11,8 @@ from agentctl.pipeline import build
 
 def run(directory: Path | None, explicit: bool, out_dir: Path, *, trust: bool = False) -> int:
     """Render into ``out_dir`` (created if needed). Secrets are never fetched or written."""
-    built = build(directory, explicit=explicit, trust=trust, use_cache=True)
+    # No render cache: render --out is stateless inspection and writes nothing under .agentctl.
+    built = build(directory, explicit=explicit, trust=trust)
     ui.print_diagnostics(built.warnings)
     out_dir.mkdir(parents=True, exist_ok=True)
     # An inspection copy: atomic per file, but flushed once at the end instead of an fsync
