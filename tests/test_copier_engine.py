@@ -37,7 +37,7 @@ CASES = [
     ("features", {"project_name": "Other", "use_docs": "false", "license": "Apache-2.0",
                   "workers": "7", "tags": "[one, two, three]", "extra": "given"}),
     ("subdir_suffix", {}),
-    ("subdir_suffix", {"name": "agents", "items": '["y", "z", "w"]'}),
+    ("subdir_suffix", {"name": "agents", "items": '["y", "z", "w"]', "hidden_required": "given"}),
 ]
 
 

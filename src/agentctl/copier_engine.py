@@ -439,7 +439,7 @@ class CopierTemplate:
             when = q.spec.get("when", True)
             if not _cast_to_bool(self._render_value(when, context)):
                 hidden.add(name)
-                if q.required:
+                if q.required and name not in data:
                     continue
             if name in data:
                 answer = self._parse(q, data[name], context)
@@ -506,7 +506,7 @@ class CopierTemplate:
     def context(self, data: Mapping[str, Any], user: Mapping[str, Any], hidden: set[str],
                 dst_name: str, *, phase: str = "render") -> dict[str, Any]:
         """The render context Copier's ``Worker._render_context`` builds, minus world data."""
-        combined = {**dict(data), **dict(user)}
+        combined = {"_src_path": self.src_path, **dict(data), **dict(user)}
         remembered: dict[str, Any] = {"_src_path": self.src_path}
         remembered.update(
             (k, v) for k, v in combined.items()
