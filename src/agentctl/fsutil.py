@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import tempfile
@@ -81,13 +82,15 @@ def atomic_write(path: Path, data: bytes, mode: int, *, durable: bool = True) ->
 
 
 def write_tree(root: Path, files: dict[str, tuple[bytes, int]], *,
-               durable: bool = True) -> None:
+               durable: bool = True, atomic: bool = True) -> None:
     """Write every ``{relative path: (content, mode)}`` under ``root``, each atomically.
 
     Like :func:`confined` + :func:`atomic_write` per file, but each folder is created and
     checked once (a fleet's tree holds thousands of files in far fewer folders), and no
     folder on the way may be a symlink at all. ``durable=False`` skips the per-file fsync
-    and flushes once at the end. Raises :class:`UnsafePathError`.
+    and flushes once at the end; ``atomic=False`` (an inspection copy nobody reads while
+    it is written) writes each file in place, still never through a symlink
+    (``O_NOFOLLOW``). Raises :class:`UnsafePathError`.
     """
     root.mkdir(parents=True, exist_ok=True)
     checked: dict[str, Path] = {"": root.resolve()}
@@ -109,11 +112,32 @@ def write_tree(root: Path, files: dict[str, tuple[bytes, int]], *,
         _check_relative(rel)
         head, _, name = rel.rpartition("/")
         target = folder(head) / name
+        if not atomic:
+            _write_in_place(target, rel, content, mode)
+            continue
         if target.is_symlink():
             raise UnsafePathError(f"{rel!r} is a symlink; agentctl does not write through links")
         commit(_stage_in(target, content, mode, durable), target)
     if not durable:
         os.sync()
+
+
+def _write_in_place(target: Path, rel: str, content: bytes, mode: int) -> None:
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW
+    try:
+        fd = os.open(target, flags, 0o600)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise UnsafePathError(
+                f"{rel!r} is a symlink; agentctl does not write through links") from None
+        raise
+    try:
+        os.fchmod(fd, mode)
+        view = memoryview(content)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
 
 
 def discard(tmp: Path) -> None:

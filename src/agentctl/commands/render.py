@@ -15,10 +15,11 @@ def run(directory: Path | None, explicit: bool, out_dir: Path, *, trust: bool = 
     built = build(directory, explicit=explicit, trust=trust)
     ui.print_diagnostics(built.warnings)
     out_dir.mkdir(parents=True, exist_ok=True)
-    # An inspection copy: atomic per file, but flushed once at the end instead of an fsync
-    # per file (which made rendering a fleet of thousands take minutes; bench/fleet.py).
+    # An inspection copy: written in place (never through a link) and flushed once, not
+    # staged and fsynced file by file (which took minutes for a fleet; bench/fleet.py).
     write_tree(out_dir, {rel: (spec.content, spec.mode)
-                         for rel, spec in sorted(built.tree.files.items())}, durable=False)
+                         for rel, spec in sorted(built.tree.files.items())},
+               durable=False, atomic=False)
     ui.out(
         f"Rendered {len(built.tree.files)} file(s) for {len(built.tree.agents)} agent(s) into "
         f"{out_dir} (env files are written only by apply)."
