@@ -100,6 +100,13 @@ def test_template_that_runs_code_needs_trust(make_project: ProjectFactory, tmp_p
     assert trusted.returncode == 0, trusted.stderr
     assert (tmp_path / "o/workspaces/bot/a.txt").read_text() == "x\n"
     assert (tmp_path / "o/workspaces/bot/task-ran").exists()
+    assert run_cli("-C", str(root), "plan").returncode == 1
+    planned = run_cli("-C", str(root), "plan", "--trust")
+    assert planned.returncode == 0, planned.stderr
+    assert "create deploy/workspaces/bot/a.txt" in planned.stdout
+    applied = run_cli("-C", str(root), "apply", "-y", "--trust")
+    assert applied.returncode == 0, applied.stderr
+    assert (root / "deploy/workspaces/bot/a.txt").read_text() == "x\n"
 
 
 def test_skip_if_exists_files_are_written_once(example: Path) -> None:
