@@ -19,6 +19,7 @@ def test_cache_hit_gives_the_same_bytes_as_a_cold_render(example: Path) -> None:
     first, rendered_first = snapshot(example, use_cache=True)
     assert rendered_first == rendered  # empty cache: everything rendered
     assert (example / ".agentctl/cache/render.json").is_file()
+    assert (example / ".agentctl/cache/.gitignore").read_text().endswith("*\n")
     warm, rendered_warm = snapshot(example, use_cache=True)
     assert rendered_warm == []  # every agent came from the cache
     assert warm == cold == first

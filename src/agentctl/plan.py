@@ -193,10 +193,6 @@ def _read(path: Path) -> bytes | None:
         return None
 
 
-def _mode(path: Path) -> int:
-    return path.stat().st_mode & 0o777
-
-
 def _env_change_reason(old: bytes | None, new: bytes) -> tuple[str, list[str]]:
     new_vars = parse_env_file(new) or {}
     old_vars = parse_env_file(old) if old is not None else {}

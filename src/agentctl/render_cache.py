@@ -167,6 +167,10 @@ class RenderCache:
         from agentctl.fsutil import atomic_write
 
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        ignore = self.path.parent / ".gitignore"
+        if not ignore.exists():  # a cache is never committed
+            atomic_write(ignore, b"# agentctl's render cache: safe to delete, never commit\n*\n",
+                         0o644)
         doc = {"format": FORMAT, "agentctl": __version__,
                "agents": dict(sorted(self.entries.items()))}
         # No sort_keys: a service mapping keeps its key order (it is compose.yaml order).
