@@ -122,8 +122,20 @@ def test_features_really_took_effect(tmp_path: Path) -> None:
 
 
 def test_skip_if_exists_paths_are_reported(tmp_path: Path) -> None:
+    """Copier leaves an existing LOCAL.md alone and overwrites the rest; the engine marks
+    exactly that path create-only, which plan honours (tests/test_workspace.py)."""
+    import copier
+
     rendered = CopierTemplate(CORPUS / "features").render({"project_name": "X"}, "a")
     assert rendered.skip_if_exists == {"LOCAL.md"}
+    dst = tmp_path / "a"
+    dst.mkdir()
+    (dst / "LOCAL.md").write_text("mine\n")
+    (dst / "plain.txt").write_text("old\n")
+    copier.run_copy(str(CORPUS / "features"), dst, data={"project_name": "X"}, defaults=True,
+                    vcs_ref=None, quiet=True, overwrite=True)
+    assert (dst / "LOCAL.md").read_text() == "mine\n"
+    assert (dst / "plain.txt").read_bytes() == rendered.files["plain.txt"].content
 
 
 def test_missing_answer_names_the_question() -> None:
