@@ -10,6 +10,8 @@ interrupted apply never strands an agent mid-flow. The caller holds :func:`apply
 from __future__ import annotations
 
 import contextlib
+import os
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +31,8 @@ from agentctl.project import Project
 
 LEDGER_FILE = "state.json"
 LOCK_FILE = "apply.lock"
+#: Seconds between ledger checkpoints while a large apply writes workspaces.
+CHECKPOINT_SECONDS = 5.0
 
 
 class ApplyRefused(Exception):
@@ -72,7 +76,8 @@ def ledger_path(project: Project) -> Path:
     return project.state_dir / LEDGER_FILE
 
 
-def _write_group(project: Project, items: list[tuple[str, Write]]) -> None:
+def _write_group(project: Project, items: list[tuple[str, Write]], *,
+                 durable: bool = True) -> None:
     """Stage every file of a group, then move them all into place.
 
     Everything that can fail (folders, permissions, disk space, unsafe paths) fails while
@@ -84,7 +89,7 @@ def _write_group(project: Project, items: list[tuple[str, Write]]) -> None:
             target = confined(project.root, rel)
             if target.exists() and not target.is_file():
                 raise IsADirectoryError(f"{rel} is a folder, not a file; move it away")
-            staged.append((stage(target, write.content, write.mode), target))
+            staged.append((stage(target, write.content, write.mode, durable=durable), target))
     except BaseException:
         for tmp, _ in staged:
             discard(tmp)
@@ -138,6 +143,22 @@ def apply_plan(
         if rel in changed:
             by_agent.setdefault(write.agent, []).append((rel, write))
 
+    # Every agent about to be written is marked provisioning in one ledger save; files are
+    # written without a per-file fsync and flushed together (os.sync) before each ledger
+    # checkpoint, so the ledger never records a file that is not on disk. Saving the whole
+    # ledger once per agent made a fleet's first apply quadratic (bench/fleet.py).
+    for agent_plan in _reporting(plan.agents, on_agent):
+        if not agent_plan.error and agent_plan.action not in ("none", "deprovision"):
+            ledger.agents.setdefault(agent_plan.name, AgentState()).mark_provisioning()
+    ledger.save(lpath)
+    last_save = time.monotonic()
+
+    def checkpoint() -> None:
+        nonlocal last_save
+        os.sync()
+        ledger.save(lpath)
+        last_save = time.monotonic()
+
     for agent_plan in _reporting(plan.agents, on_agent):
         name = agent_plan.name
         state = ledger.agents.setdefault(name, AgentState())
@@ -148,15 +169,12 @@ def apply_plan(
             continue
         if agent_plan.action in ("none", "deprovision"):
             continue
-        state.mark_provisioning()
-        ledger.save(lpath)
         try:
-            _write_group(project, by_agent.get(name, []))
+            _write_group(project, by_agent.get(name, []), durable=False)
         except (OSError, UnsafePathError) as exc:
             message = f"writing the workspace failed: {exc}"
             state.mark_provision_failed(message)
             result.errors[name] = message
-            ledger.save(lpath)
             continue
         for rel, write in by_agent.get(name, []):
             _record(ledger, rel, write, plan.target)
@@ -165,8 +183,10 @@ def apply_plan(
         state.runtime = out.runtime
         state.mark_provisioned(workspace=_root_relative(project, out.workspace),
                                service=out.service or "")
-        ledger.save(lpath)
+        if time.monotonic() - last_save >= CHECKPOINT_SECONDS:
+            checkpoint()
 
+    checkpoint()
     # Shared files (compose.yaml, .gitignore) after the agents they describe.
     shared = by_agent.get(None, [])
     _write_group(project, shared)

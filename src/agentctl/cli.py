@@ -174,6 +174,9 @@ def render(
     target: Annotated[Optional[str], typer.Option(  # noqa: UP045
         "--target", help="Deployment target: compose, kubernetes or kagent (default: "
         "`target:` in agentctl.yaml, else compose).")] = None,
+    trust: Annotated[bool, typer.Option("--trust", help="Let workspace and service "
+                                        "templates with _tasks, _migrations or "
+                                        "_jinja_extensions run (they run code).")] = False,
 ) -> None:
     """Render every agent's workspace and the compose file into a folder, or check one.
 
@@ -183,7 +186,7 @@ def render(
 
     if out is None and not check:
         raise typer.BadParameter("give --out DIR, or --check", param_hint="--out")
-    _run(cmd.run, _state.directory, _state.explicit, out, check, target=target)
+    _run(cmd.run, _state.directory, _state.explicit, out, check, target=target, trust=trust)
 
 
 @app.command()
@@ -198,6 +201,9 @@ def plan(
     target: Annotated[Optional[str], typer.Option(  # noqa: UP045
         "--target", help="Deployment target: compose, kubernetes or kagent (default: "
         "`target:` in agentctl.yaml, else compose).")] = None,
+    trust: Annotated[bool, typer.Option("--trust", help="Let workspace and service "
+                                        "templates with _tasks, _migrations or "
+                                        "_jinja_extensions run (they run code).")] = False,
 ) -> None:
     """Show what apply would create, update, delete, or find drifted, per agent and file.
 
@@ -206,7 +212,7 @@ def plan(
     from agentctl.commands import plan as cmd
 
     _run(cmd.run, _state.directory, _state.explicit, detailed_exitcode=detailed_exitcode,
-         as_json=as_json, out_file=out, target=target)
+         as_json=as_json, out_file=out, target=target, trust=trust)
 
 
 @app.command()
@@ -220,6 +226,9 @@ def apply(
     target: Annotated[Optional[str], typer.Option(  # noqa: UP045
         "--target", help="Deployment target: compose, kubernetes or kagent (default: "
         "`target:` in agentctl.yaml, else compose).")] = None,
+    trust: Annotated[bool, typer.Option("--trust", help="Let workspace and service "
+                                        "templates with _tasks, _migrations or "
+                                        "_jinja_extensions run (they run code).")] = False,
 ) -> None:
     """Write workspaces, the compose file and env files; prune what the catalogue dropped.
 
@@ -228,7 +237,7 @@ def apply(
     from agentctl.commands import apply as cmd
 
     _run(cmd.run, _state.directory, _state.explicit, plan_file=plan_file,
-         auto_approve=auto_approve, force=force, target=target)
+         auto_approve=auto_approve, force=force, target=target, trust=trust)
 
 
 @app.command()
@@ -322,6 +331,32 @@ def status(
 from agentctl.commands.secrets import app as _secrets_app  # noqa: E402  (needs _run above)
 
 app.add_typer(_secrets_app)
+
+
+@app.command()
+def init(
+    directory: Annotated[Path, typer.Argument(help="Folder to create the project in.")] = Path(),
+    force: Annotated[bool, typer.Option("--force", help="Render into a folder that is not "
+                                        "empty (overwrites files the template writes).")] = False,
+    data: Annotated[Optional[list[str]], typer.Option(  # noqa: UP045
+        "--data", "-d", help="Answer a template question: KEY=VALUE (repeatable).")] = None,
+    template: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--template", help="Copier template to use instead of agentctl's own (a folder or "
+        "git URL; a git one lets `copier update` carry its later versions).")] = None,
+) -> None:
+    """Scaffold a new agentctl project with Copier (answers kept for `copier update`).
+
+    Example: agentctl init demo --data runtime=claude-code
+    """
+    from agentctl.commands import init as cmd
+
+    answers: dict[str, str] = {}
+    for item in data or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise typer.BadParameter(f"--data takes KEY=VALUE, got {item!r}")
+        answers[key] = value
+    _run(cmd.run, directory, force=force, data=answers, template=template)
 
 
 def main() -> None:

@@ -4,7 +4,8 @@ Codes are stable across releases: editors, SARIF consumers (GitHub code scanning
 CI filters key on them. ``E0xx`` project, ``E1xx`` syntax and schema, ``E2xx``
 references, ``E3xx`` skills and skill sources, ``E4xx`` secrets, ``E5xx`` runtime
 pairings, ``E6xx`` providers, ``E7xx`` command arguments; ``W…`` are warnings (``W7xx``
-the kubernetes target, ``W8xx`` kagent). SARIF output uses this table for each rule's
+the kubernetes target, ``W8xx`` kagent); ``E9xx``/``W9xx`` workspace and service
+templates. SARIF output uses this table for each rule's
 ``shortDescription``.
 """
 
@@ -85,6 +86,11 @@ CODES: dict[str, str] = {
     "E604": "No models file for a built-in provider",
     "E605": "Models file outside the project's catalogue",
     "E701": "Agent was never applied",
+    "E901": "Unknown workspace or service template",
+    "E902": "Template runs code and needs --trust",
+    "E903": "Template question has no answer",
+    "E904": "Template failed to render",
+    "E905": "Service template did not render a mapping",
     "W201": "Deprecated model",
     "W202": "Agent has no instructions",
     "W203": "Built-in MCP server has no URL",
@@ -102,4 +108,5 @@ CODES: dict[str, str] = {
     "W804": "kagent: MCP header kagent cannot express",
     "W805": "kagent: skills not rendered",
     "W806": "kagent: credential kind sent as an API key",
+    "W901": "Template file shadowed by a runtime-owned file",
 }

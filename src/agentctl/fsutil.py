@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import tempfile
@@ -18,16 +19,20 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _check_relative(rel: str) -> None:
+    if not rel or rel.startswith("/") or "\\" in rel or any(
+        part in ("", ".", "..") for part in rel.split("/")
+    ):
+        raise UnsafePathError(f"refusing unsafe path {rel!r}")
+
+
 def confined(root: Path, rel: str) -> Path:
     """Return ``root/rel``, refusing any path that resolves outside ``root``.
 
     Symlinks in existing parent folders are resolved first, so a link planted inside the
     output folder cannot redirect a write. Raises :class:`UnsafePathError`.
     """
-    if not rel or rel.startswith("/") or "\\" in rel or any(
-        part in ("", ".", "..") for part in rel.split("/")
-    ):
-        raise UnsafePathError(f"refusing unsafe path {rel!r}")
+    _check_relative(rel)
     real_root = root.resolve()
     target = real_root.joinpath(*rel.split("/"))
     parent = target.parent.resolve()
@@ -38,19 +43,26 @@ def confined(root: Path, rel: str) -> Path:
     return parent / target.name
 
 
-def stage(path: Path, data: bytes, mode: int) -> Path:
+def stage(path: Path, data: bytes, mode: int, *, durable: bool = True) -> Path:
     """Write ``data`` to a new temp file beside ``path`` with ``mode``; return its path.
 
-    The temp file is created 0600 (``mkstemp``), written, fsynced, then chmod-ed, so a
-    permissive umask never exposes it. :func:`commit` moves it into place.
+    The temp file is created 0600 (``mkstemp``), written, fsynced (unless ``durable`` is
+    False: the caller then flushes many files at once with ``os.sync()``), then chmod-ed,
+    so a permissive umask never exposes it. :func:`commit` moves it into place.
     """
     make_dirs(path.parent, 0o700 if mode & 0o077 == 0 else 0o755)
+    return _stage_in(path, data, mode, durable)
+
+
+def _stage_in(path: Path, data: bytes, mode: int, durable: bool) -> Path:
+    """:func:`stage` into a folder known to exist."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.chmod(tmp, mode)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -80,9 +92,68 @@ def commit(tmp: Path, path: Path) -> None:
     os.replace(tmp, path)
 
 
-def atomic_write(path: Path, data: bytes, mode: int) -> None:
-    """Write ``data`` to ``path`` atomically with exactly ``mode``."""
-    commit(stage(path, data, mode), path)
+def atomic_write(path: Path, data: bytes, mode: int, *, durable: bool = True) -> None:
+    """Write ``data`` to ``path`` atomically with exactly ``mode`` (see :func:`stage`)."""
+    commit(stage(path, data, mode, durable=durable), path)
+
+
+def write_tree(root: Path, files: dict[str, tuple[bytes, int]], *,
+               durable: bool = True, atomic: bool = True) -> None:
+    """Write every ``{relative path: (content, mode)}`` under ``root``, each atomically.
+
+    Like :func:`confined` + :func:`atomic_write` per file, but each folder is created and
+    checked once (a fleet's tree holds thousands of files in far fewer folders), and no
+    folder on the way may be a symlink at all. ``durable=False`` skips the per-file fsync
+    and flushes once at the end; ``atomic=False`` (an inspection copy nobody reads while
+    it is written) writes each file in place, still never through a symlink
+    (``O_NOFOLLOW``). Raises :class:`UnsafePathError`.
+    """
+    make_dirs(root, 0o755)
+    checked: dict[str, Path] = {"": root.resolve()}
+
+    def folder(rel_folder: str) -> Path:
+        found = checked.get(rel_folder)
+        if found is None:
+            head, _, tail = rel_folder.rpartition("/")
+            found = folder(head) / tail
+            with contextlib.suppress(FileExistsError):
+                found.mkdir(0o755)  # never the 0777 default: a umask of 0 is no excuse
+            if found.is_symlink() or not found.is_dir():
+                raise UnsafePathError(f"{rel_folder!r} is a symlink or not a folder; agentctl "
+                                      "does not write through links")
+            checked[rel_folder] = found
+        return found
+
+    for rel, (content, mode) in files.items():
+        _check_relative(rel)
+        head, _, name = rel.rpartition("/")
+        target = folder(head) / name
+        if not atomic:
+            _write_in_place(target, rel, content, mode)
+            continue
+        if target.is_symlink():
+            raise UnsafePathError(f"{rel!r} is a symlink; agentctl does not write through links")
+        commit(_stage_in(target, content, mode, durable), target)
+    if not durable:
+        os.sync()
+
+
+def _write_in_place(target: Path, rel: str, content: bytes, mode: int) -> None:
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW
+    try:
+        fd = os.open(target, flags, 0o600)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise UnsafePathError(
+                f"{rel!r} is a symlink; agentctl does not write through links") from None
+        raise
+    try:
+        os.fchmod(fd, mode)
+        view = memoryview(content)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
 
 
 def discard(tmp: Path) -> None:

@@ -14,7 +14,7 @@ containers, so a provisioned agent's status is ``stopped`` until observed otherw
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -108,11 +108,14 @@ class Ledger:
 
     def to_json(self) -> bytes:
         """Deterministic JSON (sorted keys, 2-space indent, final newline)."""
+        # vars() instead of asdict(): the records are flat, and asdict's deep copy made
+        # saving a fleet's ledger the slowest part of plan and apply (bench/fleet.py).
         doc: dict[str, Any] = {
             "format_version": FORMAT_VERSION,
-            "files": {k: asdict(v) for k, v in sorted(self.files.items())},
-            "env_files": {k: asdict(v) for k, v in sorted(self.env_files.items())},
-            "agents": {k: asdict(v) for k, v in sorted(self.agents.items())},
+            "files": {k: dict(vars(v)) for k, v in sorted(self.files.items())},
+            "env_files": {k: {"agent": v.agent, "variables": list(v.variables)}
+                          for k, v in sorted(self.env_files.items())},
+            "agents": {k: dict(vars(v)) for k, v in sorted(self.agents.items())},
         }
         return (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode()
 

@@ -28,8 +28,10 @@ class Built:
         return [*self.resolved.warnings, *self.tree.warnings]
 
     def inputs(self) -> list[Path]:
-        """Every input file, for the plan's digest."""
-        return list(input_files(self.catalogue))
+        """Every input file, for the plan's digest (catalogue, skills, templates)."""
+        from agentctl.copier_engine import loaded_template_files
+
+        return [*input_files(self.catalogue), *loaded_template_files()]
 
 
 def target_name(project: Project, override: str | None = None) -> str:
@@ -57,16 +59,26 @@ def build(
     explicit: bool = False,
     exclude: Collection[str] = (),
     target: str | None = None,
+    trust: bool = False,
+    use_cache: bool = False,
 ) -> Built:
     """Load, resolve and render the project at ``directory`` for ``target`` (see
     :func:`target_name`).
 
+    ``trust`` lets templates with tasks, migrations or Jinja extensions run (through real
+    Copier); ``use_cache`` reuses and updates ``.agentctl/cache/render.json`` so agents
+    whose inputs did not change are not rendered again.
     Raises :class:`~agentctl.diagnostics.DiagnosticError` with every problem found.
     """
+    from agentctl.render_cache import RenderCache
     from agentctl.targets import get_target
 
     project = load_project(directory, explicit=explicit)
     name = target_name(project, target)
     catalogue = load_catalogue(project)
     resolved = resolve(catalogue)
-    return Built(project, catalogue, resolved, get_target(name).render(resolved, exclude=exclude))
+    cache = RenderCache.for_state_dir(project.state_dir) if use_cache else None
+    tree = get_target(name).render(resolved, exclude=exclude, trust=trust, cache=cache)
+    if cache is not None:
+        cache.save()
+    return Built(project, catalogue, resolved, tree)

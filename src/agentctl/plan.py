@@ -16,6 +16,8 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import os
+import stat
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -193,10 +195,6 @@ def _read(path: Path) -> bytes | None:
         return None
 
 
-def _mode(path: Path) -> int:
-    return path.stat().st_mode & 0o777
-
-
 def _env_change_reason(
     old: bytes | None, new: bytes, parse: Callable[[bytes], dict[str, str] | None]
 ) -> tuple[str, list[str]]:
@@ -295,6 +293,8 @@ def make_plan(
         desired_paths.add(full)
         if not wanted(file_spec.agent):
             continue
+        if file_spec.create_only and (root / full).exists():
+            continue  # a template's _skip_if_exists file: written once, then left alone
         _compare(plan, project, ledger, full, file_spec.content, file_spec.mode,
                  file_spec.agent, env=False)
         plan.writes[full] = Write(file_spec.content, file_spec.mode, file_spec.agent)
@@ -387,7 +387,12 @@ def _compare(
     parse: Callable[[bytes], dict[str, str] | None] = parse_env_file,
 ) -> None:
     path = project.root / full
-    if path.is_symlink():
+    # One lstat answers symlink, kind and mode (a fleet plan compares thousands of files).
+    try:
+        st: os.stat_result | None = os.lstat(path)
+    except OSError:
+        st = None
+    if st is not None and stat.S_ISLNK(st.st_mode):
         plan.changes.append(FileChange(full, "drift", agent,
                                        "a symlink stands here; agentctl will not write "
                                        "through it", None, env_file=env))
@@ -397,9 +402,14 @@ def _compare(
     except UnsafePathError as exc:  # a folder on the way links elsewhere: never read it
         plan.changes.append(FileChange(full, "drift", agent, str(exc), None, env_file=env))
         return
-    disk = _read(path)
+    disk = None
+    if st is not None and stat.S_ISREG(st.st_mode):
+        try:
+            disk = path.read_bytes()
+        except OSError:
+            disk = None
     if disk is None:
-        if path.exists():
+        if st is not None:
             plan.changes.append(FileChange(full, "drift", agent,
                                            "something that is not a file stands here",
                                            None, env_file=env))
@@ -413,21 +423,22 @@ def _compare(
             plan.changes.append(FileChange(full, "create", agent, f"new file, {lines} lines"))
         return
     same_bytes = disk == content
-    same_mode = _mode(path) == mode
+    disk_mode = st.st_mode & 0o777 if st is not None else 0
+    same_mode = disk_mode == mode
     record = ledger.files.get(full)
     if env:
         if same_bytes and same_mode:
             return
         reason, changed = _env_change_reason(disk, content, parse)
         if not same_mode and same_bytes:
-            reason = f"mode {oct(_mode(path))[2:]} → {oct(mode)[2:]}"
+            reason = f"mode {oct(disk_mode)[2:]} → {oct(mode)[2:]}"
         plan.changes.append(FileChange(full, "update", agent, reason, None, changed,
                                        env_file=True))
         return
     if same_bytes:
         if not same_mode:
             plan.changes.append(FileChange(full, "update", agent,
-                                           f"mode {oct(_mode(path))[2:]} → {oct(mode)[2:]}"))
+                                           f"mode {oct(disk_mode)[2:]} → {oct(mode)[2:]}"))
         elif record is None:
             plan.changes.append(FileChange(full, "update", agent,
                                            "matches the catalogue; agentctl takes it over"))

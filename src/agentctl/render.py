@@ -12,11 +12,18 @@ the same bytes. Output layout, relative to the project's output folder::
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from agentctl.resolve import ResolvedProject
+from agentctl.diagnostics import Diagnostic, DiagnosticError
+from agentctl.resolve import ResolvedAgent, ResolvedProject
 from agentctl.runtimes import get_runtime
 from agentctl.tree import AgentOutput, DesiredTree, EnvFileSpec, FileSpec
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from agentctl.render_cache import RenderCache
+    from agentctl.workspace import AgentRender
 
 WORKSPACES = "workspaces"
 ENV_DIR = "env"
@@ -66,28 +73,80 @@ def compose_document(project_name: str, services: dict[str, dict[str, Any]]) -> 
     return (header + body).encode("utf-8")
 
 
-def render(resolved: ResolvedProject, *, exclude: Collection[str] = ()) -> DesiredTree:
+def render_agent(agent: ResolvedAgent, env_file: str | None, project_root: Path | None,
+                 *, trust: bool = False) -> AgentRender:
+    """One agent's workspace files (template output, runtime files laid over) and service.
+
+    Raises :class:`DiagnosticError` for template problems (see :mod:`agentctl.workspace`).
+    """
+    from agentctl.workspace import layer, render_service, render_template, workspace_answers
+    from agentctl.workspace import workspace_template as find_template
+
+    runtime = get_runtime(agent.runtime)
+    workspace = workspace_dir(agent.name)
+    template = find_template(agent)
+    rendered = None
+    if template is not None:
+        answers = workspace_answers(agent, runtime.model_handle(agent))
+        rendered = render_template(template, answers, agent.name, agent, trust=trust,
+                                   what="workspace")
+    skills_dir = str(getattr(runtime, "skills_dir", "") or "")
+    out = layer(rendered, runtime.workspace_files(agent), skills_dir, agent,
+                agent.workspace_template or "")
+    out.service = render_service(agent, runtime, workspace, env_file, project_root,
+                                 trust=trust)
+    return out
+
+
+def render(
+    resolved: ResolvedProject,
+    *,
+    exclude: Collection[str] = (),
+    trust: bool = False,
+    cache: RenderCache | None = None,
+) -> DesiredTree:
     """Render every agent of ``resolved`` except those named in ``exclude``.
 
     Returns the desired tree: workspace files per agent, the compose file, the
     ``.gitignore``, and one env file spec per agent whose service needs secrets.
-    Raises ``ValueError`` only for programming errors; user errors were caught by resolve.
+    ``trust`` lets templates with tasks, migrations or Jinja extensions run through real
+    Copier. ``cache`` (see :mod:`agentctl.render_cache`) skips agents whose inputs did not
+    change. Raises :class:`DiagnosticError` with every template problem of every agent.
     """
+    from agentctl.copier_engine import forget_templates
+    from agentctl.workspace import forget_folders
+
+    forget_templates()
+    forget_folders()
     tree = DesiredTree()
     services: dict[str, dict[str, Any]] = {}
+    problems: list[Diagnostic] = []
+    root = resolved.catalogue.project.root
     for name in sorted(resolved.agents):
         if name in exclude:
             continue
         agent = resolved.agents[name]
         runtime = get_runtime(agent.runtime)
         workspace = workspace_dir(name)
-        for rel, spec in sorted(runtime.workspace_files(agent).items()):
-            tree.files[f"{workspace}/{rel}"] = FileSpec(spec.content, spec.mode, name)
         env_vars = runtime.env_vars(agent) if runtime.renders_service else ()
         env_file = env_file_path(name) if env_vars else None
         if env_file:
             tree.env_files[env_file] = EnvFileSpec(name, env_vars)
-        service = runtime.service(agent, workspace, env_file)
+        try:
+            done = cache.get(agent, env_file, root) if cache is not None else None
+            if done is None:
+                done = render_agent(agent, env_file, root, trust=trust)
+                tree.rendered_agents.append(name)
+                if cache is not None:
+                    cache.put(agent, env_file, root, done)
+        except DiagnosticError as exc:
+            problems.extend(exc.diagnostics)
+            continue
+        tree.warnings.extend(done.warnings)
+        for rel, spec in sorted(done.files.items()):
+            tree.files[f"{workspace}/{rel}"] = FileSpec(spec.content, spec.mode, name,
+                                                         spec.create_only)
+        service = done.service
         if service is not None:
             services[name] = service
         tree.agents[name] = AgentOutput(
@@ -96,6 +155,8 @@ def render(resolved: ResolvedProject, *, exclude: Collection[str] = ()) -> Desir
             service=name if service is not None else None,
             env_file=env_file,
         )
+    if problems:
+        raise DiagnosticError([*problems, *tree.warnings])
     for server in resolved.internal_servers:
         service_name = f"mcp-{server.name}"
         if service_name in services:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from agentctl.diagnostics import Diagnostic, DiagnosticError, Position, did_you_mean
@@ -74,6 +75,8 @@ class ResolvedAgent:
     workspace_inputs: dict[str, str]
     service_inputs: dict[str, Any]
     settings: dict[str, Any]
+    #: Folder of the catalogue file that set ``workspace_template`` (paths are relative to it).
+    template_base: Path | None = None
 
 
 @dataclass
@@ -529,6 +532,8 @@ def _resolve_agent(
         workspace_inputs=inputs,
         service_inputs=service_inputs,
         settings=dict(values.get("settings") or {}),
+        template_base=owners["workspace_template"].base_dir
+        if "workspace_template" in owners else None,
     )
 
 

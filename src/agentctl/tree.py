@@ -22,11 +22,16 @@ ENV_FILE_MODE = 0o600
 
 @dataclass(frozen=True)
 class FileSpec:
-    """One rendered file: ``content`` bytes, permission ``mode``, owning ``agent`` (or None)."""
+    """One rendered file: ``content`` bytes, permission ``mode``, owning ``agent`` (or None).
+
+    ``create_only`` files (a template's ``_skip_if_exists``) are written when missing and
+    never updated afterwards: the agent or its user owns them once they exist.
+    """
 
     content: bytes
     mode: int = FILE_MODE
     agent: str | None = None
+    create_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -85,5 +90,8 @@ class DesiredTree:
     agents: dict[str, AgentOutput] = field(default_factory=dict)
     #: The deployment target that rendered this tree (:mod:`agentctl.targets`).
     target: str = "compose"
-    #: Warnings the target found (what it cannot carry over).
+    #: Warnings found while rendering (what a target cannot carry over, template files
+    #: shadowed by runtime files, …).
     warnings: list[Diagnostic] = field(default_factory=list)
+    #: Agents rendered afresh this run (the rest came from the render cache).
+    rendered_agents: list[str] = field(default_factory=list)

@@ -45,7 +45,8 @@ def test_full_flow_apply_plan_edit_converge_destroy(example: Path) -> None:
     assert before <= after  # nothing agentctl did not create was touched
     # Every file apply created is gone; only agentctl's own state remains.
     assert after - before <= {".agentctl/state.json", ".agentctl/.gitignore",
-                              ".agentctl/apply.lock"}
+                              ".agentctl/apply.lock", ".agentctl/cache/render.json",
+                              ".agentctl/cache/.gitignore"}
     assert any(p.startswith("deploy/env/") for p in created)
     state = json.loads((example / ".agentctl/state.json").read_text())
     assert {a["lifecycle"] for a in state["agents"].values()} == {"deprovisioned"}

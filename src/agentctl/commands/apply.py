@@ -34,6 +34,7 @@ def run(
     auto_approve: bool,
     force: bool,
     target: str | None = None,
+    trust: bool = False,
 ) -> int:
     """Plan, check a saved plan still holds, confirm, apply. Returns the exit code.
 
@@ -42,7 +43,7 @@ def run(
     if plan_file is not None and target is None:
         saved_target = _read_plan(plan_file).get("target")
         target = saved_target if isinstance(saved_target, str) else None
-    built = build(directory, explicit=explicit, target=target)
+    built = build(directory, explicit=explicit, target=target, trust=trust, use_cache=True)
     with apply_lock(built.project):
         plan, ledger = compute(built)
         if plan_file is not None:

@@ -33,13 +33,14 @@ def run(
     as_json: bool,
     out_file: Path | None,
     target: str | None = None,
+    trust: bool = False,
 ) -> int:
     """Print the plan (text or JSON), optionally save it; return the exit code.
 
     Exit codes: 0 no changes, 1 error (a blocked agent included), 2 changes when
     ``detailed_exitcode`` is set (else 0).
     """
-    built = build(directory, explicit=explicit, target=target)
+    built = build(directory, explicit=explicit, target=target, trust=trust, use_cache=True)
     plan, _ledger = compute(built)
     if as_json:
         ui.out(json.dumps(plan.to_json(), indent=2, sort_keys=True))

@@ -18,17 +18,18 @@ from pathlib import Path
 
 from agentctl import ui
 from agentctl.diagnostics import display_path
-from agentctl.fsutil import atomic_write, confined
+from agentctl.fsutil import write_tree
 from agentctl.pipeline import build
 from agentctl.render import ENV_DIR
 from agentctl.tree import DesiredTree
 
 
 def run(directory: Path | None, explicit: bool, out_dir: Path | None, check: bool = False,
-        *, target: str | None = None) -> int:
+        *, target: str | None = None, trust: bool = False) -> int:
     """Render into ``out_dir`` for ``target`` (None: the project's), or with ``check``
     compare it; returns the exit code. Secrets are never fetched or written."""
-    built = build(directory, explicit=explicit, target=target)
+    # No render cache: render is stateless inspection and writes nothing under .agentctl.
+    built = build(directory, explicit=explicit, target=target, trust=trust)
     ui.print_diagnostics(built.warnings)
     if check:
         folder = out_dir if out_dir is not None else built.project.output_dir
@@ -36,9 +37,11 @@ def run(directory: Path | None, explicit: bool, out_dir: Path | None, check: boo
         return _report(compare(built.tree, folder), shown)
     if out_dir is None:
         raise ValueError("render needs --out DIR or --check")  # the CLI enforces this
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for rel, spec in sorted(built.tree.files.items()):
-        atomic_write(confined(out_dir, rel), spec.content, spec.mode)
+    # An inspection copy: written in place (never through a link) and flushed once, not
+    # staged and fsynced file by file (which took minutes for a fleet; bench/fleet.py).
+    write_tree(out_dir, {rel: (spec.content, spec.mode)
+                         for rel, spec in sorted(built.tree.files.items())},
+               durable=False, atomic=False)
     ui.out(
         f"Rendered {len(built.tree.files)} file(s) for {len(built.tree.agents)} agent(s) into "
         f"{out_dir} (env files are written only by apply)."
@@ -99,6 +102,8 @@ def compare(tree: DesiredTree, folder: Path) -> CheckResult:
             continue
         if path.is_symlink():
             result.changed[rel] = "a symlink where render writes a file"
+            continue
+        if spec.create_only:  # a template's _skip_if_exists file: the user's once written
             continue
         old = path.read_bytes()
         why = []

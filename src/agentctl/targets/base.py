@@ -13,6 +13,7 @@ from collections.abc import Collection
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
+    from agentctl.render_cache import RenderCache
     from agentctl.resolve import ResolvedProject
     from agentctl.tree import DesiredTree
 
@@ -23,8 +24,12 @@ class Target(Protocol):
 
     name: str
 
-    def render(self, resolved: ResolvedProject, *, exclude: Collection[str] = ()) -> DesiredTree:
+    def render(self, resolved: ResolvedProject, *, exclude: Collection[str] = (),
+               trust: bool = False, cache: RenderCache | None = None) -> DesiredTree:
         """Render every agent of ``resolved`` except those in ``exclude``.
+
+        ``trust`` lets workspace/service templates that run code go through real Copier;
+        ``cache`` (:mod:`agentctl.render_cache`) may be used to skip unchanged agents.
 
         Returns a tree whose ``target`` is :attr:`name`; user-facing limits (what the
         target cannot carry over) go into ``tree.warnings``, never exceptions.

@@ -9,6 +9,7 @@ from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from agentctl.render_cache import RenderCache
     from agentctl.resolve import ResolvedProject
     from agentctl.tree import DesiredTree
 
@@ -18,10 +19,11 @@ class Compose:
 
     name = "compose"
 
-    def render(self, resolved: ResolvedProject, *, exclude: Collection[str] = ()) -> DesiredTree:
+    def render(self, resolved: ResolvedProject, *, exclude: Collection[str] = (),
+               trust: bool = False, cache: RenderCache | None = None) -> DesiredTree:
         """See :meth:`agentctl.targets.base.Target.render`."""
         from agentctl.render import render
 
-        tree = render(resolved, exclude=exclude)
+        tree = render(resolved, exclude=exclude, trust=trust, cache=cache)
         tree.target = self.name
         return tree

@@ -39,6 +39,7 @@ from agentctl.targets.kubernetes import gitignore, kustomization
 from agentctl.tree import AgentOutput, DesiredTree, EnvFileSpec, EnvVar, FileSpec
 
 if TYPE_CHECKING:
+    from agentctl.render_cache import RenderCache
     from agentctl.resolve import ResolvedAgent, ResolvedProject, ResolvedServer
     from agentctl.schema import Credential
 
@@ -104,7 +105,8 @@ class Kagent:
 
     name = "kagent"
 
-    def render(self, resolved: ResolvedProject, *, exclude: Collection[str] = ()) -> DesiredTree:
+    def render(self, resolved: ResolvedProject, *, exclude: Collection[str] = (),
+               trust: bool = False, cache: RenderCache | None = None) -> DesiredTree:
         """See :meth:`agentctl.targets.base.Target.render`; the layout is the module's."""
         project = resolved.catalogue.project.name
         settings = resolved.catalogue.project.config.kubernetes

@@ -23,12 +23,14 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
-from agentctl.diagnostics import Diagnostic
+from agentctl.diagnostics import Diagnostic, DiagnosticError
+from agentctl.render import render_agent
 from agentctl.runtimes import get_runtime
 from agentctl.targets import manifests as m
 from agentctl.tree import AgentOutput, DesiredTree, EnvFileSpec, FileSpec
 
 if TYPE_CHECKING:
+    from agentctl.render_cache import RenderCache
     from agentctl.resolve import ResolvedAgent, ResolvedProject
     from agentctl.targets.settings import KubernetesSettings
 
@@ -140,12 +142,14 @@ class Kubernetes:
 
     name = "kubernetes"
 
-    def render(self, resolved: ResolvedProject, *, exclude: Collection[str] = ()) -> DesiredTree:
+    def render(self, resolved: ResolvedProject, *, exclude: Collection[str] = (),
+               trust: bool = False, cache: RenderCache | None = None) -> DesiredTree:
         """See :meth:`agentctl.targets.base.Target.render`; the layout is the module's."""
         project = resolved.catalogue.project.name
         settings = resolved.catalogue.project.config.kubernetes
         ns = settings.namespace
         tree = DesiredTree(target=self.name)
+        problems: list[Diagnostic] = []
         for name in sorted(resolved.agents):
             if name in exclude:
                 continue
@@ -153,9 +157,17 @@ class Kubernetes:
             runtime = get_runtime(agent.runtime)
             folder = f"{ROOT}/agents/{name}"
             cm_name = f"{name}-workspace"
+            # The same workspace and service as the compose target (template output with
+            # the runtime's files over it); no render cache: its entries are compose's.
+            try:
+                done = render_agent(agent, None, resolved.catalogue.project.root, trust=trust)
+            except DiagnosticError as exc:
+                problems.extend(exc.diagnostics)
+                continue
+            tree.warnings.extend(done.warnings)
             cm, items = m.workspace_configmap(
                 cm_name, ns, m.labels(project, cm_name, "workspace", agent=name),
-                runtime.workspace_files(agent),
+                done.files,
             )
             cm_bytes = m.dump(cm)
             if len(cm_bytes) > CONFIGMAP_LIMIT:
@@ -166,7 +178,7 @@ class Kubernetes:
                     detail="Move large skill files out of the workspace (an image or a "
                     "volume), or use the compose target for this agent."))
             tree.files[f"{folder}/workspace.configmap.yaml"] = FileSpec(cm_bytes, agent=name)
-            service = runtime.service(agent, m.WORKSPACE_DIR, None)
+            service = done.service
             secret_file = None
             secret = None
             if service is not None:
@@ -194,6 +206,8 @@ class Kubernetes:
                 runtime=agent.runtime, workspace=folder,
                 service=name if service is not None else None, env_file=secret_file,
             )
+        if problems:
+            raise DiagnosticError([*problems, *tree.warnings])
         if not tree.agents:
             return tree
         for server in resolved.internal_servers:

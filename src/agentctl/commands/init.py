@@ -1,0 +1,50 @@
+"""``agentctl init [DIR]``: scaffold a project from agentctl's Copier project template.
+
+Runs real Copier (``copier.run_copy``), so the new project holds ``.copier-answers.yml``
+and ``copier update`` can later carry improvements of the template into it. Copier
+records the template's location as ``_src_path``: ``copier update`` needs that to be a
+git repository, so teams that want updates pass ``--template`` a git URL or folder of
+their own copy of ``templates/project`` (see README "Templates").
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from agentctl import ui
+from agentctl.diagnostics import Diagnostic, DiagnosticError
+
+
+def project_template() -> Path:
+    """agentctl's built-in project template folder."""
+    from agentctl.workspace import templates_root
+
+    return templates_root() / "project"
+
+
+def run(dest: Path, *, force: bool, data: dict[str, str], template: str | None) -> int:
+    """Render the project template into ``dest``; returns the exit code.
+
+    Refuses (``E801``) a folder that exists and is not empty unless ``force``; a bad
+    answer or template failure is ``E802``. Nothing is left behind by a failed run into
+    a new folder (Copier cleans up what it created).
+    """
+    import copier
+
+    if dest.exists() and (not dest.is_dir() or any(dest.iterdir())) and not force:
+        raise DiagnosticError([Diagnostic(
+            "error", "E801", f"{dest} is not an empty folder",
+            detail="Pick a new or empty folder, or pass --force to render into it anyway "
+            "(files the template writes are overwritten).")])
+    src = template or str(project_template())
+    try:
+        copier.run_copy(src, dest, data=data, defaults=True, quiet=True, unsafe=False,
+                        overwrite=force, vcs_ref=None)
+    except Exception as exc:  # Copier's errors are many types; all mean "could not render"
+        raise DiagnosticError([Diagnostic(
+            "error", "E802", f"cannot scaffold from {src}: {type(exc).__name__}: {exc}",
+            detail="Check --data KEY=VALUE answers (see the template's copier.yml).")]
+        ) from None
+    ui.out(ui.style("Created ", "green") + f"an agentctl project in {dest}. Next: "
+           f"cd {dest} && agentctl validate && agentctl plan")
+    return 0
