@@ -147,7 +147,7 @@ def apply_plan(
     # written without a per-file fsync and flushed together (os.sync) before each ledger
     # checkpoint, so the ledger never records a file that is not on disk. Saving the whole
     # ledger once per agent made a fleet's first apply quadratic (bench/fleet.py).
-    for agent_plan in _reporting(plan.agents, on_agent):
+    for agent_plan in plan.agents:
         if not agent_plan.error and agent_plan.action not in ("none", "deprovision"):
             ledger.agents.setdefault(agent_plan.name, AgentState()).mark_provisioning()
     ledger.save(lpath)

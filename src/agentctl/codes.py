@@ -3,10 +3,9 @@
 Codes are stable across releases: editors, SARIF consumers (GitHub code scanning) and
 CI filters key on them. ``E0xx`` project, ``E1xx`` syntax and schema, ``E2xx``
 references, ``E3xx`` skills and skill sources, ``E4xx`` secrets, ``E5xx`` runtime
-pairings, ``E6xx`` providers, ``E7xx`` command arguments; ``W…`` are warnings (``W7xx``
-the kubernetes target, ``W8xx`` kagent); ``E9xx``/``W9xx`` workspace and service
-templates. SARIF output uses this table for each rule's
-``shortDescription``.
+pairings, ``E6xx`` providers, ``E7xx`` command arguments, ``E8xx`` init, ``E9xx``
+workspace and service templates. ``W…`` are warnings (``W7xx`` the kubernetes target,
+``W8xx`` kagent). SARIF output uses this table for each rule's ``shortDescription``.
 """
 
 from __future__ import annotations
@@ -86,6 +85,8 @@ CODES: dict[str, str] = {
     "E604": "No models file for a built-in provider",
     "E605": "Models file outside the project's catalogue",
     "E701": "Agent was never applied",
+    "E801": "init: the folder is not empty (use --force)",
+    "E802": "init: the project template could not be rendered",
     "E901": "Unknown workspace or service template",
     "E902": "Template runs code and needs --trust",
     "E903": "Template question has no answer",

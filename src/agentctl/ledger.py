@@ -113,7 +113,8 @@ class Ledger:
         doc: dict[str, Any] = {
             "format_version": FORMAT_VERSION,
             "files": {k: dict(vars(v)) for k, v in sorted(self.files.items())},
-            "env_files": {k: {"agent": v.agent, "variables": list(v.variables)}
+            "env_files": {k: {"agent": v.agent, "variables": list(v.variables),
+                              "target": v.target}
                           for k, v in sorted(self.env_files.items())},
             "agents": {k: dict(vars(v)) for k, v in sorted(self.agents.items())},
         }

@@ -35,7 +35,7 @@ STORED = "canary-stored-through-stdin-55aa"
 WRONG_KEY = "sk-ant-canary-wrong-9e3d"
 #: Every verb this test runs; a verb added to the CLI must be added here too.
 COVERED = {"validate", "render", "plan", "apply", "destroy", "secrets", "models", "skills",
-           "schema", "graph", "status"}
+           "schema", "graph", "status", "init"}
 
 
 def forms(value: str) -> set[str]:
@@ -117,6 +117,7 @@ def _run_every_verb(example: Path, tmp_path: Path) -> None:
         (["models", "refresh", "anthropic"], {**env, "FLEET_ANTHROPIC_API_KEY": WRONG_KEY},
          "", {1}),
         (["models", "refresh", "anthropic"], env, "", {0}),
+        (["init", str(tmp_path / "scaffold")], env, "", {0}),
         (["destroy", "reviewer", "-y"], env, "", {0}),
         (["destroy", "-y"], env, "", {0}),
     ]

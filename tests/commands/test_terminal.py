@@ -144,7 +144,7 @@ def test_apply_on_a_terminal_shows_progress_and_colour(example: Path) -> None:
     assert "\x1b[32m+ create" in text  # coloured plan
     plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text)
     assert re.search(r"agent\s+create\s+update\s+delete\s+drift", plain)  # summary table
-    assert re.search(r"●\s+reviewer\s+7\s+·\s+·\s+·", plain)
+    assert re.search(r"●\s+reviewer\s+10\s+·\s+·\s+·", plain)  # 7 runtime + 3 template files
     assert "Apply complete" in text
 
 
