@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from agentctl.diagnostics import DiagnosticError
-from agentctl.yamlsource import SourceFloat, load_yaml, scalar_text
+from agentctl.yamlsource import ByteOffsets, SourceFloat, load_yaml, scalar_text
 
 
 def test_yaml_11_coercions_do_not_apply() -> None:
@@ -48,3 +50,11 @@ def test_duplicate_keys_are_errors() -> None:
 def test_anchors_and_merge_keys_work() -> None:
     doc = load_yaml("base: &b {x: 1}\nchild:\n  <<: *b\n  y: 2\n", "m.yaml")
     assert doc.data["child"] == {"x": 1, "y": 2}
+
+
+# Text read from a file is valid UTF-8: no lone surrogates.
+@given(st.text(st.characters(exclude_categories=("Cs",))), st.data())
+def test_byte_offsets_match_encoding_the_prefix(text: str, data: st.DataObject) -> None:
+    index = data.draw(st.integers(0, len(text)))
+    expected = len(text[:index].encode("utf-8"))
+    assert ByteOffsets(text).byte(index) == expected

@@ -43,6 +43,39 @@ def confined(root: Path, rel: str) -> Path:
     return parent / target.name
 
 
+class FolderCheck:
+    """Memoised :func:`confined` for reading many files in few folders (plan).
+
+    ``inside(rel)`` is True when the folder holding ``rel`` resolves inside ``root``. Each
+    folder costs one ``lstat`` once, however many files it holds: a folder is inside when
+    its parent is and it is not a symlink leading elsewhere. Raises
+    :class:`UnsafePathError` for a path that is not a clean relative path.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.real_root = root.resolve()
+        self._root = str(self.real_root)  # plain strings: pathlib per folder is the cost
+        self._inside: dict[str, bool] = {"": True}
+
+    def inside(self, rel: str) -> bool:
+        """See the class docstring."""
+        _check_relative(rel)
+        return self._folder(rel.rpartition("/")[0])
+
+    def _folder(self, head: str) -> bool:
+        known = self._inside.get(head)
+        if known is not None:
+            return known
+        parent, _, _ = head.rpartition("/")
+        ok = self._folder(parent)
+        if ok:
+            path = os.path.join(self._root, head)
+            if os.path.islink(path):
+                ok = Path(path).resolve().is_relative_to(self.real_root)
+        self._inside[head] = ok
+        return ok
+
+
 def stage(path: Path, data: bytes, mode: int, *, durable: bool = True) -> Path:
     """Write ``data`` to a new temp file beside ``path`` with ``mode``; return its path.
 

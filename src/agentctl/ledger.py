@@ -106,11 +106,16 @@ class Ledger:
     env_files: dict[str, EnvRecord] = field(default_factory=dict)
     agents: dict[str, AgentState] = field(default_factory=dict)
 
-    def to_json(self) -> bytes:
-        """Deterministic JSON (sorted keys, 2-space indent, final newline)."""
-        # vars() instead of asdict(): the records are flat, and asdict's deep copy made
-        # saving a fleet's ledger the slowest part of plan and apply (bench/fleet.py).
-        doc: dict[str, Any] = {
+    def digest(self) -> str:
+        """sha256 of the ledger's content (compact JSON: the C encoder, unlike indented
+        output, so a fleet's plan does not pay for pretty-printing what it only hashes)."""
+        import hashlib
+
+        blob = json.dumps(self._document(), sort_keys=True, separators=(",", ":")).encode()
+        return hashlib.sha256(blob).hexdigest()
+
+    def _document(self) -> dict[str, Any]:
+        return {
             "format_version": FORMAT_VERSION,
             "files": {k: dict(vars(v)) for k, v in sorted(self.files.items())},
             "env_files": {k: {"agent": v.agent, "variables": list(v.variables),
@@ -118,7 +123,12 @@ class Ledger:
                           for k, v in sorted(self.env_files.items())},
             "agents": {k: dict(vars(v)) for k, v in sorted(self.agents.items())},
         }
-        return (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode()
+
+    def to_json(self) -> bytes:
+        """Deterministic JSON (sorted keys, 2-space indent, final newline)."""
+        # vars() instead of asdict(): the records are flat, and asdict's deep copy made
+        # saving a fleet's ledger the slowest part of plan and apply (bench/fleet.py).
+        return (json.dumps(self._document(), indent=2, sort_keys=True) + "\n").encode()
 
     def save(self, path: Path) -> None:
         """Write the ledger atomically (mode 0644)."""

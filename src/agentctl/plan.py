@@ -25,7 +25,7 @@ from typing import Any, Literal
 
 from agentctl.diagnostics import Diagnostic, display_path
 from agentctl.envfile import format_env_file, parse_env_file
-from agentctl.fsutil import UnsafePathError, confined, sha256
+from agentctl.fsutil import FolderCheck, sha256
 from agentctl.ledger import Ledger
 from agentctl.project import Project
 from agentctl.secrets import SecretResolver, keyring_username
@@ -236,6 +236,7 @@ def make_plan(
     root = project.root
     out_rel = display_path(project.output_dir, root)
     plan = Plan()
+    folders = FolderCheck(root)  # one lstat per folder, not a realpath per file
 
     def rel(path: str) -> str:
         return f"{out_rel}/{path}" if out_rel not in ("", ".") else path
@@ -296,7 +297,7 @@ def make_plan(
         if file_spec.create_only and (root / full).exists():
             continue  # a template's _skip_if_exists file: written once, then left alone
         _compare(plan, project, ledger, full, file_spec.content, file_spec.mode,
-                 file_spec.agent, env=False)
+                 file_spec.agent, env=False, folders=folders)
         plan.writes[full] = Write(file_spec.content, file_spec.mode, file_spec.agent)
     for path, (content, names) in sorted(env_contents.items()):
         full = rel(path)
@@ -305,7 +306,7 @@ def make_plan(
             continue
         codec = tree.env_files[path].codec
         _compare(plan, project, ledger, full, content, ENV_FILE_MODE, agent, env=True,
-                 parse=codec.parse if codec else parse_env_file)
+                 parse=codec.parse if codec else parse_env_file, folders=folders)
         plan.writes[full] = Write(content, ENV_FILE_MODE, agent, names)
     # Every wanted env file, blocked ones included: a blocked agent's file is not an orphan.
     for path in tree.env_files:
@@ -385,6 +386,7 @@ def _compare(
     *,
     env: bool,
     parse: Callable[[bytes], dict[str, str] | None] = parse_env_file,
+    folders: FolderCheck | None = None,
 ) -> None:
     path = project.root / full
     # One lstat answers symlink, kind and mode (a fleet plan compares thousands of files).
@@ -397,10 +399,11 @@ def _compare(
                                        "a symlink stands here; agentctl will not write "
                                        "through it", None, env_file=env))
         return
-    try:
-        confined(project.root, full)
-    except UnsafePathError as exc:  # a folder on the way links elsewhere: never read it
-        plan.changes.append(FileChange(full, "drift", agent, str(exc), None, env_file=env))
+    if not (folders or FolderCheck(project.root)).inside(full):
+        # a folder on the way links elsewhere: never read what it leads to
+        plan.changes.append(FileChange(full, "drift", agent, f"{full!r} leads outside "
+                                       f"{project.root} through a symlink", None,
+                                       env_file=env))
         return
     disk = None
     if st is not None and stat.S_ISREG(st.st_mode):
@@ -456,7 +459,7 @@ def _compare(
 
 def _state_digest(project: Project, ledger: Ledger, plan: Plan) -> str:
     """sha256 over the ledger and the on-disk hash of every non-env file the plan touches."""
-    h = hashlib.sha256(ledger.to_json())
+    h = hashlib.sha256(ledger.digest().encode())
     for change in sorted(plan.changes, key=lambda c: c.path):
         if change.env_file:
             continue

@@ -12,6 +12,7 @@ each value's path (a tuple of keys and list indexes) to its :class:`~agentctl.di
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -130,15 +131,38 @@ class YamlDocument:
             p = p[:-1]
 
 
-def _pos(file: str, mark: yaml.Mark, text: str | None = None) -> Position:
-    byte = len(text[: mark.index].encode("utf-8")) if text is not None else None
+class ByteOffsets:
+    """Character index → UTF-8 byte offset in one text, in O(log n) per lookup.
+
+    A mark's ``index`` counts characters; SARIF and Terraform-style ranges want bytes.
+    Encoding the text up to each mark made loading quadratic in the file's size; this
+    keeps the positions of non-ASCII characters and the extra bytes before each instead.
+    """
+
+    def __init__(self, text: str) -> None:
+        self._at: list[int] = []
+        self._extra: list[int] = [0]
+        if not text.isascii():
+            for match in re.finditer(r"[^\x00-\x7f]", text):
+                self._at.append(match.start())
+                self._extra.append(self._extra[-1] + len(match.group().encode("utf-8")) - 1)
+
+    def byte(self, index: int) -> int:
+        """The byte offset of character ``index``."""
+        return index + self._extra[bisect.bisect_left(self._at, index)]
+
+
+def _pos(file: str, mark: yaml.Mark, offsets: ByteOffsets | str | None = None) -> Position:
+    if isinstance(offsets, str):
+        offsets = ByteOffsets(offsets)
+    byte = offsets.byte(mark.index) if offsets is not None else None
     return Position(file, mark.line + 1, mark.column + 1, byte)
 
 
-def _span(file: str, node: yaml.Node, text: str) -> Position:
+def _span(file: str, node: yaml.Node, offsets: ByteOffsets) -> Position:
     """Where ``node`` starts, carrying where it ends (``Position.end``)."""
-    start = _pos(file, node.start_mark, text)
-    end = _pos(file, node.end_mark, text)
+    start = _pos(file, node.start_mark, offsets)
+    end = _pos(file, node.end_mark, offsets)
     return Position(start.file, start.line, start.column, start.byte, end)
 
 
@@ -148,6 +172,7 @@ class _Builder:
     def __init__(self, file: str, loader: CatalogueLoader, text: str) -> None:
         self.file = file
         self.text = text
+        self.offsets = ByteOffsets(text)
         self.loader = loader
         self.doc = YamlDocument(file, None)
         self.problems: list[Diagnostic] = []
@@ -165,7 +190,7 @@ class _Builder:
                     )
                 ]
             )
-        self.doc.value_positions[path] = _span(self.file, node, self.text)
+        self.doc.value_positions[path] = _span(self.file, node, self.offsets)
         if isinstance(node, yaml.MappingNode):
             self.loader.flatten_mapping(node)
             result: dict[Any, Any] = {}
@@ -186,7 +211,7 @@ class _Builder:
                         )
                     )
                     continue
-                self.doc.key_positions[child] = _span(self.file, key_node, self.text)
+                self.doc.key_positions[child] = _span(self.file, key_node, self.offsets)
                 result[key] = self.build(value_node, child, depth + 1)
             return result
         if isinstance(node, yaml.SequenceNode):
