@@ -18,6 +18,7 @@ import base64
 import dataclasses
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     from agentctl.workspace import AgentRender
 
 CACHE_FILE = Path("cache") / "render.json"
-FORMAT = 1
+FORMAT = 2  # 2: documents (compose.yaml) memoised beside agents
 
 
 def _digest(picture: Any) -> str:
@@ -83,6 +84,7 @@ class RenderCache:
         self.changed = False
         self.hits: list[str] = []
         self.misses: list[str] = []
+        self.documents: dict[str, dict[str, str]] = {}
         self._memo: dict[int, Any] = {}
         self._keys: dict[str, str] = {}
         if path is not None:
@@ -90,8 +92,9 @@ class RenderCache:
                 doc = json.loads(path.read_bytes())
                 if doc.get("format") == FORMAT and doc.get("agentctl") == __version__:
                     self.entries = doc["agents"]
+                    self.documents = doc["documents"]
             except (OSError, ValueError, KeyError, AttributeError):
-                self.entries = {}
+                self.entries, self.documents = {}, {}
 
     @classmethod
     def for_state_dir(cls, state_dir: Path) -> RenderCache:
@@ -160,6 +163,21 @@ class RenderCache:
         }
         self.changed = True
 
+    def document(self, name: str, inputs: Any, make: Callable[[], bytes]) -> bytes:
+        """The shared file ``name`` built by ``make()`` from ``inputs`` (JSON-ready data,
+        e.g. every compose service): served from the cache while ``inputs`` are the same.
+        A fleet's compose.yaml takes longer to serialise than to key."""
+        # Not sorted: key order is part of the inputs (it is the order written out).
+        blob = json.dumps([__version__, inputs], ensure_ascii=False, default=str)
+        key = hashlib.sha256(blob.encode()).hexdigest()
+        entry = self.documents.get(name)
+        if entry is not None and entry.get("key") == key:
+            return base64.b64decode(entry["content"])
+        content = make()
+        self.documents[name] = {"key": key, "content": base64.b64encode(content).decode()}
+        self.changed = True
+        return content
+
     def save(self) -> None:
         """Write the cache atomically when anything changed (deterministic JSON)."""
         if self.path is None or not self.changed:
@@ -172,7 +190,8 @@ class RenderCache:
             atomic_write(ignore, b"# agentctl's render cache: safe to delete, never commit\n*\n",
                          0o644)
         doc = {"format": FORMAT, "agentctl": __version__,
-               "agents": dict(sorted(self.entries.items()))}
+               "agents": dict(sorted(self.entries.items())),
+               "documents": dict(sorted(self.documents.items()))}
         # No sort_keys: a service mapping keeps its key order (it is compose.yaml order).
         atomic_write(self.path, json.dumps(doc, ensure_ascii=False).encode(), 0o644)
         self.changed = False
