@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from importlib.metadata import EntryPoint
+from importlib.metadata import EntryPoint, EntryPoints
 
 import pytest
 
+from agentctl import plugins as agentctl_plugins
 from agentctl import providers
 from agentctl.diagnostics import DiagnosticError
 from agentctl.load import load_catalogue
@@ -26,10 +27,9 @@ def fresh_registry() -> Iterator[None]:
 
 
 def plugins(monkeypatch: pytest.MonkeyPatch, *eps: EntryPoint) -> None:
-    def entry_points(group: str) -> list[EntryPoint]:
-        return list(eps) if group == providers.ENTRY_POINT_GROUP else []
-
-    monkeypatch.setattr("importlib.metadata.entry_points", entry_points)
+    other = EntryPoint(name="acme", value="agentctl.runtimes.none:NoRuntime",
+                       group="agentctl.runtimes")  # another group: not a provider
+    monkeypatch.setattr(agentctl_plugins, "_all", lambda: EntryPoints([*eps, other]))
 
 
 def test_a_plugin_backend_is_known_to_validate(

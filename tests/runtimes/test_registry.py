@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from importlib.metadata import EntryPoint
+from importlib.metadata import EntryPoint, EntryPoints
 
 import pytest
 
-from agentctl import runtimes
+from agentctl import plugins, runtimes
 from agentctl.runtimes.base import Runtime
 
 
@@ -33,10 +33,7 @@ def test_third_party_runtime_from_entry_point(fresh_registry: None,
     plugin = EntryPoint(name="acme", value="agentctl.runtimes.none:NoRuntime",
                         group=runtimes.ENTRY_POINT_GROUP)
 
-    def entry_points(group: str) -> list[EntryPoint]:
-        return [plugin] if group == runtimes.ENTRY_POINT_GROUP else []
-
-    monkeypatch.setattr("importlib.metadata.entry_points", entry_points)
+    monkeypatch.setattr(plugins, "_all", lambda: EntryPoints([plugin]))
     assert "acme" in runtimes.runtime_names()
     assert isinstance(runtimes.get_runtime("acme"), Runtime)
 
@@ -45,5 +42,5 @@ def test_a_plugin_cannot_shadow_a_builtin(fresh_registry: None,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
     rogue = EntryPoint(name="codex", value="agentctl.runtimes.none:NoRuntime",
                        group=runtimes.ENTRY_POINT_GROUP)
-    monkeypatch.setattr("importlib.metadata.entry_points", lambda group: [rogue])
+    monkeypatch.setattr(plugins, "_all", lambda: EntryPoints([rogue]))
     assert runtimes.get_runtime("codex").name == "codex"

@@ -26,11 +26,11 @@ ENTRY_POINT_GROUP = "agentctl.targets"
 
 @cache
 def _registry() -> dict[str, str]:
-    from importlib.metadata import entry_points
+    from agentctl.plugins import plugin_specs
 
     found = dict(BUILTIN)
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        found.setdefault(ep.name, ep.value)
+    for name, spec in plugin_specs(ENTRY_POINT_GROUP).items():
+        found.setdefault(name, spec)
     return found
 
 

@@ -1,0 +1,29 @@
+"""Plug-ins from installed packages' entry points, read once per process.
+
+Runtimes, deployment targets and provider backends each have an entry-point group
+(``agentctl.runtimes``, ``agentctl.targets``, ``agentctl.providers``). Every call of
+``importlib.metadata.entry_points`` walks all installed distributions' metadata, so the
+walk is done once and shared by the three registries (it showed in ``bench/startup.py``).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+
+@cache
+def _all() -> Any:
+    from importlib.metadata import entry_points
+
+    # SelectableGroups on 3.11, EntryPoints on 3.12+: both answer select(group=…).
+    return entry_points()
+
+
+def plugin_specs(group: str) -> dict[str, str]:
+    """``{name: "module:attr"}`` of the entry points in ``group`` (importlib.metadata,
+    PyPA entry-points specification). A name listed twice keeps its first spec."""
+    found: dict[str, str] = {}
+    for ep in _all().select(group=group):
+        found.setdefault(str(ep.name), str(ep.value))
+    return found
