@@ -21,3 +21,15 @@ def test_the_installed_metadata_is_walked_once() -> None:
     plugins.plugin_specs("agentctl.targets")
     plugins.plugin_specs("agentctl.providers")
     assert plugins._all.cache_info().misses == 1
+
+
+def test_a_plugin_that_does_not_implement_the_protocol_is_refused() -> None:
+    import pytest
+
+    from agentctl.runtimes.base import Runtime
+
+    # A real class that is not a runtime: the registry must not hand it out as one.
+    with pytest.raises(TypeError, match="collections:OrderedDict does not implement "
+                                        "agentctl's Runtime protocol"):
+        plugins.instantiate("collections:OrderedDict", Runtime, "Runtime")
+    assert plugins.registry({"a": "x:Y"}, "agentctl.no-such-group") == {"a": "x:Y"}

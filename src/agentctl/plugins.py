@@ -8,6 +8,8 @@ walk is done once and shared by the three registries (it showed in ``bench/start
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
@@ -26,4 +28,23 @@ def plugin_specs(group: str) -> dict[str, str]:
     found: dict[str, str] = {}
     for ep in _all().select(group=group):
         found.setdefault(str(ep.name), str(ep.value))
+    return found
+
+
+def registry(builtin: Mapping[str, str], group: str) -> dict[str, str]:
+    """Built-in ``{name: "module:Class"}`` plus the plug-ins of ``group``; a plug-in
+    cannot shadow a built-in name."""
+    found = dict(builtin)
+    for name, spec in plugin_specs(group).items():
+        found.setdefault(name, spec)
+    return found
+
+
+def instantiate(spec: str, protocol: type[Any], what: str) -> Any:
+    """Import ``"module:Class"`` and return ``Class()``. Raises ``TypeError`` when it is
+    not a ``protocol`` (a ``runtime_checkable`` Protocol); ``what`` names it."""
+    module_name, _, attr = spec.partition(":")
+    found = getattr(importlib.import_module(module_name), attr)()
+    if not isinstance(found, protocol):
+        raise TypeError(f"{spec} does not implement agentctl's {what} protocol")
     return found

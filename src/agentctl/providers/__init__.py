@@ -8,7 +8,6 @@ a backend is asked for.
 
 from __future__ import annotations
 
-import importlib
 from functools import cache
 
 from agentctl.providers.base import ProviderBackend
@@ -27,12 +26,9 @@ ENTRY_POINT_GROUP = "agentctl.providers"
 
 @cache
 def _registry() -> dict[str, str]:
-    from agentctl.plugins import plugin_specs
+    from agentctl.plugins import registry
 
-    found = dict(BUILTIN)
-    for name, spec in plugin_specs(ENTRY_POINT_GROUP).items():
-        found.setdefault(name, spec)
-    return found
+    return registry(BUILTIN, ENTRY_POINT_GROUP)
 
 
 def backend_names() -> list[str]:
@@ -43,11 +39,9 @@ def backend_names() -> list[str]:
 @cache
 def get_backend(name: str) -> ProviderBackend:
     """Return the backend called ``name``. Raises ``KeyError`` for an unknown name."""
-    target = _registry()[name]
-    module_name, _, attr = target.partition(":")
-    backend = getattr(importlib.import_module(module_name), attr)()
-    if not isinstance(backend, ProviderBackend):
-        raise TypeError(f"{target} does not implement agentctl's ProviderBackend protocol")
+    from agentctl.plugins import instantiate
+
+    backend: ProviderBackend = instantiate(_registry()[name], ProviderBackend, "ProviderBackend")
     return backend
 
 

@@ -7,7 +7,6 @@ else in agentctl knows which runtimes exist.
 
 from __future__ import annotations
 
-import importlib
 from functools import cache
 
 from agentctl.runtimes.base import Runtime
@@ -25,12 +24,9 @@ ENTRY_POINT_GROUP = "agentctl.runtimes"
 
 @cache
 def _registry() -> dict[str, str]:
-    from agentctl.plugins import plugin_specs
+    from agentctl.plugins import registry
 
-    found = dict(BUILTIN)
-    for name, spec in plugin_specs(ENTRY_POINT_GROUP).items():
-        found.setdefault(name, spec)
-    return found
+    return registry(BUILTIN, ENTRY_POINT_GROUP)
 
 
 def runtime_names() -> list[str]:
@@ -41,9 +37,7 @@ def runtime_names() -> list[str]:
 @cache
 def get_runtime(name: str) -> Runtime:
     """Return the runtime called ``name``. Raises ``KeyError`` for an unknown name."""
-    target = _registry()[name]
-    module_name, _, attr = target.partition(":")
-    runtime = getattr(importlib.import_module(module_name), attr)()
-    if not isinstance(runtime, Runtime):
-        raise TypeError(f"{target} does not implement agentctl's Runtime protocol")
+    from agentctl.plugins import instantiate
+
+    runtime: Runtime = instantiate(_registry()[name], Runtime, "Runtime")
     return runtime

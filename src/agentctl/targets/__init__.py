@@ -9,7 +9,6 @@ as runtimes do. Nothing else in agentctl knows which targets exist.
 
 from __future__ import annotations
 
-import importlib
 from functools import cache
 
 from agentctl.targets.base import Target
@@ -26,12 +25,9 @@ ENTRY_POINT_GROUP = "agentctl.targets"
 
 @cache
 def _registry() -> dict[str, str]:
-    from agentctl.plugins import plugin_specs
+    from agentctl.plugins import registry
 
-    found = dict(BUILTIN)
-    for name, spec in plugin_specs(ENTRY_POINT_GROUP).items():
-        found.setdefault(name, spec)
-    return found
+    return registry(BUILTIN, ENTRY_POINT_GROUP)
 
 
 def target_names() -> list[str]:
@@ -42,9 +38,7 @@ def target_names() -> list[str]:
 @cache
 def get_target(name: str) -> Target:
     """Return the target called ``name``. Raises ``KeyError`` for an unknown name."""
-    spec = _registry()[name]
-    module_name, _, attr = spec.partition(":")
-    target = getattr(importlib.import_module(module_name), attr)()
-    if not isinstance(target, Target):
-        raise TypeError(f"{spec} does not implement agentctl's Target protocol")
+    from agentctl.plugins import instantiate
+
+    target: Target = instantiate(_registry()[name], Target, "Target")
     return target
