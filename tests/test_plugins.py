@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from importlib.metadata import entry_points
 
+import pytest
+
 from agentctl import plugins
+from agentctl.runtimes.base import Runtime
 
 
 def test_specs_match_importlib_metadata_for_a_group() -> None:
@@ -24,10 +27,6 @@ def test_the_installed_metadata_is_walked_once() -> None:
 
 
 def test_a_plugin_that_does_not_implement_the_protocol_is_refused() -> None:
-    import pytest
-
-    from agentctl.runtimes.base import Runtime
-
     # A real class that is not a runtime: the registry must not hand it out as one.
     with pytest.raises(TypeError, match="collections:OrderedDict does not implement "
                                         "agentctl's Runtime protocol"):
