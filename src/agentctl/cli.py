@@ -146,6 +146,16 @@ class ValidateFormat(StrEnum):
     sarif = "sarif"
 
 
+#: ``--target`` of render, plan and apply.
+TargetOption = Annotated[Optional[str], typer.Option(  # noqa: UP045
+    "--target", help="Deployment target: compose, kubernetes or kagent (default: "
+    "`target:` in agentctl.yaml, else compose).")]
+#: ``--trust`` of render, plan and apply.
+TrustOption = Annotated[bool, typer.Option(
+    "--trust", help="Let workspace and service templates with _tasks, _migrations or "
+    "_jinja_extensions run (they run code).")]
+
+
 @app.command()
 def validate(
     output_format: Annotated[ValidateFormat, typer.Option(
@@ -171,12 +181,8 @@ def render(
         "--check", help="Write nothing; exit 2 if the output folder (or --out) differs from "
         "what would be rendered, listing each file to create, update or delete. Env files "
         "are not compared, so no secrets are needed.")] = False,
-    target: Annotated[Optional[str], typer.Option(  # noqa: UP045
-        "--target", help="Deployment target: compose, kubernetes or kagent (default: "
-        "`target:` in agentctl.yaml, else compose).")] = None,
-    trust: Annotated[bool, typer.Option("--trust", help="Let workspace and service "
-                                        "templates with _tasks, _migrations or "
-                                        "_jinja_extensions run (they run code).")] = False,
+    target: TargetOption = None,
+    trust: TrustOption = False,
 ) -> None:
     """Render every agent's workspace and the compose file into a folder, or check one.
 
@@ -198,12 +204,8 @@ def plan(
                                           "(format_version 1.0; no secret values).")] = False,
     out: Annotated[Optional[Path], typer.Option(  # noqa: UP045
         "--out", help="Save the plan to FILE for `agentctl apply FILE`.")] = None,
-    target: Annotated[Optional[str], typer.Option(  # noqa: UP045
-        "--target", help="Deployment target: compose, kubernetes or kagent (default: "
-        "`target:` in agentctl.yaml, else compose).")] = None,
-    trust: Annotated[bool, typer.Option("--trust", help="Let workspace and service "
-                                        "templates with _tasks, _migrations or "
-                                        "_jinja_extensions run (they run code).")] = False,
+    target: TargetOption = None,
+    trust: TrustOption = False,
 ) -> None:
     """Show what apply would create, update, delete, or find drifted, per agent and file.
 
@@ -223,12 +225,8 @@ def apply(
                                                help="Do not ask for confirmation.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Overwrite or delete files edited "
                                         "by hand.")] = False,
-    target: Annotated[Optional[str], typer.Option(  # noqa: UP045
-        "--target", help="Deployment target: compose, kubernetes or kagent (default: "
-        "`target:` in agentctl.yaml, else compose).")] = None,
-    trust: Annotated[bool, typer.Option("--trust", help="Let workspace and service "
-                                        "templates with _tasks, _migrations or "
-                                        "_jinja_extensions run (they run code).")] = False,
+    target: TargetOption = None,
+    trust: TrustOption = False,
 ) -> None:
     """Write workspaces, the compose file and env files; prune what the catalogue dropped.
 
