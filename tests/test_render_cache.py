@@ -68,27 +68,6 @@ def test_a_corrupt_cache_is_an_empty_cache(example: Path) -> None:
     assert files == snapshot(example)[0]
 
 
-def test_shared_documents_follow_their_inputs_key_order_included(tmp_path: Path) -> None:
-    from agentctl.render_cache import RenderCache
-
-    path = tmp_path / "cache/render.json"
-    made: list[str] = []
-
-    def make(text: str) -> bytes:
-        made.append(text)
-        return text.encode()
-
-    cache = RenderCache(path)
-    services = {"a": {"image": "x", "command": ["run"]}}
-    assert cache.document("compose.yaml", services, lambda: make("one")) == b"one"
-    cache.save()
-    again = RenderCache(path)  # a new process: read back from disk
-    assert again.document("compose.yaml", services, lambda: make("two")) == b"one"
-    reordered = {"a": {"command": ["run"], "image": "x"}}  # the order is written out
-    assert again.document("compose.yaml", reordered, lambda: make("three")) == b"three"
-    assert made == ["one", "three"]
-
-
 def test_compose_file_from_the_cache_equals_a_cold_render(example: Path) -> None:
     cold, _ = snapshot(example)
     snapshot(example, use_cache=True)

@@ -79,6 +79,10 @@ class DiagnosticError(Exception):
             f"{len(errors)} error(s)" + (": " + errors[0].summary if errors else "")
         )
 
+    def __reduce__(self) -> tuple[type[DiagnosticError], tuple[list[Diagnostic]]]:
+        # Picklable (render workers send it back): rebuilt from its diagnostics, not args.
+        return (DiagnosticError, (list(self.diagnostics),))
+
     @property
     def errors(self) -> list[Diagnostic]:
         """Only the diagnostics of severity ``error``."""

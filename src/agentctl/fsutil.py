@@ -6,6 +6,7 @@ import contextlib
 import errno
 import hashlib
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -76,6 +77,36 @@ class FolderCheck:
         return ok
 
 
+def read_regular(path: str) -> tuple[os.stat_result | None, bytes | None]:
+    """``(lstat, content)`` of ``path`` without following a final symlink.
+
+    ``(None, None)`` when nothing is there; ``(stat, None)`` for a symlink, folder or other
+    non-file (``S_ISLNK`` tells a link apart) or a file that cannot be read. One open,
+    one ``fstat`` and one read for a file: a fleet's plan reads thousands of them.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        if exc.errno == errno.ENOENT:
+            return None, None
+        try:
+            return os.lstat(path), None  # ELOOP: a symlink; EACCES: unreadable
+        except OSError:
+            return None, None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return st, None
+        chunks = [os.read(fd, st.st_size + 1)]  # one read, unless the file grew meanwhile
+        while len(chunks[-1]) > (st.st_size if len(chunks) == 1 else 0):
+            chunks.append(os.read(fd, 65536))
+        return st, b"".join(chunks)
+    except OSError:
+        return None, None
+    finally:
+        os.close(fd)
+
+
 def stage(path: Path, data: bytes, mode: int, *, durable: bool = True) -> Path:
     """Write ``data`` to a new temp file beside ``path`` with ``mode``; return its path.
 
@@ -136,8 +167,10 @@ def write_tree(root: Path, files: dict[str, tuple[bytes, int]], *,
 
     Like :func:`confined` + :func:`atomic_write` per file, but each folder is created and
     checked once (a fleet's tree holds thousands of files in far fewer folders), and no
-    folder on the way may be a symlink at all. ``durable=False`` skips the per-file fsync
-    and flushes once at the end; ``atomic=False`` (an inspection copy nobody reads while
+    folder on the way may be a symlink at all. ``durable=False`` skips fsync altogether
+    (the files are visible at once; only a power cut could lose them, and an inspection
+    copy is rendered again; a system-wide ``sync`` made ``render --out`` wait for every
+    other process's writes too); ``atomic=False`` (an inspection copy nobody reads while
     it is written) writes each file in place, still never through a symlink
     (``O_NOFOLLOW``). Raises :class:`UnsafePathError`.
     """
@@ -167,8 +200,6 @@ def write_tree(root: Path, files: dict[str, tuple[bytes, int]], *,
         if target.is_symlink():
             raise UnsafePathError(f"{rel!r} is a symlink; agentctl does not write through links")
         commit(_stage_in(target, content, mode, durable), target)
-    if not durable:
-        os.sync()
 
 
 def _write_in_place(target: Path, rel: str, content: bytes, mode: int) -> None:

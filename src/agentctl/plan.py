@@ -25,7 +25,7 @@ from typing import Any, Literal
 
 from agentctl.diagnostics import Diagnostic, display_path
 from agentctl.envfile import format_env_file, parse_env_file
-from agentctl.fsutil import FolderCheck, sha256
+from agentctl.fsutil import FolderCheck, read_regular, sha256
 from agentctl.ledger import Ledger
 from agentctl.project import Project
 from agentctl.secrets import SecretResolver, keyring_username
@@ -388,29 +388,20 @@ def _compare(
     parse: Callable[[bytes], dict[str, str] | None] = parse_env_file,
     folders: FolderCheck | None = None,
 ) -> None:
-    path = project.root / full
-    # One lstat answers symlink, kind and mode (a fleet plan compares thousands of files).
-    try:
-        st: os.stat_result | None = os.lstat(path)
-    except OSError:
-        st = None
-    if st is not None and stat.S_ISLNK(st.st_mode):
-        plan.changes.append(FileChange(full, "drift", agent,
-                                       "a symlink stands here; agentctl will not write "
-                                       "through it", None, env_file=env))
-        return
+    # One open (never through a final symlink) and one fstat per file: a fleet plan
+    # compares thousands of files. Folders on the way are checked first, once each.
     if not (folders or FolderCheck(project.root)).inside(full):
         # a folder on the way links elsewhere: never read what it leads to
         plan.changes.append(FileChange(full, "drift", agent, f"{full!r} leads outside "
                                        f"{project.root} through a symlink", None,
                                        env_file=env))
         return
-    disk = None
-    if st is not None and stat.S_ISREG(st.st_mode):
-        try:
-            disk = path.read_bytes()
-        except OSError:
-            disk = None
+    st, disk = read_regular(os.path.join(project.root, full))
+    if st is not None and stat.S_ISLNK(st.st_mode):
+        plan.changes.append(FileChange(full, "drift", agent,
+                                       "a symlink stands here; agentctl will not write "
+                                       "through it", None, env_file=env))
+        return
     if disk is None:
         if st is not None:
             plan.changes.append(FileChange(full, "drift", agent,

@@ -18,7 +18,6 @@ import base64
 import dataclasses
 import hashlib
 import json
-from collections.abc import Callable
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
@@ -31,44 +30,81 @@ if TYPE_CHECKING:
     from agentctl.workspace import AgentRender
 
 CACHE_FILE = Path("cache") / "render.json"
-FORMAT = 2  # 2: documents (compose.yaml) memoised beside agents
+FORMAT = 3  # 3: each agent's block of compose.yaml kept with it, no documents
 
 
-def _digest(picture: Any) -> str:
-    blob = json.dumps(picture, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()
+class _Pictures:
+    """Digests of the records an agent's key is made of, each computed once per run.
+
+    Plain containers (dicts, lists, tuples, strings, numbers) are walked by the C JSON
+    encoder; only what it cannot encode comes here (:meth:`default`): catalogue entries
+    (pydantic models) and nested records (dataclasses) become their sha256, memoised by
+    identity (skills, models and servers are shared by many agents), bytes their sha256,
+    paths and positions their text, sets a sorted list. A float written ``1.10`` keeps
+    that text (:class:`~agentctl.yamlsource.SourceFloat`): it renders differently from
+    ``1.1``, so it must key differently.
+    """
+
+    def __init__(self) -> None:
+        self.memo: dict[int, tuple[Any, str]] = {}
+        self._fields: dict[type, tuple[str, ...]] = {}
+
+    def digest(self, picture: Any) -> str:
+        """sha256 of ``picture``'s canonical JSON (sorted keys)."""
+        blob = json.dumps(picture, sort_keys=True, ensure_ascii=False,
+                          default=self.default)
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+    def fields(self, record: Any) -> dict[str, Any]:
+        """A dataclass's fields by name, minus ``located`` (where it is written)."""
+        names = self._fields.get(type(record))
+        if names is None:
+            names = self._fields[type(record)] = tuple(
+                f.name for f in dataclasses.fields(record) if f.name != "located")
+        return {name: getattr(record, name) for name in names}
+
+    def default(self, value: Any) -> Any:
+        """The JSON stand-in of a value the encoder cannot write (see the class doc)."""
+        found = self.memo.get(id(value))
+        if found is not None and found[0] is value:  # the object is kept: ids stay unique
+            return found[1]
+        if isinstance(value, bytes):
+            return hashlib.sha256(value).hexdigest()
+        if isinstance(value, (PurePath, Position)):
+            return str(value)
+        if isinstance(value, (set, frozenset)):
+            return sorted(value, key=str)
+        from pydantic import BaseModel
+
+        if isinstance(value, BaseModel):
+            made: Any = _texts(value.model_dump(mode="python"))
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+            made = self.fields(value)
+        else:
+            return str(value)
+        digest = self.digest(made)
+        self.memo[id(value)] = (value, digest)
+        return digest
 
 
-def _plain(value: Any, memo: dict[int, Any], top: bool = False) -> Any:
-    """A JSON-ready, order-stable picture of ``value``: bytes, catalogue entries and
-    nested records by their sha256 (skills, models and servers are shared by many agents,
-    so each is digested once per run, by identity)."""
-    from pydantic import BaseModel
+#: The agent's free-form mappings, where a number keeps the way it is written.
+FREE_FORM = frozenset({"workspace_inputs", "service_inputs", "settings"})
 
-    if isinstance(value, BaseModel):
-        key = id(value)
-        if key not in memo:
-            memo[key] = _digest(value.model_dump(mode="json"))
-        return memo[key]
-    if isinstance(value, bytes):
-        return hashlib.sha256(value).hexdigest()
-    if isinstance(value, (PurePath, Position)):
-        return str(value)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        key = id(value)
-        if key not in memo:
-            fields = {f.name: _plain(getattr(value, f.name), memo)
-                      for f in dataclasses.fields(value) if f.name != "located"}
-            if top:
-                return fields
-            memo[key] = _digest(fields)
-        return memo[key]
+
+def _texts(value: Any) -> Any:
+    """``value`` with each :class:`SourceFloat` replaced by ``{"float": its text}``, for
+    free-form mappings (inputs, settings), where the way a number is written matters."""
+    from agentctl.yamlsource import SourceFloat
+
+    if isinstance(value, SourceFloat):
+        return {"float": value.text}
     if isinstance(value, dict):
-        return {str(k): _plain(v, memo) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v, memo) for v in value]
-    if isinstance(value, (set, frozenset)):
-        return sorted(_plain(v, memo) for v in value)
+        if any(isinstance(v, (SourceFloat, dict, list)) for v in value.values()):
+            return {k: _texts(v) for k, v in value.items()}
+        return value
+    if isinstance(value, list) and any(isinstance(v, (SourceFloat, dict, list))
+                                       for v in value):
+        return [_texts(v) for v in value]
     return value
 
 
@@ -84,17 +120,15 @@ class RenderCache:
         self.changed = False
         self.hits: list[str] = []
         self.misses: list[str] = []
-        self.documents: dict[str, dict[str, str]] = {}
-        self._memo: dict[int, Any] = {}
+        self._pictures = _Pictures()
         self._keys: dict[str, str] = {}
         if path is not None:
             try:
                 doc = json.loads(path.read_bytes())
                 if doc.get("format") == FORMAT and doc.get("agentctl") == __version__:
                     self.entries = doc["agents"]
-                    self.documents = doc["documents"]
             except (OSError, ValueError, KeyError, AttributeError):
-                self.entries, self.documents = {}, {}
+                self.entries = {}
 
     @classmethod
     def for_state_dir(cls, state_dir: Path) -> RenderCache:
@@ -113,15 +147,15 @@ class RenderCache:
 
         template = workspace_template(agent)
         service = service_template(agent.runtime, root)
-        picture = {
+        pictures = self._pictures
+        return pictures.digest({
             "agentctl": __version__,
-            "agent": _plain(agent, self._memo, top=True),
+            "agent": {name: _texts(v) if name in FREE_FORM else v
+                      for name, v in pictures.fields(agent).items()},
             "env_file": env_file,
             "workspace_template": template.digest if template else None,
             "service_template": service.digest if service else None,
-        }
-        blob = json.dumps(picture, sort_keys=True, ensure_ascii=False, default=str)
-        return hashlib.sha256(blob.encode()).hexdigest()
+        })
 
     def get(self, agent: ResolvedAgent, env_file: str | None,
             root: Path | None) -> AgentRender | None:
@@ -142,7 +176,7 @@ class RenderCache:
                        d["path"], d["detail"])
             for d in entry["warnings"]
         ]
-        return AgentRender(files, entry["service"], warnings)
+        return AgentRender(files, entry["service"], warnings, entry["service_block"])
 
     def put(self, agent: ResolvedAgent, env_file: str | None, root: Path | None,
             done: AgentRender) -> None:
@@ -152,6 +186,7 @@ class RenderCache:
             "files": {rel: [base64.b64encode(s.content).decode(), s.mode, s.create_only]
                       for rel, s in sorted(done.files.items())},
             "service": done.service,
+            "service_block": done.service_block,
             "warnings": [
                 {"severity": d.severity, "code": d.code, "summary": d.summary,
                  "file": d.position.file if d.position else "",
@@ -162,21 +197,6 @@ class RenderCache:
             ],
         }
         self.changed = True
-
-    def document(self, name: str, inputs: Any, make: Callable[[], bytes]) -> bytes:
-        """The shared file ``name`` built by ``make()`` from ``inputs`` (JSON-ready data,
-        e.g. every compose service): served from the cache while ``inputs`` are the same.
-        A fleet's compose.yaml takes longer to serialise than to key."""
-        # Not sorted: key order is part of the inputs (it is the order written out).
-        blob = json.dumps([__version__, inputs], ensure_ascii=False, default=str)
-        key = hashlib.sha256(blob.encode()).hexdigest()
-        entry = self.documents.get(name)
-        if entry is not None and entry.get("key") == key:
-            return base64.b64decode(entry["content"])
-        content = make()
-        self.documents[name] = {"key": key, "content": base64.b64encode(content).decode()}
-        self.changed = True
-        return content
 
     def save(self) -> None:
         """Write the cache atomically when anything changed (deterministic JSON)."""
@@ -190,8 +210,7 @@ class RenderCache:
             atomic_write(ignore, b"# agentctl's render cache: safe to delete, never commit\n*\n",
                          0o644)
         doc = {"format": FORMAT, "agentctl": __version__,
-               "agents": dict(sorted(self.entries.items())),
-               "documents": dict(sorted(self.documents.items()))}
+               "agents": dict(sorted(self.entries.items()))}
         # No sort_keys: a service mapping keeps its key order (it is compose.yaml order).
         atomic_write(self.path, json.dumps(doc, ensure_ascii=False).encode(), 0o644)
         self.changed = False

@@ -65,11 +65,13 @@ def builtin_workspace_templates() -> list[str]:
 
 @dataclass
 class AgentRender:
-    """One agent rendered: workspace ``files``, compose ``service`` (or None), warnings."""
+    """One agent rendered: workspace ``files``, compose ``service`` (or None), its
+    ``service_block`` of compose.yaml (:func:`agentctl.render.service_block`), warnings."""
 
     files: dict[str, FileSpec] = field(default_factory=dict)
     service: dict[str, Any] | None = None
     warnings: list[Diagnostic] = field(default_factory=list)
+    service_block: str | None = None
 
 
 def _error(agent: ResolvedAgent, code: str, summary: str, detail: str,

@@ -104,33 +104,6 @@ def _construct_text(loader: CatalogueLoader, node: yaml.Node) -> str:
 CatalogueLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_text)
 
 
-@dataclass
-class YamlDocument:
-    """Data read from one YAML file, with the position of every value and mapping key.
-
-    ``value_positions[path]`` is where the value at ``path`` starts (its ``end`` is where the
-    YAML node ends); ``key_positions[path]``
-    is where the mapping key that ends ``path`` starts (for "unknown key" errors).
-    """
-
-    file: str
-    data: Any
-    value_positions: dict[PathKey, Position] = field(default_factory=dict)
-    key_positions: dict[PathKey, Position] = field(default_factory=dict)
-
-    def position(self, path: PathKey, *, prefer_key: bool = False) -> Position:
-        """Return the best-known position for ``path``, walking up to a parent if needed."""
-        p = tuple(path)
-        while True:
-            if prefer_key and p in self.key_positions:
-                return self.key_positions[p]
-            if p in self.value_positions:
-                return self.value_positions[p]
-            if not p:
-                return Position(self.file, 1, 1)
-            p = p[:-1]
-
-
 class ByteOffsets:
     """Character index → UTF-8 byte offset in one text, in O(log n) per lookup.
 
@@ -166,15 +139,50 @@ def _span(file: str, node: yaml.Node, offsets: ByteOffsets) -> Position:
     return Position(start.file, start.line, start.column, start.byte, end)
 
 
+@dataclass
+class YamlDocument:
+    """Data read from one YAML file, with the position of every value and mapping key.
+
+    :meth:`position` gives where the value at ``path`` (a tuple of keys and list indexes)
+    starts, its ``end`` being where the YAML node ends; with ``prefer_key``, where the
+    mapping key that ends ``path`` starts (for "unknown key" errors). Positions are made
+    from the parser's nodes only when asked for: a valid fleet catalogue never needs
+    most of them, and making them all took half of loading it.
+    """
+
+    file: str
+    data: Any
+    text: str = ""
+    value_nodes: dict[PathKey, yaml.Node] = field(default_factory=dict, repr=False)
+    key_nodes: dict[PathKey, yaml.Node] = field(default_factory=dict, repr=False)
+    _offsets: ByteOffsets | None = field(default=None, init=False, repr=False)
+
+    def span(self, node: yaml.Node) -> Position:
+        """Where ``node`` starts, carrying where it ends (``Position.end``)."""
+        if self._offsets is None:
+            self._offsets = ByteOffsets(self.text)
+        return _span(self.file, node, self._offsets)
+
+    def position(self, path: PathKey, *, prefer_key: bool = False) -> Position:
+        """Return the best-known position for ``path``, walking up to a parent if needed."""
+        p = tuple(path)
+        while True:
+            if prefer_key and p in self.key_nodes:
+                return self.span(self.key_nodes[p])
+            if p in self.value_nodes:
+                return self.span(self.value_nodes[p])
+            if not p:
+                return Position(self.file, 1, 1)
+            p = p[:-1]
+
+
 class _Builder:
-    """Turns a composed node tree into data, recording positions and duplicate keys."""
+    """Turns a composed node tree into data, recording nodes by path and duplicate keys."""
 
     def __init__(self, file: str, loader: CatalogueLoader, text: str) -> None:
         self.file = file
-        self.text = text
-        self.offsets = ByteOffsets(text)
         self.loader = loader
-        self.doc = YamlDocument(file, None)
+        self.doc = YamlDocument(file, None, text)
         self.problems: list[Diagnostic] = []
 
     def build(self, node: yaml.Node, path: PathKey, depth: int = 0) -> Any:
@@ -190,28 +198,29 @@ class _Builder:
                     )
                 ]
             )
-        self.doc.value_positions[path] = _span(self.file, node, self.offsets)
+        self.doc.value_nodes[path] = node
         if isinstance(node, yaml.MappingNode):
             self.loader.flatten_mapping(node)
             result: dict[Any, Any] = {}
+            key_nodes = self.doc.key_nodes
             for key_node, value_node in node.value:
                 key = self.loader.construct_object(key_node, deep=True)
                 if not isinstance(key, str):
                     key = str(getattr(key, "text", key)) if key is not None else "null"
                 child = (*path, key)
                 if key in result:
-                    first = self.doc.key_positions[child]
+                    first = key_nodes[child].start_mark.line + 1
                     self.problems.append(
                         Diagnostic(
                             "error",
                             "E102",
-                            f"duplicate key '{key}' (first at line {first.line})",
+                            f"duplicate key '{key}' (first at line {first})",
                             _pos(self.file, key_node.start_mark),
                             detail="YAML keeps only the last one; remove or rename one of them.",
                         )
                     )
                     continue
-                self.doc.key_positions[child] = _span(self.file, key_node, self.offsets)
+                key_nodes[child] = key_node
                 result[key] = self.build(value_node, child, depth + 1)
             return result
         if isinstance(node, yaml.SequenceNode):

@@ -37,8 +37,8 @@ def run(directory: Path | None, explicit: bool, out_dir: Path | None, check: boo
         return _report(compare(built.tree, folder), shown)
     if out_dir is None:
         raise ValueError("render needs --out DIR or --check")  # the CLI enforces this
-    # An inspection copy: written in place (never through a link) and flushed once, not
-    # staged and fsynced file by file (which took minutes for a fleet; bench/fleet.py).
+    # An inspection copy: written in place (never through a link), not staged and fsynced
+    # file by file (which took minutes for a fleet; bench/fleet.py).
     write_tree(out_dir, {rel: (spec.content, spec.mode)
                          for rel, spec in sorted(built.tree.files.items())},
                durable=False, atomic=False)
