@@ -50,3 +50,44 @@ def test_write_tree_never_writes_through_a_symlinked_file(tmp_path: Path, atomic
     with pytest.raises(UnsafePathError):
         write_tree(root, {"x.txt": (b"evil", 0o644)}, atomic=atomic)
     assert outside.read_text() == "keep\n"
+
+
+def _fleet_files(agents: int) -> dict[str, tuple[bytes, int]]:
+    files: dict[str, tuple[bytes, int]] = {"compose.yaml": (b"services: {}\n", 0o644)}
+    for i in range(agents):
+        for rel, mode in (("AGENTS.md", 0o644), (".claude/skills/s/run.sh", 0o755),
+                          (".mcp.json", 0o600)):
+            files[f"workspaces/a{i}/{rel}"] = (f"{i} {rel}\n".encode(), mode)
+    return files
+
+
+def _tree(root: Path) -> dict[str, tuple[bytes, int]]:
+    return {p.relative_to(root).as_posix(): (p.read_bytes(), p.stat().st_mode & 0o777)
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("atomic", [True, False])
+def test_write_tree_with_worker_processes_writes_the_same_tree(tmp_path: Path,
+                                                                atomic: bool) -> None:
+    files = _fleet_files(40)
+    write_tree(tmp_path / "one", files, durable=False, atomic=atomic)
+    write_tree(tmp_path / "two", files, durable=False, atomic=atomic, workers=2)
+    assert _tree(tmp_path / "two") == _tree(tmp_path / "one") == files
+
+
+def test_write_tree_workers_never_write_through_a_symlinked_folder(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    root = tmp_path / "root"
+    (root / "workspaces").mkdir(parents=True)
+    (root / "workspaces/a7").symlink_to(outside)
+    with pytest.raises(UnsafePathError, match="workspaces/a7"):
+        write_tree(root, _fleet_files(40), durable=False, atomic=False, workers=2)
+    assert not list(outside.iterdir())
+
+
+def test_write_tree_checks_every_path_before_writing_any(tmp_path: Path) -> None:
+    files = {**_fleet_files(3), "workspaces/../../escape.txt": (b"x", 0o644)}
+    with pytest.raises(UnsafePathError):
+        write_tree(tmp_path / "root", files, workers=2)
+    assert not (tmp_path / "root").exists()

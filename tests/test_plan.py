@@ -140,3 +140,4 @@ def test_model_less_agent_needs_no_secret(make_project: ProjectFactory) -> None:
     assert "env_file" not in built.tree.files["compose.yaml"].content.decode()
     plan, _ = plan_for(root)  # no keyring is asked: nothing needs a secret
     assert not plan.errors
+

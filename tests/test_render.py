@@ -136,31 +136,32 @@ def test_parallel_render_equals_rendering_one_by_one(
     """A fleet big enough for worker processes renders the same tree, warnings and errors."""
     import os
 
-    from agentctl import render
+    from agentctl import render, workers
     from agentctl.diagnostics import DiagnosticError
 
     parents = ["reviewer", "release-manager", "on-call", "test-fixer", "docs-writer", "triager"]
     lines = ["agents:"]
-    for i in range(render.PARALLEL_MIN_AGENTS + 16):
+    for i in range(2 * render.AGENTS_PER_WORKER + 16):
         lines += [f"  - name: clone-{i:03}", f"    extends: {parents[i % len(parents)]}"]
     (example / "catalogue/clones.yaml").write_text("\n".join(lines) + "\n")
     monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1}, raising=False)
     trees = {}
     for jobs in ("1", "2"):
-        monkeypatch.setenv(render.JOBS_ENV, jobs)
-        assert render.worker_count(render.PARALLEL_MIN_AGENTS + 16) == int(jobs)
+        monkeypatch.setenv(workers.JOBS_ENV, jobs)
+        assert workers.worker_count(2 * render.AGENTS_PER_WORKER + 16,
+                                    render.AGENTS_PER_WORKER) == int(jobs)
         tree = build(example, explicit=True).tree
         trees[jobs] = ({p: (s.content, s.mode, s.agent) for p, s in tree.files.items()},
                        tree.warnings, tree.rendered_agents, sorted(tree.env_files))
     assert trees["1"] == trees["2"]
-    assert len(trees["2"][2]) == render.PARALLEL_MIN_AGENTS + 16 + 7
+    assert len(trees["2"][2]) == 2 * render.AGENTS_PER_WORKER + 16 + 7
 
     # A template error in one agent is reported the same way from a worker.
     with (example / "catalogue/clones.yaml").open("a") as f:
         f.write("  - name: clone-bad\n    extends: reviewer\n    workspace_template: nope\n")
     errors = {}
     for jobs in ("1", "2"):
-        monkeypatch.setenv(render.JOBS_ENV, jobs)
+        monkeypatch.setenv(workers.JOBS_ENV, jobs)
         with pytest.raises(DiagnosticError) as caught:
             build(example, explicit=True)
         errors[jobs] = [(d.code, d.summary, d.path) for d in caught.value.diagnostics]

@@ -178,3 +178,18 @@ def test_template_answers_are_data_not_template_source(make_project: ProjectFact
     cat.write_text(cat.read_text().replace("Be brief.", "'{{ 7 * 7 }}'"))
     files = build(root, explicit=True).tree.files
     assert files["workspaces/bot/i.txt"].content == b"{{ 7 * 7 }}\n"
+
+
+def test_rendered_service_is_read_as_json_when_it_is_json_else_as_yaml() -> None:
+    import yaml
+
+    from agentctl.workspace import _service_mapping
+
+    assert _service_mapping(b'{"image": "x", "tty": true, "command": ["a"]}\n') == {
+        "image": "x", "tty": True, "command": ["a"]}
+    # Flow-style YAML that is not JSON (unquoted keys, a comment) still reads as YAML.
+    assert _service_mapping(b"{image: x, tty: true} # flow style\n") == {
+        "image": "x", "tty": True}
+    assert _service_mapping(b"# block style\nimage: x\nrestart: 'no'\n") == {
+        "image": "x", "restart": "no"}
+    assert isinstance(_service_mapping(b"image: [unclosed\n"), yaml.YAMLError)

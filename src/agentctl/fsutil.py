@@ -161,8 +161,12 @@ def atomic_write(path: Path, data: bytes, mode: int, *, durable: bool = True) ->
     commit(stage(path, data, mode, durable=durable), path)
 
 
+#: Files a ``write_tree`` worker process must have to be worth starting.
+FILES_PER_WORKER = 500
+
+
 def write_tree(root: Path, files: dict[str, tuple[bytes, int]], *,
-               durable: bool = True, atomic: bool = True) -> None:
+               durable: bool = True, atomic: bool = True, workers: int = 1) -> None:
     """Write every ``{relative path: (content, mode)}`` under ``root``, each atomically.
 
     Like :func:`confined` + :func:`atomic_write` per file, but each folder is created and
@@ -172,37 +176,58 @@ def write_tree(root: Path, files: dict[str, tuple[bytes, int]], *,
     copy is rendered again; a system-wide ``sync`` made ``render --out`` wait for every
     other process's writes too); ``atomic=False`` (an inspection copy nobody reads while
     it is written) writes each file in place, still never through a symlink
-    (``O_NOFOLLOW``). Raises :class:`UnsafePathError`.
+    (``O_NOFOLLOW``). ``workers`` > 1 shares the top two folder levels (one agent's
+    workspace each) among that many forked processes (:mod:`agentctl.workers`): creating
+    thousands of files and folders is mostly kernel time, which they spread over CPUs.
+    Every path is checked before anything is written. Raises :class:`UnsafePathError`.
     """
-    make_dirs(root, 0o755)
-    checked: dict[str, Path] = {"": root.resolve()}
+    from agentctl.workers import fork_map
 
-    def folder(rel_folder: str) -> Path:
+    for rel in files:
+        _check_relative(rel)
+    make_dirs(root, 0o755)
+    real_root = str(root.resolve())
+    items = list(files.items())
+    if workers <= 1:
+        _write_files(real_root, items, atomic=atomic, durable=durable)
+        return
+    groups: dict[str, list[tuple[str, tuple[bytes, int]]]] = {}
+    for rel, spec in items:  # folders shared by groups are made by whichever comes first
+        groups.setdefault("/".join(rel.split("/")[:2]), []).append((rel, spec))
+    batches = list(groups.values())
+    fork_map(lambda i: _write_files(real_root, batches[i], atomic=atomic, durable=durable),
+             len(batches), workers)
+
+
+def _write_files(real_root: str, items: list[tuple[str, tuple[bytes, int]]], *,
+                 atomic: bool, durable: bool) -> None:
+    checked: dict[str, str] = {"": real_root}  # plain strings: pathlib per folder costs
+
+    def folder(rel_folder: str) -> str:
         found = checked.get(rel_folder)
         if found is None:
             head, _, tail = rel_folder.rpartition("/")
-            found = folder(head) / tail
+            found = os.path.join(folder(head), tail)
             with contextlib.suppress(FileExistsError):
-                found.mkdir(0o755)  # never the 0777 default: a umask of 0 is no excuse
-            if found.is_symlink() or not found.is_dir():
+                os.mkdir(found, 0o755)  # never the 0777 default: a umask of 0 is no excuse
+            if not stat.S_ISDIR(os.lstat(found).st_mode):  # a symlink or a file
                 raise UnsafePathError(f"{rel_folder!r} is a symlink or not a folder; agentctl "
                                       "does not write through links")
             checked[rel_folder] = found
         return found
 
-    for rel, (content, mode) in files.items():
-        _check_relative(rel)
+    for rel, (content, mode) in items:
         head, _, name = rel.rpartition("/")
-        target = folder(head) / name
+        target = os.path.join(folder(head), name)
         if not atomic:
             _write_in_place(target, rel, content, mode)
             continue
-        if target.is_symlink():
+        if os.path.islink(target):
             raise UnsafePathError(f"{rel!r} is a symlink; agentctl does not write through links")
-        commit(_stage_in(target, content, mode, durable), target)
+        commit(_stage_in(Path(target), content, mode, durable), Path(target))
 
 
-def _write_in_place(target: Path, rel: str, content: bytes, mode: int) -> None:
+def _write_in_place(target: str, rel: str, content: bytes, mode: int) -> None:
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW
     try:
         fd = os.open(target, flags, 0o600)

@@ -29,7 +29,7 @@ from agentctl.fsutil import FolderCheck, read_regular, sha256
 from agentctl.ledger import Ledger
 from agentctl.project import Project
 from agentctl.secrets import SecretResolver, keyring_username
-from agentctl.tree import ENV_FILE_MODE, DesiredTree
+from agentctl.tree import ENV_FILE_MODE, DesiredTree, FileSpec
 
 FORMAT_VERSION = "1.0"
 MAX_DIFF_LINES = 400
@@ -289,6 +289,7 @@ def make_plan(
 
     touched_agents: set[str] = set()
     desired_paths: set[str] = set()
+    compared: list[tuple[str, FileSpec]] = []
     for path, file_spec in sorted(tree.files.items()):
         full = rel(path)
         desired_paths.add(full)
@@ -296,17 +297,23 @@ def make_plan(
             continue
         if file_spec.create_only and (root / full).exists():
             continue  # a template's _skip_if_exists file: written once, then left alone
-        _compare(plan, project, ledger, full, file_spec.content, file_spec.mode,
-                 file_spec.agent, env=False, folders=folders)
+        compared.append((full, file_spec))
         plan.writes[full] = Write(file_spec.content, file_spec.mode, file_spec.agent)
+    for full, file_spec in compared:
+        change = _compare(project, ledger, full, file_spec.content, file_spec.mode,
+                          file_spec.agent, env=False, folders=folders)
+        if change is not None:
+            plan.changes.append(change)
     for path, (content, names) in sorted(env_contents.items()):
         full = rel(path)
         agent = tree.env_files[path].agent
         if not wanted(agent):
             continue
         codec = tree.env_files[path].codec
-        _compare(plan, project, ledger, full, content, ENV_FILE_MODE, agent, env=True,
-                 parse=codec.parse if codec else parse_env_file, folders=folders)
+        change = _compare(project, ledger, full, content, ENV_FILE_MODE, agent, env=True,
+                          parse=codec.parse if codec else parse_env_file, folders=folders)
+        if change is not None:
+            plan.changes.append(change)
         plan.writes[full] = Write(content, ENV_FILE_MODE, agent, names)
     # Every wanted env file, blocked ones included: a blocked agent's file is not an orphan.
     for path in tree.env_files:
@@ -376,7 +383,6 @@ def make_plan(
 
 
 def _compare(
-    plan: Plan,
     project: Project,
     ledger: Ledger,
     full: str,
@@ -387,65 +393,53 @@ def _compare(
     env: bool,
     parse: Callable[[bytes], dict[str, str] | None] = parse_env_file,
     folders: FolderCheck | None = None,
-) -> None:
+) -> FileChange | None:
+    """What differs between ``content``/``mode`` and the file at ``full`` (relative to the
+    project root), as one change, or None when they match. Never reads through a link."""
     # One open (never through a final symlink) and one fstat per file: a fleet plan
     # compares thousands of files. Folders on the way are checked first, once each.
     if not (folders or FolderCheck(project.root)).inside(full):
         # a folder on the way links elsewhere: never read what it leads to
-        plan.changes.append(FileChange(full, "drift", agent, f"{full!r} leads outside "
-                                       f"{project.root} through a symlink", None,
-                                       env_file=env))
-        return
+        return FileChange(full, "drift", agent, f"{full!r} leads outside {project.root} "
+                          "through a symlink", None, env_file=env)
     st, disk = read_regular(os.path.join(project.root, full))
     if st is not None and stat.S_ISLNK(st.st_mode):
-        plan.changes.append(FileChange(full, "drift", agent,
-                                       "a symlink stands here; agentctl will not write "
-                                       "through it", None, env_file=env))
-        return
+        return FileChange(full, "drift", agent, "a symlink stands here; agentctl will not "
+                          "write through it", None, env_file=env)
     if disk is None:
         if st is not None:
-            plan.changes.append(FileChange(full, "drift", agent,
-                                           "something that is not a file stands here",
-                                           None, env_file=env))
-            return
+            return FileChange(full, "drift", agent, "something that is not a file stands here",
+                              None, env_file=env)
         if env:
-            names = parse(content) or {}
-            plan.changes.append(FileChange(full, "create", agent, "new env file", None,
-                                           sorted(names), env_file=True))
-        else:
-            lines = content.count(b"\n")
-            plan.changes.append(FileChange(full, "create", agent, f"new file, {lines} lines"))
-        return
+            return FileChange(full, "create", agent, "new env file", None,
+                              sorted(parse(content) or {}), env_file=True)
+        lines = content.count(b"\n")
+        return FileChange(full, "create", agent, f"new file, {lines} lines")
     same_bytes = disk == content
     disk_mode = st.st_mode & 0o777 if st is not None else 0
     same_mode = disk_mode == mode
-    record = ledger.files.get(full)
     if env:
         if same_bytes and same_mode:
-            return
+            return None
         reason, changed = _env_change_reason(disk, content, parse)
         if not same_mode and same_bytes:
             reason = f"mode {oct(disk_mode)[2:]} → {oct(mode)[2:]}"
-        plan.changes.append(FileChange(full, "update", agent, reason, None, changed,
-                                       env_file=True))
-        return
+        return FileChange(full, "update", agent, reason, None, changed, env_file=True)
+    record = ledger.files.get(full)
     if same_bytes:
         if not same_mode:
-            plan.changes.append(FileChange(full, "update", agent,
-                                           f"mode {oct(disk_mode)[2:]} → {oct(mode)[2:]}"))
-        elif record is None:
-            plan.changes.append(FileChange(full, "update", agent,
-                                           "matches the catalogue; agentctl takes it over"))
-        return
+            return FileChange(full, "update", agent,
+                              f"mode {oct(disk_mode)[2:]} → {oct(mode)[2:]}")
+        if record is None:
+            return FileChange(full, "update", agent,
+                              "matches the catalogue; agentctl takes it over")
+        return None
     diff = text_diff(full, disk, content)
     if record is None:
-        plan.changes.append(FileChange(full, "drift", agent,
-                                       "exists but agentctl did not write it", diff))
-    elif sha256(disk) != record.sha256:
-        plan.changes.append(FileChange(full, "drift", agent,
-                                       "edited by hand since agentctl wrote it", diff))
-    else:
-        plan.changes.append(FileChange(full, "update", agent, "catalogue changed", diff))
+        return FileChange(full, "drift", agent, "exists but agentctl did not write it", diff)
+    if sha256(disk) != record.sha256:
+        return FileChange(full, "drift", agent, "edited by hand since agentctl wrote it", diff)
+    return FileChange(full, "update", agent, "catalogue changed", diff)
 
 
 def _state_digest(project: Project, ledger: Ledger, plan: Plan) -> str:

@@ -112,39 +112,8 @@ def render_agent(agent: ResolvedAgent, env_file: str | None, project_root: Path 
     return out
 
 
-#: Fewer agents to render than this are not worth starting worker processes for.
-PARALLEL_MIN_AGENTS = 64
-#: Environment variable capping the worker processes (1: render in this process only).
-JOBS_ENV = "AGENTCTL_JOBS"
-_work: tuple[Path | None, bool] | None = None  # (project root, trust) for forked workers
-_jobs: list[tuple[ResolvedAgent, str | None]] = []  # what forked workers render
-
-
-def _render_chunk(chunk: list[int]) -> list[tuple[str, AgentRender | DiagnosticError]]:
-    """In a forked worker: render the agents at indexes ``chunk`` of :data:`_jobs`."""
-    root, trust = _work if _work is not None else (None, False)
-    return [_render_one(_jobs[i], root, trust) for i in chunk]
-
-
-def worker_count(agents: int) -> int:
-    """How many processes render ``agents`` agents: 1 (this one) below
-    :data:`PARALLEL_MIN_AGENTS`, without ``fork`` (macOS and Windows spawn, which would
-    import and resolve everything again), or with one usable CPU; else one per usable
-    CPU, at most :envvar:`AGENTCTL_JOBS` when set (a positive integer; ``1`` turns
-    parallel rendering off)."""
-    import multiprocessing
-    import os
-    import sys
-
-    if agents < PARALLEL_MIN_AGENTS or not sys.platform.startswith("linux"):
-        return 1
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return 1
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
-    wanted = os.environ.get(JOBS_ENV, "")
-    if wanted.strip().isdigit() and int(wanted) > 0:
-        cpus = min(cpus, int(wanted))
-    return max(1, min(cpus, agents // (PARALLEL_MIN_AGENTS // 2)))
+#: Agents a render worker process must have to be worth starting (see agentctl.workers).
+AGENTS_PER_WORKER = 32
 
 
 def render_agents(jobs: list[tuple[ResolvedAgent, str | None]], project_root: Path | None,
@@ -152,36 +121,24 @@ def render_agents(jobs: list[tuple[ResolvedAgent, str | None]], project_root: Pa
     """Render each ``(agent, env file)`` of ``jobs``: ``{agent name: its render, or the
     DiagnosticError its templates raised}``.
 
-    A fleet is rendered by forked worker processes (:func:`worker_count`), each taking
-    interleaved agents; the result is the same as rendering them one by one here, since
-    each agent's render reads only its own inputs. With ``trust`` (templates that run
-    tasks) agents are rendered here, one after another, as Copier would run them.
-    Templates are loaded here first, so :func:`~agentctl.copier_engine.loaded_template_files`
-    still names every template file read.
+    A fleet is rendered by forked worker processes (:mod:`agentctl.workers`); the result
+    is the same as rendering the agents one by one here, since each agent's render reads
+    only its own inputs (tested). With ``trust`` (templates that run tasks) agents are
+    rendered here, one after another, as Copier would run them. Templates are loaded here
+    first, so :func:`~agentctl.copier_engine.loaded_template_files` still names every
+    template file read.
     """
-    global _work, _jobs
+    from agentctl.workers import fork_map, worker_count
     from agentctl.workspace import service_template, workspace_template
 
-    workers = 1 if trust else worker_count(len(jobs))
-    if workers == 1:
-        return dict(_render_one(job, project_root, trust) for job in jobs)
-    for agent, _env_file in jobs:  # loaded once here; the workers inherit them
-        with contextlib.suppress(Exception):  # reported by the agent's own render
-            workspace_template(agent)
-            service_template(agent.runtime, project_root)
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    chunks = [list(range(i, len(jobs), workers * 4)) for i in range(workers * 4)]
-    _work, _jobs = (project_root, trust), jobs
-    try:
-        # A worker that dies (killed, out of memory) raises BrokenProcessPool, never hangs.
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) \
-                as pool:
-            parts = list(pool.map(_render_chunk, chunks))
-    finally:
-        _work, _jobs = None, []
-    return dict(pair for part in parts for pair in part)
+    workers = 1 if trust else worker_count(len(jobs), AGENTS_PER_WORKER)
+    if workers > 1:
+        for agent, _env_file in jobs:  # loaded once here; the workers inherit them
+            with contextlib.suppress(Exception):  # reported by the agent's own render
+                workspace_template(agent)
+                service_template(agent.runtime, project_root)
+    done = fork_map(lambda i: _render_one(jobs[i], project_root, trust), len(jobs), workers)
+    return dict(done)
 
 
 def _render_one(job: tuple[ResolvedAgent, str | None], project_root: Path | None,
