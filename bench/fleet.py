@@ -5,9 +5,16 @@ workspace templates and MCP servers), runs the installed ``agentctl`` as a child
 and reports wall time and the child's peak RSS (``os.wait4`` rusage, ``ru_maxrss``) for:
 
 * ``validate``;
-* ``render --out`` with an empty render cache;
+* ``render --out`` into a new folder, with an empty render cache;
 * the first ``apply -y`` (empty cache, nothing on disk);
 * ``plan`` with nothing to do (after that apply; warm render cache).
+
+Each command runs ``--repeat`` times (default 3; once at 10,000 agents) and the table
+shows the median and, in brackets, the fastest run. Before every timed run the file system
+is flushed and left to settle for a second (``sync``), so one step's writes do not land
+on the next step's clock. The "write floor" column times a bare ``os.open``/``os.write``
+loop writing the same files as ``render --out`` into a new folder, right after it: the
+machine's file-system speed at that moment, which agentctl cannot go below.
 
 At the smallest N it also renders every agent's workspace and service templates through
 per-agent ``copier.run_copy`` (what agentctl would cost without its cached engine) and
@@ -19,12 +26,15 @@ Numbers go into the README; tests never assert timings. Not a pytest module.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -82,41 +92,104 @@ def per_agent_copier(root: Path) -> tuple[float, float, int]:
             copier.run_copy(src, Path(tmp) / str(i), data=data, defaults=True, vcs_ref=None,
                             quiet=True)
         theirs = time.perf_counter() - start
+    os.environ["AGENTCTL_JOBS"] = "1"  # one process, like the run_copy loop
     start = time.perf_counter()
     render(built.resolved)
     ours = time.perf_counter() - start
+    del os.environ["AGENTCTL_JOBS"]
     return theirs, ours, len(jobs)
+
+
+def never_applied(root: Path, _run: int = 0) -> None:
+    """Remove the render cache, the ledger and the output folder: a first apply again."""
+    shutil.rmtree(root / ".agentctl" / "cache", ignore_errors=True)
+    shutil.rmtree(root / "deploy", ignore_errors=True)
+    (root / ".agentctl" / "state.json").unlink(missing_ok=True)
+
+
+def settle() -> None:
+    """Flush dirty pages and let the disk settle, so the next timing is its own."""
+    os.sync()
+    time.sleep(1.0)
+
+
+def write_floor(tree: Path, into: Path) -> float:
+    """Seconds a bare loop takes to write every file under ``tree`` into ``into``."""
+    files = [(p.relative_to(tree).as_posix(), p.read_bytes()) for p in sorted(tree.rglob("*"))
+             if p.is_file()]
+    settle()
+    start = time.perf_counter()
+    for rel, content in files:
+        path = os.path.join(into, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        os.write(fd, content)
+        os.close(fd)
+    return time.perf_counter() - start
+
+
+def timed(args: list[str], cwd: Path, repeat: int,
+          before: Callable[[int], None] | None = None) -> tuple[list[float], float]:
+    """Run ``agentctl args`` ``repeat`` times: (wall seconds of each run, peak RSS MB)."""
+    walls, peak = [], 0.0
+    for i in range(repeat):
+        if before is not None:
+            before(i)
+        settle()
+        wall, rss = run(args, cwd)
+        walls.append(wall)
+        peak = max(peak, rss)
+    return walls, peak
+
+
+def cell(walls: list[float]) -> str:
+    """``median s`` and, with more than one run, ``(fastest)``."""
+    text = f"{statistics.median(walls):.2f} s"
+    return text + (f" ({min(walls):.2f})" if len(walls) > 1 else "")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--agents", type=int, nargs="*", default=[100, 1000, 10000])
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="Runs per command (median and fastest shown); 1 at 10,000+.")
     parser.add_argument("--keep", type=Path, help="Generate the fleets here and keep them.")
     args = parser.parse_args()
     base = args.keep or Path(tempfile.mkdtemp(prefix="agentctl-bench-"))
-    print(f"{'agents':>7} | {'validate':>9} | {'render':>9} | {'first apply':>11} | "
-          f"{'plan (no-op)':>12} | {'peak RSS':>9}")
-    print(f"{'-' * 7}:|{'-' * 10}:|{'-' * 10}:|{'-' * 12}:|{'-' * 13}:|{'-' * 10}:")
+    print("| agents | validate | render --out | write floor | first apply | plan (no-op) "
+          "| peak RSS |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
     try:
         for n in args.agents:
+            repeat = args.repeat if n < 10000 else 1
             root = base / f"fleet-{n}"
             shutil.rmtree(root, ignore_errors=True)
             generate(root, n)
-            cache = root / ".agentctl" / "cache"
-            validate, m1 = run(["validate"], root)
-            render_s, m2 = run(["render", "--out", str(base / f"out-{n}")], root)
-            shutil.rmtree(cache, ignore_errors=True)
-            apply_s, m3 = run(["apply", "-y"], root)
-            plan_s, m4 = run(["plan", "--detailed-exitcode"], root)
-            print(f"{n:>7} | {validate:>8.2f}s | {render_s:>8.2f}s | {apply_s:>10.2f}s | "
-                  f"{plan_s:>11.2f}s | {max(m1, m2, m3, m4):>6.0f} MB", flush=True)
+            validate, m1 = timed(["validate"], root, repeat)
+            outs = [base / f"out-{n}-{i}" for i in range(repeat)]
+            render_s, m2 = timed(["render", "--out", str(outs[0])], root, 1)
+            for out in outs[1:]:
+                more, m = timed(["render", "--out", str(out)], root, 1)
+                render_s += more
+                m2 = max(m2, m)
+            floor = write_floor(outs[0], base / f"floor-{n}")
+            apply_s, m3 = timed(["apply", "-y"], root, repeat,
+                                before=functools.partial(never_applied, root))
+            plan_s, m4 = timed(["plan", "--detailed-exitcode"], root, repeat)
+            print(f"| {n:,} | {cell(validate)} | {cell(render_s)} | {floor:.2f} s | "
+                  f"{cell(apply_s)} | {cell(plan_s)} | {max(m1, m2, m3, m4):.0f} MB |",
+                  flush=True)
+            for out in [*outs, base / f"floor-{n}"]:
+                shutil.rmtree(out, ignore_errors=True)
         n = min(args.agents)
+        if n > 1000:  # per-agent run_copy takes about 0.1 s a render: minutes beyond that
+            return
         theirs, ours, jobs = per_agent_copier(base / f"fleet-{n}")
         print(f"\nN={n}: {jobs} template renders through per-agent copier.run_copy: "
-              f"{theirs:.2f}s; agentctl's whole render of the same fleet (workspace and "
-              f"service templates + runtime files, in-process): {ours:.3f}s "
-              f"({theirs / ours:.0f}x faster)")
+              f"{theirs:.2f}s; agentctl's whole render of the same fleet in one process "
+              f"(workspace and service templates + runtime files, AGENTCTL_JOBS=1): "
+              f"{ours:.3f}s ({theirs / ours:.0f}x faster)")
     finally:
         if args.keep is None:
             shutil.rmtree(base, ignore_errors=True)
