@@ -141,3 +141,16 @@ def test_model_less_agent_needs_no_secret(make_project: ProjectFactory) -> None:
     plan, _ = plan_for(root)  # no keyring is asked: nothing needs a secret
     assert not plan.errors
 
+
+
+def test_state_digest_follows_the_ledger_file(example: Path, example_env: dict[str, str]) -> None:
+    applied(example)
+    first, _ = plan_for(example)
+    again, _ = plan_for(example)
+    assert first.state_digest == again.state_digest  # same bytes on disk, same digest
+    path = ledger_path(build(example, explicit=True).project)
+    ledger = Ledger.load(path)
+    ledger.agents["reviewer"].runtime_status = "error"
+    ledger.save(path)
+    changed, _ = plan_for(example)
+    assert changed.state_digest != first.state_digest

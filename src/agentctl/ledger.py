@@ -105,6 +105,9 @@ class Ledger:
     files: dict[str, FileRecord] = field(default_factory=dict)
     env_files: dict[str, EnvRecord] = field(default_factory=dict)
     agents: dict[str, AgentState] = field(default_factory=dict)
+    #: sha256 of ``state.json``'s bytes as :meth:`load` read them (None: no file yet).
+    #: Valid until the ledger is changed in memory; a plan's state digest uses it.
+    loaded_sha256: str | None = field(default=None, compare=False)
 
     def digest(self) -> str:
         """sha256 of the ledger's content (compact JSON: the C encoder, unlike indented
@@ -139,8 +142,11 @@ class Ledger:
         """Read ``path``; a missing file is an empty ledger. Raises :class:`LedgerError`."""
         if not path.exists():
             return cls()
+        import hashlib
+
         try:
-            doc = json.loads(path.read_text("utf-8"))
+            raw = path.read_bytes()
+            doc = json.loads(raw.decode("utf-8"))
             if doc.get("format_version") != FORMAT_VERSION:
                 raise LedgerError(
                     f"{path} has format_version {doc.get('format_version')!r}; this agentctl "
@@ -150,6 +156,7 @@ class Ledger:
                 files={k: FileRecord(**v) for k, v in doc.get("files", {}).items()},
                 env_files={k: EnvRecord(**v) for k, v in doc.get("env_files", {}).items()},
                 agents={k: AgentState(**v) for k, v in doc.get("agents", {}).items()},
+                loaded_sha256=hashlib.sha256(raw).hexdigest(),
             )
         except (OSError, ValueError, TypeError, AttributeError) as exc:
             raise LedgerError(

@@ -8,8 +8,9 @@ between entries are checked by :mod:`agentctl.resolve`.
 
 from __future__ import annotations
 
+import functools
 import typing
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -253,7 +254,7 @@ def _load_file(
     catalogue: Catalogue,
     file: Path,
     problems: list[Diagnostic],
-    first_seen: dict[tuple[str, str], Position],
+    first_seen: dict[tuple[str, str], Callable[[], Position]],
     *,
     builtin: bool = False,
 ) -> None:
@@ -321,7 +322,8 @@ def _load_file(
                     continue
                 name = continue_name
             assert isinstance(name, str)
-            here = located.pos("name") if kind != "skills" else located.pos()
+            # Where it is written, made only for an error message (a fleet has thousands).
+            here = functools.partial(located.pos, "name") if kind != "skills" else located.pos
             if (kind, name) in catalogue.builtin and not builtin:
                 # A project entry replaces the built-in one of the same name, whole.
                 catalogue.builtin.discard((kind, name))
@@ -333,8 +335,8 @@ def _load_file(
                         "error",
                         "E120",
                         f"duplicate {kind[:-1].replace('_', ' ')} name '{name}' "
-                        f"(also defined at {first_seen[(kind, name)]})",
-                        here,
+                        f"(also defined at {first_seen[(kind, name)]()})",
+                        here(),
                         label,
                         "Names are unique across all catalogue files: rename or remove one.",
                     )
@@ -362,7 +364,8 @@ def _register_skill(
 
 
 def _register_source_skills(
-    catalogue: Catalogue, problems: list[Diagnostic], first_seen: dict[tuple[str, str], Position]
+    catalogue: Catalogue, problems: list[Diagnostic],
+    first_seen: dict[tuple[str, str], Callable[[], Position]],
 ) -> None:
     """Read the skills taken from skill sources (offline: lock file and cache only)."""
     from agentctl.skill_sources import locate_skill, verify_hash
@@ -384,11 +387,11 @@ def _register_source_skills(
             (problems if d.severity == "error" else catalogue.warnings).append(d)
         if content is None:
             continue
-        here = located.pos()
+        here = located.pos
         if ("skills", content.name) in first_seen:
             problems.append(Diagnostic(
                 "error", "E120", f"duplicate skill name '{content.name}' (also defined at "
-                f"{first_seen[('skills', content.name)]})", here, f"skills[{content.name}]",
+                f"{first_seen[('skills', content.name)]()})", here(), f"skills[{content.name}]",
                 "Names are unique across all catalogue files: rename or remove one.",
             ))
             continue
@@ -409,7 +412,7 @@ def load_catalogue(project: Project, *, source_skills: bool = True) -> Catalogue
     """
     catalogue = Catalogue(project)
     problems: list[Diagnostic] = []
-    first_seen: dict[tuple[str, str], Position] = {}
+    first_seen: dict[tuple[str, str], Callable[[], Position]] = {}
     files = _catalogue_files(project)
     if not files:
         problems.append(

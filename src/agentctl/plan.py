@@ -443,8 +443,13 @@ def _compare(
 
 
 def _state_digest(project: Project, ledger: Ledger, plan: Plan) -> str:
-    """sha256 over the ledger and the on-disk hash of every non-env file the plan touches."""
-    h = hashlib.sha256(ledger.digest().encode())
+    """sha256 over the ledger and the on-disk hash of every non-env file the plan touches.
+
+    The ledger counts as the bytes it was read from (``loaded_sha256``): plan and apply
+    both load it afresh before planning, and hashing the bytes skips rebuilding a fleet's
+    ledger document (0.1 s at 1,000 agents). A ledger made in memory uses its content.
+    """
+    h = hashlib.sha256((ledger.loaded_sha256 or ledger.digest()).encode())
     for change in sorted(plan.changes, key=lambda c: c.path):
         if change.env_file:
             continue

@@ -435,7 +435,6 @@ def _resolve_agent(
     servers: list[ResolvedServer] = []
     env_owner: dict[str, str] = {}
     for i, use in enumerate(values.get("mcp_servers") or []):
-        where = at("mcp_servers", i)
         server_loc = cat.mcp_servers.get(use.name)
         if server_loc is None:
             problems.append(_ref_error("E208", "MCP server", use.name, cat.mcp_servers,
@@ -444,7 +443,7 @@ def _resolve_agent(
             continue
         if any(s.name == use.name for s in servers):
             problems.append(Diagnostic("error", "E211", f"MCP server '{use.name}' listed twice",
-                                       where, f"{p('mcp_servers')}[{i}]"))
+                                       at("mcp_servers", i), f"{p('mcp_servers')}[{i}]"))
             continue
         server = server_loc.entry
         known = [t.name for t in server.tools]
@@ -475,7 +474,7 @@ def _resolve_agent(
                 warnings.append(
                     Diagnostic("warning", "W203",
                                f"MCP server '{server.name}' skipped: built-in '{server.builtin}' "
-                               "has no URL", where, f"{p('mcp_servers')}[{i}]",
+                               "has no URL", at("mcp_servers", i), f"{p('mcp_servers')}[{i}]",
                                f"Set builtin_mcp_urls: {{{server.builtin}: http://…}} in "
                                "agentctl.yaml to render it (seed: is_addressable).")
                 )
@@ -490,7 +489,8 @@ def _resolve_agent(
                 problems.append(
                     Diagnostic("error", "E216",
                                f"MCP servers '{env_owner[secret_env]}' and '{server.name}' both "
-                               f"need env var {secret_env}", where, f"{p('mcp_servers')}[{i}]",
+                               f"need env var {secret_env}", at("mcp_servers", i),
+                               f"{p('mcp_servers')}[{i}]",
                                "Give one of them a different credential_env.")
                 )
             env_owner[secret_env] = server.name
@@ -504,7 +504,8 @@ def _resolve_agent(
                 problems.append(
                     Diagnostic("error", "E216",
                                f"MCP servers '{env_owner[var]}' and '{server.name}' both "
-                               f"need env var {var}", where, f"{p('mcp_servers')}[{i}]",
+                               f"need env var {var}", at("mcp_servers", i),
+                               f"{p('mcp_servers')}[{i}]",
                                "Rename the variable in one server's 'secrets' (and its "
                                "placeholders).")
                 )

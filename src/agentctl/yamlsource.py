@@ -134,9 +134,9 @@ def _pos(file: str, mark: yaml.Mark, offsets: ByteOffsets | str | None = None) -
 
 def _span(file: str, node: yaml.Node, offsets: ByteOffsets) -> Position:
     """Where ``node`` starts, carrying where it ends (``Position.end``)."""
-    start = _pos(file, node.start_mark, offsets)
-    end = _pos(file, node.end_mark, offsets)
-    return Position(start.file, start.line, start.column, start.byte, end)
+    start, end = node.start_mark, node.end_mark
+    return Position(file, start.line + 1, start.column + 1, offsets.byte(start.index),
+                    _pos(file, end, offsets))
 
 
 @dataclass
