@@ -38,8 +38,8 @@ class _Pictures:
 
     Plain containers (dicts, lists, tuples, strings, numbers) are walked by the C JSON
     encoder; only what it cannot encode comes here (:meth:`default`): catalogue entries
-    (pydantic models) and nested records (dataclasses) become their sha256, memoised by
-    identity (skills, models and servers are shared by many agents), bytes their sha256,
+    (pydantic models) and skills read from disk become their sha256, memoised by identity
+    (many agents share them), other records (dataclasses) their fields, bytes their sha256,
     paths and positions their text, sets a sorted list. A float written ``1.10`` keeps
     that text (:class:`~agentctl.yamlsource.SourceFloat`): it renders differently from
     ``1.1``, so it must key differently.
@@ -76,10 +76,14 @@ class _Pictures:
             return sorted(value, key=str)
         from pydantic import BaseModel
 
+        from agentctl.skills import SkillContent
+
         if isinstance(value, BaseModel):
             made: Any = _texts(value.model_dump(mode="python"))
-        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        elif isinstance(value, SkillContent):
             made = self.fields(value)
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+            return self.fields(value)  # an agent's own record: written out in its place
         else:
             return str(value)
         digest = self.digest(made)
