@@ -24,7 +24,7 @@ from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 from agentctl.diagnostics import Diagnostic, DiagnosticError
-from agentctl.render import render_agent
+from agentctl.render import render_agents
 from agentctl.runtimes import get_runtime
 from agentctl.targets import manifests as m
 from agentctl.tree import AgentOutput, DesiredTree, EnvFileSpec, FileSpec
@@ -150,19 +150,20 @@ class Kubernetes:
         ns = settings.namespace
         tree = DesiredTree(target=self.name)
         problems: list[Diagnostic] = []
-        for name in sorted(resolved.agents):
-            if name in exclude:
-                continue
+        # The same workspace and service as the compose target (template output with the
+        # runtime's files over it, by worker processes for a fleet); no render cache: its
+        # entries are compose's.
+        names = [name for name in sorted(resolved.agents) if name not in exclude]
+        rendered = render_agents([(resolved.agents[name], None) for name in names],
+                                 resolved.catalogue.project.root, trust=trust)
+        for name in names:
             agent = resolved.agents[name]
             runtime = get_runtime(agent.runtime)
             folder = f"{ROOT}/agents/{name}"
             cm_name = f"{name}-workspace"
-            # The same workspace and service as the compose target (template output with
-            # the runtime's files over it); no render cache: its entries are compose's.
-            try:
-                done = render_agent(agent, None, resolved.catalogue.project.root, trust=trust)
-            except DiagnosticError as exc:
-                problems.extend(exc.diagnostics)
+            done = rendered[name]
+            if isinstance(done, DiagnosticError):
+                problems.extend(done.diagnostics)
                 continue
             tree.warnings.extend(done.warnings)
             cm, items = m.workspace_configmap(
