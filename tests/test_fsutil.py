@@ -91,3 +91,24 @@ def test_write_tree_checks_every_path_before_writing_any(tmp_path: Path) -> None
     with pytest.raises(UnsafePathError):
         write_tree(tmp_path / "root", files, workers=2)
     assert not (tmp_path / "root").exists()
+
+
+def test_read_regular_reads_files_and_never_follows_or_blocks(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    from agentctl.fsutil import read_regular
+
+    big = tmp_path / "big.bin"
+    big.write_bytes(b"x" * 200_000)
+    st, content = read_regular(str(big))
+    assert st is not None and content == b"x" * 200_000
+    assert read_regular(str(tmp_path / "missing")) == (None, None)
+    (tmp_path / "link").symlink_to(big)
+    st, content = read_regular(str(tmp_path / "link"))
+    assert st is not None and stat.S_ISLNK(st.st_mode) and content is None
+    st, content = read_regular(str(tmp_path))
+    assert st is not None and stat.S_ISDIR(st.st_mode) and content is None
+    os.mkfifo(tmp_path / "fifo")  # nobody writes to it: opening must not wait
+    st, content = read_regular(str(tmp_path / "fifo"))
+    assert st is not None and stat.S_ISFIFO(st.st_mode) and content is None

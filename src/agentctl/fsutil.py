@@ -93,6 +93,7 @@ def read_regular(path: str) -> tuple[os.stat_result | None, bytes | None]:
             return os.lstat(path), None  # ELOOP: a symlink; EACCES: unreadable
         except OSError:
             return None, None
+    st: os.stat_result | None = None
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
@@ -102,7 +103,7 @@ def read_regular(path: str) -> tuple[os.stat_result | None, bytes | None]:
             chunks.append(os.read(fd, 65536))
         return st, b"".join(chunks)
     except OSError:
-        return None, None
+        return st, None  # there, but unreadable: never mistaken for a missing file
     finally:
         os.close(fd)
 
