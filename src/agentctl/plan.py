@@ -29,7 +29,7 @@ from agentctl.fsutil import FolderCheck, read_regular, sha256
 from agentctl.ledger import Ledger
 from agentctl.project import Project
 from agentctl.secrets import SecretResolver, keyring_username
-from agentctl.tree import ENV_FILE_MODE, DesiredTree, FileSpec
+from agentctl.tree import ENV_FILE_MODE, DesiredTree
 
 FORMAT_VERSION = "1.0"
 MAX_DIFF_LINES = 400
@@ -289,7 +289,6 @@ def make_plan(
 
     touched_agents: set[str] = set()
     desired_paths: set[str] = set()
-    compared: list[tuple[str, FileSpec]] = []
     for path, file_spec in sorted(tree.files.items()):
         full = rel(path)
         desired_paths.add(full)
@@ -297,13 +296,11 @@ def make_plan(
             continue
         if file_spec.create_only and (root / full).exists():
             continue  # a template's _skip_if_exists file: written once, then left alone
-        compared.append((full, file_spec))
-        plan.writes[full] = Write(file_spec.content, file_spec.mode, file_spec.agent)
-    for full, file_spec in compared:
         change = _compare(project, ledger, full, file_spec.content, file_spec.mode,
                           file_spec.agent, env=False, folders=folders)
         if change is not None:
             plan.changes.append(change)
+        plan.writes[full] = Write(file_spec.content, file_spec.mode, file_spec.agent)
     for path, (content, names) in sorted(env_contents.items()):
         full = rel(path)
         agent = tree.env_files[path].agent
