@@ -84,6 +84,15 @@ class Catalogue:
     lock: dict[str, Any] = field(default_factory=dict)
     #: Skills taken from a skill source, registered once every file is read.
     pending_skills: list[Located[Skill]] = field(default_factory=list)
+    #: Errors found while loading, when the caller deferred them (see :func:`load_catalogue`).
+    problems: list[Diagnostic] = field(default_factory=list)
+    #: (kind, name) of entries written in the catalogue but refused by their own checks:
+    #: a reference to one is not "unknown" (the entry's own error says what is wrong).
+    broken: set[tuple[str, str]] = field(default_factory=set)
+
+    def is_broken(self, kind: str, name: str) -> bool:
+        """True when ``name`` of ``kind`` is written but was refused by its own checks."""
+        return (kind, name) in self.broken
 
     def kind(self, kind: str) -> dict[str, Located[Any]]:
         """The entries of one kind (a key of :data:`~agentctl.schema.KINDS`)."""
@@ -235,10 +244,30 @@ def validate_model(
         return None, problems
 
 
-def _catalogue_files(project: Project) -> list[Path]:
+def _catalogue_files(project: Project, problems: list[Diagnostic]) -> list[Path]:
+    """Every file the project's globs match, by real path, in display order.
+
+    A match whose real path lies outside the project (a symlinked file or folder leading
+    elsewhere) is refused as ``E003`` at the glob; the globs themselves were checked
+    when the project was loaded (:func:`agentctl.project.check_glob`).
+    """
+    import os
+
+    from agentctl.project import OUTSIDE_HINT
+
     found: set[Path] = set()
-    for pattern in project.config.catalogue:
-        found.update(p.resolve() for p in project.root.glob(pattern) if p.is_file())
+    real_root = Path(os.path.realpath(project.root))
+    for i, pattern in enumerate(project.config.catalogue):
+        for match in sorted(project.root.glob(pattern)):
+            real = Path(os.path.realpath(match))
+            if not real.is_relative_to(real_root):
+                problems.append(Diagnostic(
+                    "error", "E003", f"glob '{pattern}' matches "
+                    f"{display_path(match, project.root)}, which leads outside the project "
+                    f"(to {real})", project.position("catalogue", i), f"catalogue[{i}]",
+                    OUTSIDE_HINT))
+            elif real.is_file():
+                found.add(real)
     return sorted(found, key=lambda p: display_path(p, project.root))
 
 
@@ -250,6 +279,16 @@ def _entry_label(kind: str, index: int, item: Any) -> str:
     return f"{kind}[{index}]"
 
 
+def _written_names(kind: str, item: Any) -> list[str]:
+    """The names an entry that failed its checks was meant to have (for ``broken``)."""
+    if not isinstance(item, dict):
+        return []
+    names = [item.get("name")]
+    if kind == "skills" and isinstance(item.get("path"), str):
+        names.append(Path(item["path"]).name)  # the spec wants the folder named as the skill
+    return [n for n in names if isinstance(n, str) and n]
+
+
 def _load_file(
     catalogue: Catalogue,
     file: Path,
@@ -257,15 +296,20 @@ def _load_file(
     first_seen: dict[tuple[str, str], Callable[[], Position]],
     *,
     builtin: bool = False,
-) -> None:
+) -> bool:
+    """Register the entries of one catalogue file; False when a part of it could not be
+    read as entries at all (not a mapping, an unknown section, a section that is not a
+    list), so what it defines is unknown."""
     shown = display_path(file, catalogue.project.root)
     if builtin:
         from agentctl.builtin import BUILTIN_LABEL
 
         shown = f"{BUILTIN_LABEL}/{file.name}"
-    doc = load_yaml(read_text(file, shown), shown)
+    doc = load_yaml(read_text(file, shown, root=None if builtin else catalogue.project.root),
+                    shown)
+    whole = True
     if doc.data is None:
-        return
+        return whole
     if not isinstance(doc.data, dict):
         problems.append(
             Diagnostic(
@@ -276,7 +320,7 @@ def _load_file(
                 detail="Start the file with one of: " + ", ".join(f"{k}:" for k in KINDS) + ".",
             )
         )
-        return
+        return False
     for kind, items in doc.data.items():
         if kind not in ENTRY_MODELS:
             problems.append(
@@ -289,6 +333,7 @@ def _load_file(
                     .strip(),
                 )
             )
+            whole = False
             continue
         if items is None:
             continue
@@ -303,6 +348,7 @@ def _load_file(
                     detail=f"Write each entry as a list item: {kind}:\n  - name: …",
                 )
             )
+            whole = False
             continue
         model = ENTRY_MODELS[kind]
         for index, item in enumerate(items):
@@ -310,6 +356,7 @@ def _load_file(
             entry, errs = validate_model(model, item, doc, (kind, index), label)
             problems.extend(errs)
             if entry is None:
+                catalogue.broken.update((kind, n) for n in _written_names(kind, item))
                 continue
             located = Located(typing.cast(Entry, entry), doc, (kind, index), file.parent, file)
             name = getattr(entry, "name", None)
@@ -346,6 +393,7 @@ def _load_file(
             catalogue.kind(kind)[name] = located
             if builtin:
                 catalogue.builtin.add((kind, name))
+    return whole
 
 
 def _register_skill(
@@ -358,6 +406,8 @@ def _register_skill(
     for d in diags:
         (problems if d.severity == "error" else catalogue.warnings).append(d)
     if content is None:
+        catalogue.broken.update(("skills", n) for n in _written_names(
+            "skills", skill.model_dump(exclude_none=True)))
         return None
     catalogue.skill_contents.setdefault(content.name, content)
     return content.name
@@ -373,11 +423,12 @@ def _register_source_skills(
 
     for located in catalogue.pending_skills:
         skill = located.entry
+        assert skill.source is not None and skill.name is not None
+        catalogue.broken.add(("skills", skill.name))  # until it is read whole
         folder, diags = locate_skill(catalogue, located)
         problems.extend(diags)
         if folder is None:
             continue
-        assert skill.source is not None and skill.name is not None
         mismatch = verify_hash(catalogue, skill.source, skill.name, folder)
         if mismatch is not None:
             problems.append(mismatch)
@@ -387,6 +438,7 @@ def _register_source_skills(
             (problems if d.severity == "error" else catalogue.warnings).append(d)
         if content is None:
             continue
+        catalogue.broken.discard(("skills", skill.name))
         here = located.pos
         if ("skills", content.name) in first_seen:
             problems.append(Diagnostic(
@@ -400,7 +452,9 @@ def _register_source_skills(
         catalogue.skills[content.name] = located
 
 
-def load_catalogue(project: Project, *, source_skills: bool = True) -> Catalogue:
+def load_catalogue(
+    project: Project, *, source_skills: bool = True, defer: bool = False
+) -> Catalogue:
     """Read and schema-check every catalogue file of ``project``.
 
     Returns the :class:`Catalogue` (warnings in ``catalogue.warnings``). Raises
@@ -409,12 +463,20 @@ def load_catalogue(project: Project, *, source_skills: bool = True) -> Catalogue
     sources are read from the lock file and cache (never the network); with
     ``source_skills`` False they are left out (``skills sync`` loads that way, before
     the sources are synced).
+
+    With ``defer``, errors of single entries (schema, skill folders) are kept in
+    ``catalogue.problems`` and their names in ``catalogue.broken`` instead of raised, so
+    :func:`~agentctl.resolve.resolve` can check every other entry's references in the
+    same run and raise them all together. A file that cannot be read as a catalogue
+    (YAML, encoding, size, unknown section) still stops here: what it would define is
+    unknown, so a reference to it could not be judged.
     """
     catalogue = Catalogue(project)
     problems: list[Diagnostic] = []
     first_seen: dict[tuple[str, str], Callable[[], Position]] = {}
-    files = _catalogue_files(project)
-    if not files:
+    files = _catalogue_files(project, problems)
+    whole = not problems  # False once some file (or match) could not be read as a catalogue
+    if not files and not problems:
         problems.append(
             Diagnostic(
                 "error",
@@ -425,6 +487,7 @@ def load_catalogue(project: Project, *, source_skills: bool = True) -> Catalogue
                 "Create catalogue/*.yaml, or list your files' globs under 'catalogue:'.",
             )
         )
+        whole = False
     from agentctl.builtin import builtin_catalogue_files
 
     for file in builtin_catalogue_files():
@@ -435,19 +498,23 @@ def load_catalogue(project: Project, *, source_skills: bool = True) -> Catalogue
     for file in files:
         catalogue.files.append(file)
         try:
-            _load_file(catalogue, file, problems, first_seen)
+            whole = _load_file(catalogue, file, problems, first_seen) and whole
         except DiagnosticError as exc:
             problems.extend(exc.diagnostics)
+            whole = False
     from agentctl.skill_sources import read_lock
 
     try:
         catalogue.lock = read_lock(project)
     except DiagnosticError as exc:
         problems.extend(exc.diagnostics)
+        whole = False
     if source_skills:
         _register_source_skills(catalogue, problems, first_seen)
-    if any(p.severity == "error" for p in problems):
+    errors = [p for p in problems if p.severity == "error"]
+    if errors and not (defer and whole):
         raise DiagnosticError([*problems, *catalogue.warnings])
+    catalogue.problems = problems
     return catalogue
 
 

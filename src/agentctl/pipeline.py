@@ -75,7 +75,7 @@ def build(
 
     project = load_project(directory, explicit=explicit)
     name = target_name(project, target)
-    catalogue = load_catalogue(project)
+    catalogue = load_catalogue(project, defer=True)  # resolve reports them with its own
     resolved = resolve(catalogue)
     cache = RenderCache.for_state_dir(project.state_dir) if use_cache else None
     tree = get_target(name).render(resolved, exclude=exclude, trust=trust, cache=cache)

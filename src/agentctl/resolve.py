@@ -15,7 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agentctl.diagnostics import Diagnostic, DiagnosticError, Position, did_you_mean
+from agentctl.diagnostics import (
+    Diagnostic,
+    DiagnosticError,
+    Position,
+    did_you_mean,
+    display_path,
+)
 from agentctl.load import Catalogue, Located
 from agentctl.schema import Agent, Credential, MCPServer, Model, Provider, Ref, split_placeholders
 from agentctl.skills import SkillContent
@@ -101,54 +107,84 @@ def mcp_secret_env(server: MCPServer) -> str:
     return "AGENTCTL_MCP_" + re.sub(r"[^A-Z0-9]", "_", server.name.upper()) + "_TOKEN"
 
 
-def _merge_chain(
-    agent: Located[Agent], agents: dict[str, Located[Agent]], problems: list[Diagnostic]
-) -> tuple[dict[str, Any], dict[str, Located[Agent]]] | None:
-    """Walk ``extends`` from the root ancestor down; return effective fields and their owners."""
-    chain: list[Located[Agent]] = [agent]
-    seen = [agent.entry.name]
-    current = agent
-    while current.entry.extends:
-        parent_name = current.entry.extends
-        if parent_name in seen:
-            cycle = " → ".join([*seen[seen.index(parent_name) :], parent_name])
-            problems.append(
-                Diagnostic("error", "E202", f"'extends' forms a cycle: {cycle}",
-                           current.pos("extends"), f"agents[{current.entry.name}].extends",
-                           "Break the cycle: one of these agents must not extend another.")
-            )
-            return None
-        parent = agents.get(parent_name)
-        if parent is None:
-            problems.append(
-                Diagnostic("error", "E201", f"extends unknown agent '{parent_name}'",
-                           current.pos("extends"), f"agents[{current.entry.name}].extends",
-                           ("Define it under 'agents:'." + did_you_mean(parent_name, agents))
-                           .strip())
-            )
-            return None
-        chain.append(parent)
-        seen.append(parent_name)
-        current = parent
-    values: dict[str, Any] = {}
-    owners: dict[str, Located[Agent]] = {}
-    for link in reversed(chain):
-        entry = link.entry
-        for name in entry.model_fields_set:
-            if name in NOT_INHERITED and link is not agent:
-                continue
-            value = getattr(entry, name)
-            # instructions and instructions_file are one setting: the nearer one wins.
-            twin = {"instructions": "instructions_file",
-                    "instructions_file": "instructions"}.get(name)
-            if twin and owners.get(twin) is not link:
-                values.pop(twin, None)
-                owners.pop(twin, None)
-            if name in MERGED_FIELDS and isinstance(values.get(name), dict) and value is not None:
-                values[name] = {**values[name], **value}
-            else:
-                values[name] = value
-            owners[name] = link
+class _Chains:
+    """Each agent's effective fields along its ``extends`` chain, each computed once.
+
+    An agent's fields are its parent's effective fields (minus :data:`NOT_INHERITED`)
+    with its own laid over them, so a chain of n agents costs n steps in all, not n per
+    agent. A broken link (unknown parent, a cycle) is reported once, where it is written;
+    every agent below it is then left out without an error of its own. A parent refused
+    by its own checks (``Catalogue.broken``) leaves its children out silently.
+    """
+
+    def __init__(self, cat: Catalogue, problems: list[Diagnostic]) -> None:
+        self.cat = cat
+        self.problems = problems
+        self.memo: dict[str, tuple[dict[str, Any], dict[str, Located[Agent]]] | None] = {}
+
+    def merged(
+        self, name: str
+    ) -> tuple[dict[str, Any], dict[str, Located[Agent]]] | None:
+        """(effective fields, the agent each was taken from), or None when unresolvable."""
+        agents = self.cat.agents
+        path: list[Located[Agent]] = []
+        on_path: dict[str, int] = {}
+        current = name
+        base: tuple[dict[str, Any], dict[str, Located[Agent]]] | None = ({}, {})
+        while True:
+            if current in self.memo:
+                base = self.memo[current]
+                break
+            if current in on_path:
+                cycle = [p.entry.name for p in path[on_path[current]:]]
+                last = path[-1]
+                self.problems.append(Diagnostic(
+                    "error", "E202", "'extends' forms a cycle: " + " → ".join(
+                        [*cycle, current]), last.pos("extends"),
+                    f"agents[{last.entry.name}].extends",
+                    "Break the cycle: one of these agents must not extend another."))
+                base = None
+                break
+            link = agents[current]
+            on_path[current] = len(path)
+            path.append(link)
+            parent = link.entry.extends
+            if not parent:
+                break
+            if parent not in agents:
+                if not self.cat.is_broken("agents", parent):
+                    self.problems.append(Diagnostic(
+                        "error", "E201", f"extends unknown agent '{parent}'",
+                        link.pos("extends"), f"agents[{current}].extends",
+                        ("Define it under 'agents:'." + did_you_mean(parent, agents)).strip()))
+                base = None
+                break
+            current = parent
+        for link in reversed(path):
+            base = None if base is None else _overlay(base, link)
+            self.memo[link.entry.name] = base
+        return self.memo[name]
+
+
+def _overlay(
+    parent: tuple[dict[str, Any], dict[str, Located[Agent]]], link: Located[Agent]
+) -> tuple[dict[str, Any], dict[str, Located[Agent]]]:
+    """``link``'s own fields laid over its parent's effective ones (see :class:`_Chains`)."""
+    values = {k: v for k, v in parent[0].items() if k not in NOT_INHERITED}
+    owners = {k: v for k, v in parent[1].items() if k not in NOT_INHERITED}
+    entry = link.entry
+    for name in entry.model_fields_set:
+        value = getattr(entry, name)
+        # instructions and instructions_file are one setting: the nearer one wins.
+        twin = {"instructions": "instructions_file", "instructions_file": "instructions"}.get(name)
+        if twin and owners.get(twin) is not link:
+            values.pop(twin, None)
+            owners.pop(twin, None)
+        if name in MERGED_FIELDS and isinstance(values.get(name), dict) and value is not None:
+            values[name] = {**values[name], **value}
+        else:
+            values[name] = value
+        owners[name] = link
     return values, owners
 
 
@@ -159,6 +195,11 @@ def _ref_error(
         "error", code, f"unknown {what} '{name}'", where, path,
         (f"Define it under '{section}:'." + did_you_mean(name, choices)).strip(),
     )
+
+
+def _dangling(cat: Catalogue, kind: str, name: str) -> bool:
+    """True when ``name`` is neither an entry of ``kind`` nor one refused by its own checks."""
+    return name not in cat.kind(kind) and not cat.is_broken(kind, name)
 
 
 def _check_servers(cat: Catalogue, problems: list[Diagnostic]) -> None:
@@ -211,7 +252,7 @@ def _check_servers(cat: Catalogue, problems: list[Diagnostic]) -> None:
                                loc.pos("credential_env", key=True), f"{path}.credential_env",
                                "Remote servers receive the credential as a bearer token.")
                 )
-        if s.credential and s.credential not in cat.credentials:
+        if s.credential and _dangling(cat, "credentials", s.credential):
             problems.append(_ref_error("E206", "credential", s.credential, cat.credentials,
                                        loc.pos("credential"), f"{path}.credential",
                                        "credentials"))
@@ -246,7 +287,7 @@ def _check_placeholders(
     path = f"mcp_servers[{s.name}]"
     allowed = placeholder_vars(s)
     for var, cred in s.secrets.items():
-        if cred not in cat.credentials:
+        if _dangling(cat, "credentials", cred):
             problems.append(_ref_error("E206", "credential", cred, cat.credentials,
                                        loc.pos("secrets", var), f"{path}.secrets.{var}",
                                        "credentials"))
@@ -293,7 +334,7 @@ def _check_providers_models(cat: Catalogue, problems: list[Diagnostic]) -> None:
                            loc.pos(), f"providers[{name}]",
                            "Add 'base_url: https://…/v1' naming the endpoint.")
             )
-        if p.credential and p.credential not in cat.credentials:
+        if p.credential and _dangling(cat, "credentials", p.credential):
             problems.append(_ref_error("E206", "credential", p.credential, cat.credentials,
                                        loc.pos("credential"), f"providers[{name}].credential",
                                        "credentials"))
@@ -304,7 +345,7 @@ def _check_providers_models(cat: Catalogue, problems: list[Diagnostic]) -> None:
             )
     for name, model_loc in cat.models.items():
         m = model_loc.entry
-        if m.provider not in cat.providers:
+        if _dangling(cat, "providers", m.provider):
             problems.append(_ref_error("E205", "provider", m.provider, cat.providers,
                                        model_loc.pos("provider"), f"models[{name}].provider",
                                        "providers"))
@@ -316,17 +357,81 @@ def _stringify(value: Any) -> str:
     return scalar_text(value)
 
 
+def _instructions(
+    cat: Catalogue, loc: Located[Agent], values: dict[str, Any],
+    owners: dict[str, Located[Agent]], problems: list[Diagnostic],
+    warnings: list[Diagnostic],
+) -> str | None:
+    """The agent's instructions text: written inline, or read from ``instructions_file``
+    (confined to the project, E230; missing, E214). Warns W202 only when the agent names
+    no instructions at all, or its file is empty: never beside an error about the file."""
+    from agentctl.project import OUTSIDE_HINT, confine, read_text
+
+    name = loc.entry.name
+    instructions = values.get("instructions")
+    ifile = values.get("instructions_file")
+    if instructions is not None and ifile is not None:
+        problems.append(
+            Diagnostic("error", "E213", "set either 'instructions' or 'instructions_file'",
+                       owners["instructions_file"].pos("instructions_file", key=True),
+                       f"agents[{name}].instructions_file",
+                       "Keep one of the two in this entry.")
+        )
+        return None
+    if ifile is not None:
+        owner = owners["instructions_file"]
+        where = owner.pos("instructions_file")
+        path = f"agents[{name}].instructions_file"
+        target, outside = confine(cat.project.root, owner.base_dir, ifile)
+        if outside:
+            problems.append(Diagnostic("error", "E230", outside, where, path, OUTSIDE_HINT))
+            return None
+        if not target.is_file():
+            problems.append(
+                Diagnostic("error", "E214", f"instructions file '{ifile}' does not exist",
+                           where, path,
+                           f"Looked for {target}. Paths are relative to the catalogue file.")
+            )
+            return None
+        try:
+            instructions = read_text(target, display_path(target, cat.project.root),
+                                     root=cat.project.root)
+        except DiagnosticError as exc:
+            problems.extend(exc.diagnostics)
+            return None
+        finally:
+            if target not in cat.files:
+                cat.files.append(target)
+        if not instructions and not loc.entry.is_template:
+            warnings.append(
+                Diagnostic("warning", "W202", f"instructions file '{ifile}' is empty", where,
+                           path, "AGENTS.md will hold no instructions: write them into the "
+                           "file.")
+            )
+        return str(instructions)
+    if not instructions and not loc.entry.is_template:
+        warnings.append(
+            Diagnostic("warning", "W202", "agent has no instructions", loc.pos(),
+                       f"agents[{name}]", "AGENTS.md will be empty: add 'instructions'.")
+        )
+    return instructions
+
+
 def _resolve_agent(
-    cat: Catalogue, loc: Located[Agent], problems: list[Diagnostic], warnings: list[Diagnostic]
+    cat: Catalogue, loc: Located[Agent], chains: _Chains, problems: list[Diagnostic],
+    warnings: list[Diagnostic],
 ) -> ResolvedAgent | None:
     from agentctl.runtimes import runtime_names
 
-    merged = _merge_chain(loc, cat.agents, problems)
+    merged = chains.merged(loc.entry.name)
     if merged is None:
         return None
     values, owners = merged
     name = loc.entry.name
     before = len(problems)
+    # A reference to an entry refused by its own checks: that entry's error says what is
+    # wrong; this agent is left out without a second, misleading "unknown" error.
+    refers_to_broken = False
 
     def at(key: str, *rest: str | int, k: bool = False) -> Position:
         return owners.get(key, loc).pos(key, *rest, key=k)
@@ -336,12 +441,13 @@ def _resolve_agent(
 
     runtime_name = values.get("runtime")
     template = loc.entry.is_template
-    if not runtime_name and not template:
-        problems.append(
-            Diagnostic("error", "E210", "agent has no 'runtime'", loc.pos(), f"agents[{name}]",
-                       "Add 'runtime: claude-code' (or " + ", ".join(runtime_names())
-                       + "), here or in the agent it extends.")
-        )
+    if not runtime_name:
+        if not template:  # a template may leave the runtime to the agents extending it
+            problems.append(
+                Diagnostic("error", "E210", "agent has no 'runtime'", loc.pos(),
+                           f"agents[{name}]", "Add 'runtime: claude-code' (or "
+                           + ", ".join(runtime_names()) + "), here or in the agent it extends.")
+            )
     elif runtime_name not in runtime_names():
         problems.append(
             Diagnostic("error", "E210", f"unknown runtime '{runtime_name}'", at("runtime"),
@@ -354,7 +460,9 @@ def _resolve_agent(
     model_name = values.get("model")
     if model_name:
         model_loc = cat.models.get(model_name)
-        if model_loc is None:
+        if model_loc is None and cat.is_broken("models", model_name):
+            refers_to_broken = True
+        elif model_loc is None:
             problems.append(_ref_error("E203", "model", model_name, cat.models, at("model"),
                                        p("model"), "models"))
         else:
@@ -376,10 +484,13 @@ def _resolve_agent(
                 )
             prov_loc = cat.providers.get(model.provider)
             provider = prov_loc.entry if prov_loc else None
+            refers_to_broken |= prov_loc is None
     cred_name = values.get("inference_credential")
     if cred_name:
         cred_loc = cat.credentials.get(cred_name)
-        if cred_loc is None:
+        if cred_loc is None and cat.is_broken("credentials", cred_name):
+            refers_to_broken = True
+        elif cred_loc is None:
             problems.append(_ref_error("E206", "credential", cred_name, cat.credentials,
                                        at("inference_credential"), p("inference_credential"),
                                        "credentials"))
@@ -389,41 +500,14 @@ def _resolve_agent(
         found = cat.credentials.get(provider.credential)
         credential = found.entry if found else None
 
-    instructions = values.get("instructions")
-    ifile = values.get("instructions_file")
-    if instructions is not None and ifile is not None:
-        problems.append(
-            Diagnostic("error", "E213", "set either 'instructions' or 'instructions_file'",
-                       at("instructions_file", k=True), p("instructions_file"),
-                       "Keep one of the two in this entry.")
-        )
-    elif ifile is not None:
-        from agentctl.project import read_text
-
-        owner = owners["instructions_file"]
-        target = (owner.base_dir / ifile).resolve()
-        if not target.is_file():
-            problems.append(
-                Diagnostic("error", "E214", f"instructions file '{ifile}' does not exist",
-                           at("instructions_file"), p("instructions_file"),
-                           f"Looked for {target}. Paths are relative to the catalogue file.")
-            )
-        else:
-            try:
-                instructions = read_text(target, str(ifile))
-            except DiagnosticError as exc:
-                problems.extend(exc.diagnostics)
-            if target not in cat.files:
-                cat.files.append(target)
-    if not instructions and not template:
-        warnings.append(
-            Diagnostic("warning", "W202", "agent has no instructions", loc.pos(),
-                       f"agents[{name}]", "AGENTS.md will be empty: add 'instructions'.")
-        )
+    instructions = _instructions(cat, loc, values, owners, problems, warnings)
+    _check_template_folder(cat, values, owners, name, problems)
 
     skills: list[SkillContent] = []
     for i, skill_name in enumerate(values.get("skills") or []):
-        if skill_name not in cat.skill_contents:
+        if skill_name not in cat.skill_contents and cat.is_broken("skills", skill_name):
+            refers_to_broken = True
+        elif skill_name not in cat.skill_contents:
             problems.append(_ref_error("E207", "skill", skill_name, cat.skill_contents,
                                        at("skills", i), f"{p('skills')}[{i}]", "skills"))
         elif any(s.name == skill_name for s in skills):
@@ -436,6 +520,9 @@ def _resolve_agent(
     env_owner: dict[str, str] = {}
     for i, use in enumerate(values.get("mcp_servers") or []):
         server_loc = cat.mcp_servers.get(use.name)
+        if server_loc is None and cat.is_broken("mcp_servers", use.name):
+            refers_to_broken = True
+            continue
         if server_loc is None:
             problems.append(_ref_error("E208", "MCP server", use.name, cat.mcp_servers,
                                        at("mcp_servers", i, "name"),
@@ -514,7 +601,7 @@ def _resolve_agent(
 
     service_inputs = dict(values.get("service_inputs") or {})
     inputs = {k: _stringify(v) for k, v in (values.get("workspace_inputs") or {}).items()}
-    if len(problems) > before or not runtime_name:
+    if len(problems) > before or not runtime_name or refers_to_broken:
         return None
     return ResolvedAgent(
         name=name,
@@ -538,6 +625,41 @@ def _resolve_agent(
     )
 
 
+def _check_template_folder(
+    cat: Catalogue, values: dict[str, Any], owners: dict[str, Located[Agent]], name: str,
+    problems: list[Diagnostic],
+) -> None:
+    """E230 for a ``workspace_template`` folder (``./…`` or holding ``/``) leaving the project."""
+    from agentctl.project import OUTSIDE_HINT, confine
+
+    ref = values.get("workspace_template")
+    if not ref or not ("/" in ref or ref.startswith(".")):
+        return
+    owner = owners["workspace_template"]
+    _real, outside = confine(cat.project.root, owner.base_dir, ref)
+    if outside:
+        problems.append(Diagnostic("error", "E230", outside, owner.pos("workspace_template"),
+                                   f"agents[{name}].workspace_template", OUTSIDE_HINT))
+
+
+def _check_service_names(resolved: ResolvedProject, problems: list[Diagnostic]) -> None:
+    """E231 for an agent named like an internal MCP server's compose service (``mcp-<name>``):
+    both would be one service of the compose file."""
+    from agentctl.runtimes import get_runtime
+
+    for server in resolved.internal_servers:
+        service = f"mcp-{server.name}"
+        agent = resolved.agents.get(service)
+        if agent is None or not get_runtime(agent.runtime).renders_service:
+            continue
+        located = resolved.catalogue.agents[service]
+        problems.append(Diagnostic(
+            "error", "E231", f"agent '{service}' has the compose service name of internal MCP "
+            f"server '{server.name}'", located.pos("name"), f"agents[{service}].name",
+            f"agentctl runs MCP server '{server.name}' as service '{service}': rename the "
+            "agent, or the server."))
+
+
 def resolve(cat: Catalogue) -> ResolvedProject:
     """Follow every reference of ``cat`` and return the renderable agents.
 
@@ -546,14 +668,15 @@ def resolve(cat: Catalogue) -> ResolvedProject:
     """
     from agentctl.runtimes import get_runtime
 
-    problems: list[Diagnostic] = []
+    problems: list[Diagnostic] = list(cat.problems)
     warnings: list[Diagnostic] = list(cat.warnings)
     _check_providers_models(cat, problems)
     _check_servers(cat, problems)
     resolved = ResolvedProject(cat)
+    chains = _Chains(cat, problems)
     for name in sorted(cat.agents):
         loc = cat.agents[name]
-        agent = _resolve_agent(cat, loc, problems, warnings)
+        agent = _resolve_agent(cat, loc, chains, problems, warnings)
         if agent is None or loc.entry.is_template:
             continue
         runtime = get_runtime(agent.runtime)
@@ -564,6 +687,7 @@ def resolve(cat: Catalogue) -> ResolvedProject:
         loc.entry for loc in cat.mcp_servers.values()
         if loc.entry.placement == "internal" and loc.entry.image
     ]
+    _check_service_names(resolved, problems)
     if problems:
         raise DiagnosticError([*problems, *warnings])
     resolved.warnings = warnings

@@ -176,6 +176,8 @@ def locate_skill(cat: Catalogue, located: Located[Any]) -> tuple[Path | None, li
     skill = located.entry
     label = f"skills[{skill.name}]"
     src = cat.skill_sources.get(skill.source)
+    if src is None and cat.is_broken("skill_sources", skill.source):
+        return None, []  # the source's own error says what is wrong
     if src is None:
         from agentctl.diagnostics import did_you_mean
 

@@ -23,6 +23,12 @@ from agentctl.diagnostics import Diagnostic, DiagnosticError, Position
 
 PathKey = tuple[str | int, ...]
 
+#: Most nodes one document may build through aliases (``*name`` and ``<<: *name``) on top
+#: of the nodes written out: a billion-laughs document stops here, after a fraction of a
+#: second, instead of growing past memory. A catalogue sharing a 30-key mapping with
+#: 3,000 entries stays well under it.
+MAX_ALIAS_NODES = 100_000
+
 
 class SourceFloat(float):
     """A float read from YAML that remembers how it was written (``text``)."""
@@ -184,8 +190,38 @@ class _Builder:
         self.loader = loader
         self.doc = YamlDocument(file, None, text)
         self.problems: list[Diagnostic] = []
+        # Counted as they are built: a node built a second time came through an alias.
+        self.built: set[int] = set()
+        self.expanded = 0
+        self.site: PathKey | None = None  # where the alias being expanded is used
 
     def build(self, node: yaml.Node, path: PathKey, depth: int = 0) -> Any:
+        if id(node) not in self.built:
+            self.built.add(id(node))
+            return self._build(node, path, depth)
+        self.expanded += 1
+        outermost = self.site is None
+        if outermost:
+            self.site = path
+        try:
+            if self.expanded > MAX_ALIAS_NODES:
+                raise DiagnosticError([alias_bomb(self.file, self._site_mark())])
+            return self._build(node, path, depth)
+        finally:
+            if outermost:
+                self.site = None
+
+    def _site_mark(self) -> yaml.Mark | None:
+        """Where the alias being expanded is written: its key, or the nearest key above."""
+        assert self.site is not None
+        p = self.site
+        while p:
+            if p in self.doc.key_nodes:
+                return self.doc.key_nodes[p].start_mark
+            p = p[:-1]
+        return None
+
+    def _build(self, node: yaml.Node, path: PathKey, depth: int) -> Any:
         if depth > 100:
             raise DiagnosticError(
                 [
@@ -204,6 +240,20 @@ class _Builder:
             result: dict[Any, Any] = {}
             key_nodes = self.doc.key_nodes
             for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    # A list or mapping as a key: no catalogue field is one, and turning it
+                    # into text could expand an alias bomb the node count never sees.
+                    self.problems.append(
+                        Diagnostic(
+                            "error",
+                            "E108",
+                            "a mapping key must be text, not a list or mapping",
+                            _pos(self.file, key_node.start_mark),
+                            detail="Write a plain key (name: value); '?' introduces a "
+                            "complex key, which catalogues never use.",
+                        )
+                    )
+                    continue
                 key = self.loader.construct_object(key_node, deep=True)
                 if not isinstance(key, str):
                     key = str(getattr(key, "text", key)) if key is not None else "null"
@@ -230,11 +280,26 @@ class _Builder:
         return self.loader.construct_object(node, deep=True)
 
 
+def alias_bomb(file: str, mark: yaml.Mark | None) -> Diagnostic:
+    """Error ``E107``: a document's aliases expand past :data:`MAX_ALIAS_NODES` nodes."""
+    where = _pos(file, mark) if mark is not None else Position(file, 1, 1)
+    return Diagnostic(
+        "error",
+        "E107",
+        f"YAML aliases expand to more than {MAX_ALIAS_NODES} nodes",
+        where,
+        detail="Anchors (&name) reused through aliases (*name, <<: *name) multiply the "
+        "document; write the values out, or share them with 'extends' instead.",
+    )
+
+
 def load_yaml(text: str, file: str) -> YamlDocument:
     """Parse one YAML document from ``text``; ``file`` is the name used in positions.
 
     Raises :class:`DiagnosticError` (code ``E100``) for a syntax error, pointing at the
-    line and column YAML reports, and ``E102`` for duplicate mapping keys. An empty
+    line and column YAML reports, ``E102`` for duplicate mapping keys, ``E107`` when
+    aliases expand past :data:`MAX_ALIAS_NODES` nodes (counted as they are built) and
+    ``E108`` for a list or mapping used as a key. An empty
     document gives ``data`` ``None``. More than one document in a file is an error.
     """
     loader = CatalogueLoader(text)
@@ -280,3 +345,65 @@ def scalar_text(value: Any) -> str:
     if value is None:
         return ""
     return str(value)
+
+
+class AliasBombError(ValueError):
+    """A YAML text whose aliases expand past :data:`MAX_ALIAS_NODES` nodes (or that nests
+    too deeply): refused before any Python object is made from it."""
+
+
+def _expanded_size(root: yaml.Node, limit: int) -> int:
+    """Nodes ``root`` stands for with every alias written out, stopping past ``limit``.
+
+    Each distinct node is sized once (memoised by identity), so a billion-laughs graph
+    of a few dozen nodes costs a few dozen steps to recognise.
+    """
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if id(node) in sizes:
+            continue
+        if isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        else:
+            sizes[id(node)] = 1
+            continue
+        if children_done:
+            total = 1 + sum(sizes[id(c)] for c in children)
+            sizes[id(node)] = min(total, limit + 1)
+            continue
+        stack.append((node, True))
+        stack.extend((c, False) for c in children if id(c) not in sizes)
+    return sizes[id(root)]
+
+
+def safe_load_bounded(text: str, *, all_documents: bool = False) -> Any:
+    """``yaml.safe_load`` (YAML 1.1, as Copier reads ``copier.yml`` and ``yaml`` answers)
+    that refuses alias bombs: raises :class:`AliasBombError` when a document stands for
+    more nodes than its text has characters plus :data:`MAX_ALIAS_NODES` (an alias-free
+    document never does). With ``all_documents``, returns the list ``yaml.safe_load_all``
+    would. Other errors are ``yaml.YAMLError``, as from PyYAML itself.
+    """
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
+    limit = len(text) + MAX_ALIAS_NODES
+
+    def checked(node: yaml.Node) -> yaml.Node:
+        if _expanded_size(node, limit) > limit:
+            raise AliasBombError(f"YAML aliases expand to more than {MAX_ALIAS_NODES} nodes")
+        return node
+
+    try:
+        if not all_documents:
+            node = loader.get_single_node()
+            return None if node is None else loader.construct_document(checked(node))
+        docs = []
+        while loader.check_node():
+            node = loader.get_node()
+            assert node is not None  # check_node said there is one
+            docs.append(loader.construct_document(checked(node)))
+        return docs
+    finally:
+        loader.dispose()
