@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,13 @@ needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus 
 
 
 def skill_project(make_project: ProjectFactory, path: str) -> Path:
+    """A project whose one skill is ``path``: a corpus folder is copied into the project
+    first (a catalogue names only paths inside its project)."""
+    if Path(path).is_absolute():
+        name = Path(path).name
+        root = make_project({"catalogue/s.yaml": f"skills:\n  - path: ../skills/{name}\n"})
+        shutil.copytree(path, root / "skills" / Path(path).name, symlinks=True)
+        return root
     return make_project({"catalogue/s.yaml": f"skills:\n  - path: {path}\n"})
 
 

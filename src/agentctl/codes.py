@@ -73,6 +73,7 @@ CODES: dict[str, str] = {
     "E311": "Lock file unreadable",
     "E312": "Skill source could not be fetched or its ref resolved",
     "E313": "Cached skill does not match the lock file's hash",
+    "E314": "Skill source git URL uses a transport agentctl does not allow",
     "E401": "Secret value not found",
     "E402": "Secret value cannot be written to an env file",
     "E403": "Unknown credential",

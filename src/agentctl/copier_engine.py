@@ -35,6 +35,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
@@ -42,7 +43,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from jinja2 import Template
-    from jinja2.sandbox import SandboxedEnvironment
+
+    from agentctl.jinja_bounds import BoundedEnvironment
 
 #: Copier's default ``_exclude`` (``copier/_template.py`` ``DEFAULT_EXCLUDE``), used when
 #: the template sets neither ``_exclude`` nor ``_subdirectory``.
@@ -62,6 +64,8 @@ UNSAFE_KEYS = ("tasks", "migrations", "jinja_extensions")
 #: Question types Copier casts answers to (``copier/_user_data.py`` ``CAST_STR_TO_NATIVE``).
 QUESTION_TYPES = ("bool", "float", "int", "json", "str", "yaml", "path")
 _YIELD = re.compile(r"{%-?\s*yield\b")
+#: Largest template (all its files) agentctl loads, in bytes.
+MAX_TEMPLATE_BYTES = 32 * 1024 * 1024
 _MISSING = object()
 
 
@@ -158,8 +162,11 @@ def _cast_to_str(value: Any) -> str:
 
 
 def _cast(type_name: str, answer: Any, name: str) -> Any:
-    """Copier's ``Question.cast_answer`` for one answer."""
+    """Copier's ``Question.cast_answer`` for one answer (a ``yaml`` answer read with
+    :func:`~agentctl.yamlsource.safe_load_bounded`: an alias bomb is refused)."""
     import yaml
+
+    from agentctl.yamlsource import AliasBombError, safe_load_bounded
 
     if answer is None and type_name not in {"json", "yaml"}:
         raise TemplateError(f"answer to '{name}' is empty, but the question is a {type_name}",
@@ -176,16 +183,18 @@ def _cast(type_name: str, answer: Any, name: str) -> Any:
         if type_name == "str":
             return _cast_to_str(answer)
         if type_name == "yaml":
-            return yaml.safe_load(answer)
+            return safe_load_bounded(answer)
         return str(answer)  # path
     except (TypeError, AttributeError):
         if type_name in {"json", "yaml"}:
             return answer
         raise TemplateError(f"answer {answer!r} to '{name}' is not a {type_name}",
                             question=name) from None
+    except AliasBombError as exc:
+        raise TemplateError(f"answer to '{name}': {exc}", question=name) from None
     except (ValueError, yaml.YAMLError) as exc:
-        raise TemplateError(f"answer {answer!r} to '{name}' is not a {type_name}: {exc}",
-                            question=name) from None
+        raise TemplateError(f"answer {_short(str(answer))} to '{name}' is not a {type_name}: "
+                            f"{exc}", question=name) from None
 
 
 class CopierTemplate:
@@ -242,12 +251,13 @@ class CopierTemplate:
         self.digest = self._digest()
         self._root_path = PurePath(self.root)
         self._answers_path = PurePath(self.answers_file)
-        self._env: SandboxedEnvironment | None = None
+        self._env: BoundedEnvironment | None = None
         self._strings: dict[str, Template] = {}
         self._files: dict[str, Template] = {}
         self._sources: list[tuple[str, bool, bool]] | None = None
         self._markers: tuple[str, ...] = ()
         self._copy_root: Path | None = None
+        self._rendering: str | None = None  # the file being rendered, for errors
 
     config_name = "copier.yml"
 
@@ -262,12 +272,20 @@ class CopierTemplate:
         if len(found) > 1:
             return {}, "has several copier.* files"
         self.config_name = found[0].name
-        text = found[0].read_text("utf-8")
+        from agentctl.diagnostics import DiagnosticError
+        from agentctl.project import read_text
+        from agentctl.yamlsource import AliasBombError, safe_load_bounded
+
+        try:
+            text = read_text(found[0], found[0].name)
+        except DiagnosticError as exc:
+            raise TemplateError(f"{found[0]}: {exc.diagnostics[0].summary}",
+                                file=found[0].name) from None
         if "!include" in text:
             return {}, "uses !include in copier.yml"
         try:
-            docs = [d for d in yaml.safe_load_all(text) if d]
-        except yaml.YAMLError as exc:
+            docs = [d for d in safe_load_bounded(text, all_documents=True) if d]
+        except (yaml.YAMLError, AliasBombError) as exc:
             raise TemplateError(f"{found[0]} is not valid YAML: {exc}",
                                 file=found[0].name) from None
         if len(docs) > 1:
@@ -278,9 +296,21 @@ class CopierTemplate:
         return data, ""
 
     def _digest(self) -> str:
+        """sha256 over the template's files, refusing a template over
+        :data:`MAX_TEMPLATE_BYTES` (files behind links leaving it are left to
+        :meth:`sources`, which refuses them by name)."""
         h = hashlib.sha256()
+        total = 0
         for path in sorted(self.root.rglob("*")):
+            if path.is_symlink() and not path.resolve().is_relative_to(self.root):
+                continue
             if path.is_file() and ".git" not in path.relative_to(self.root).parts:
+                total += path.stat().st_size
+                if total > MAX_TEMPLATE_BYTES:
+                    raise TemplateError(
+                        f"the template's files pass {MAX_TEMPLATE_BYTES} bytes at "
+                        f"{path.relative_to(self.root).as_posix()}",
+                        file=path.relative_to(self.root).as_posix())
                 h.update(path.relative_to(self.root).as_posix().encode() + b"\0")
                 h.update(path.read_bytes() + b"\0")
                 h.update(b"x" if os.access(path, os.X_OK) else b"-")
@@ -289,16 +319,17 @@ class CopierTemplate:
     # Jinja -------------------------------------------------------------------------
 
     @property
-    def env(self) -> SandboxedEnvironment:
+    def env(self) -> BoundedEnvironment:
         """The template's one Jinja environment, configured as Copier's ``jinja_env``."""
         if self._env is None:
             self._env = self._make_env()
         return self._env
 
-    def _make_env(self) -> SandboxedEnvironment:
+    def _make_env(self) -> BoundedEnvironment:
         import jinja2
         from jinja2 import FileSystemLoader
-        from jinja2.sandbox import SandboxedEnvironment
+
+        from agentctl.jinja_bounds import BoundedEnvironment
 
         envops = dict(self.config.get("envops") or {})
         envops.setdefault("keep_trailing_newline", True)
@@ -308,7 +339,7 @@ class CopierTemplate:
                 raise TemplateError(f"unsupported _envops.undefined '{undefined}'",
                                     file=self.config_name)
             envops["undefined"] = getattr(jinja2, undefined.split(".")[1])
-        env = SandboxedEnvironment(
+        env = BoundedEnvironment(
             loader=FileSystemLoader([str(self.root)]),
             extensions=["jinja2_ansible_filters.AnsibleCoreFiltersExtension"],
             cache_size=-1,
@@ -354,12 +385,15 @@ class CopierTemplate:
         when ``source`` is not literal); errors become :class:`TemplateError`."""
         import jinja2
 
+        from agentctl.jinja_bounds import TemplateBoundsError
+
         if self.literal(source):
             return source
         try:
-            return self._string(source).render(context() if callable(context) else context)
-        except jinja2.TemplateError as exc:
-            raise TemplateError(f"cannot render {source!r}: {exc}") from None
+            return self.env.render_file(self._string(source),
+                                        context() if callable(context) else context)
+        except (jinja2.TemplateError, TemplateBoundsError) as exc:
+            raise TemplateError(f"cannot render {_short(source)}: {exc}") from None
 
     def sources(self) -> list[tuple[str, bool, bool]]:
         """Every entry under the copy root: (path relative to it, is_dir, executable).
@@ -475,10 +509,14 @@ class CopierTemplate:
         choices = q.spec.get("choices")
         if not choices:
             return value
-        import yaml
 
         if isinstance(choices, str):
-            choices = yaml.safe_load(self.render_string(choices, context))
+            from agentctl.yamlsource import AliasBombError, safe_load_bounded
+
+            try:
+                choices = safe_load_bounded(self.render_string(choices, context))
+            except AliasBombError as exc:
+                raise TemplateError(f"choices of '{q.name}': {exc}", question=q.name) from None
         items = list(choices.items()) if isinstance(choices, dict) else list(choices)
         allowed = []
         for item in items:
@@ -549,6 +587,24 @@ class CopierTemplate:
         if self.unsafe or self.unmirrored:
             raise ValueError("template needs real Copier: "
                              + (", ".join(self.unsafe) or self.unmirrored))
+        with self._bounded():
+            return self._render(sources, data, dst_name)
+
+    @contextmanager
+    def _bounded(self) -> Iterator[None]:
+        """One render's loop budget and CPU deadline (:mod:`agentctl.jinja_bounds`)."""
+        from agentctl.jinja_bounds import TemplateTimeout, cpu_deadline
+
+        self.env.reset_budget()
+        try:
+            with cpu_deadline():
+                yield
+        except TemplateTimeout as exc:
+            raise TemplateError(str(exc), file=self._rendering) from None
+
+    def _render(self, sources: list[tuple[str, bool, bool]], data: Mapping[str, str],
+                dst_name: str) -> Rendered:
+        self._rendering = None
         answers, hidden = self.answers(data, dst_name)
         context = self.context(data, answers, hidden, dst_name)
         answers_path = self.render_string(self.answers_file, context)
@@ -557,6 +613,8 @@ class CopierTemplate:
             for line in re.split(r"\r\n|\r|\n", self.render_string(pattern, context))
         )
         skipped = _matcher(self.render_string(p, context) for p in self.skip_if_exists)
+        from agentctl.jinja_bounds import TemplateBoundsError
+
         out = Rendered()
         suffix = self.templates_suffix
         prefix = self.copy_root().relative_to(self.root).as_posix()
@@ -572,15 +630,18 @@ class CopierTemplate:
             if dst is None or excluded(dst):
                 continue
             src_rel = f"{prefix}/{rel}" if prefix != "." else rel
+            self._rendering = src_rel
             if is_template or not suffix:
                 try:
-                    content = self._file(src_rel).render(context).encode()
+                    content = self.env.render_file(self._file(src_rel), context).encode()
                 except UnicodeDecodeError:
                     if suffix:
                         raise TemplateError("not UTF-8 text", file=src_rel) from None
                     content = (self.root / src_rel).read_bytes()
                 except TemplateError:
                     raise
+                except TemplateBoundsError as exc:
+                    raise TemplateError(str(exc), file=src_rel) from None
                 except Exception as exc:
                     raise TemplateError(f"{type(exc).__name__}: {exc}", file=src_rel) from None
             else:
@@ -602,6 +663,11 @@ class CopierTemplate:
                 return answers_path
             parts.append(rendered)
         return "/".join(parts)
+
+
+def _short(source: str) -> str:
+    """``source`` for a message: quoted, and cut to 80 characters."""
+    return repr(source if len(source) <= 80 else source[:77] + "...")
 
 
 def _jsonable(value: Any) -> bool:
@@ -658,25 +724,63 @@ def loaded_template_files() -> list[Path]:
     return sorted(files)
 
 
+#: Limits of the child process real Copier runs in: address space (bytes), CPU seconds,
+#: and wall-clock seconds (a task may wait on the network).
+COPIER_MEMORY = 2 * 1024 * 1024 * 1024
+COPIER_CPU_SECONDS = 60
+COPIER_TIMEOUT = 300
+
+# Runs in the child: limits first, then Copier; answers arrive on stdin, never in argv.
+_COPIER_CHILD = """
+import json, resource, sys
+args = json.load(sys.stdin)
+resource.setrlimit(resource.RLIMIT_AS, (args["memory"], args["memory"]))
+resource.setrlimit(resource.RLIMIT_CPU, (args["cpu"], args["cpu"]))
+try:
+    import copier
+    copier.run_copy(args["src"], args["dst"], data=args["data"], defaults=True,
+                    vcs_ref=None, quiet=True, unsafe=args["unsafe"], overwrite=True)
+except MemoryError:
+    sys.stderr.write("MemoryError: the render needed more than the memory limit")
+    sys.exit(3)
+except Exception as exc:
+    sys.stderr.write(f"{type(exc).__name__}: {exc}")
+    sys.exit(2)
+"""
+
+
 def render_with_copier(template: CopierTemplate, data: Mapping[str, str], dst_name: str,
                        *, unsafe: bool) -> Rendered:
     """Render through real Copier (``run_copy``) into a scratch folder and read it back.
 
     For templates the cached engine does not mirror, and, with ``unsafe=True``, for
     templates with ``_tasks``/``_migrations``/``_jinja_extensions`` (the caller checks
-    ``--trust``). Raises :class:`TemplateError` with Copier's message on failure.
+    ``--trust``). Copier runs in a child process limited to :data:`COPIER_MEMORY`,
+    :data:`COPIER_CPU_SECONDS` and :data:`COPIER_TIMEOUT`, since its own Jinja has none
+    of :mod:`agentctl.jinja_bounds`. Raises :class:`TemplateError` with Copier's message
+    on failure, or naming the limit it reached.
     """
+    import subprocess
     import tempfile
-
-    import copier
 
     with tempfile.TemporaryDirectory(prefix="agentctl-copier-") as tmp:
         dst = Path(tmp) / dst_name
+        request = json.dumps({"src": str(template.root), "dst": str(dst), "data": dict(data),
+                              "unsafe": unsafe, "memory": COPIER_MEMORY,
+                              "cpu": COPIER_CPU_SECONDS})
         try:
-            copier.run_copy(str(template.root), dst, data=dict(data), defaults=True,
-                            vcs_ref=None, quiet=True, unsafe=unsafe, overwrite=True)
-        except Exception as exc:  # Copier raises many types; all mean "this template failed"
-            raise TemplateError(f"copier: {type(exc).__name__}: {exc}") from None
+            proc = subprocess.run([sys.executable, "-c", _COPIER_CHILD], input=request,
+                                  capture_output=True, text=True, timeout=COPIER_TIMEOUT,
+                                  check=False)
+        except subprocess.TimeoutExpired:
+            raise TemplateError(f"copier ran longer than {COPIER_TIMEOUT} s") from None
+        if proc.returncode != 0:
+            message = proc.stderr.strip().splitlines()[-1:] or ["(no message)"]
+            if proc.returncode < 0:
+                message = [f"stopped by signal {-proc.returncode} (past its limit of "
+                           f"{COPIER_CPU_SECONDS} s of CPU time or "
+                           f"{COPIER_MEMORY // 1024 ** 2} MiB of memory)"]
+            raise TemplateError(f"copier: {message[0][:500]}")
         out = Rendered()
         for path in sorted(dst.rglob("*")):
             if path.is_file():

@@ -209,6 +209,12 @@ def _friendly(err: Any, model: type[BaseModel], loc: tuple[Any, ...]) -> tuple[s
         return "E115", "must not be empty", "Give it a value, or remove the key."
     if kind in {"int_type", "float_type"}:
         return "E112", f"expected a number, got {_yaml_kind(value)}", "Write a number here."
+    if kind == "git_transport":
+        from agentctl.schema import GIT_SCHEMES
+
+        return "E314", str(err["msg"]), (
+            "Use " + ", ".join(f"{s}://" for s in GIT_SCHEMES)
+            + ", user@host:path or a local path.")
     message = str(err.get("msg", "invalid value"))
     if message.startswith("Value error, "):
         message = message[len("Value error, ") :]

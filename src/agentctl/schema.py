@@ -24,6 +24,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from agentctl.targets.settings import KubernetesSettings
 
@@ -232,6 +233,29 @@ class MCPServer(Entry):
 
 #: ``scheme://user:secret@host`` — a URL with a password (or token) in its userinfo.
 _URL_PASSWORD = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/@]*:[^/@]*@")
+_URL_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+#: URL schemes a git skill source may use (git-clone(1) "GIT URLS"; ``git+ssh`` and
+#: ``ssh+git`` are git's aliases of ``ssh``). scp-like ``host:path`` and plain paths too.
+GIT_SCHEMES = ("https", "ssh", "git+ssh", "ssh+git", "file")
+
+
+def git_url_problem(url: str) -> str | None:
+    """Why ``url`` is refused as a skill source's ``git``, or None.
+
+    Refused: another transport (``http://``, ``git://``, a ``<helper>::address`` remote
+    helper such as ``ext::`` or ``fd::``, which run commands or read descriptors) and a
+    leading ``-`` (it would read as an option). Git itself enforces the same list at run
+    time (:data:`agentctl.skill_sources.GIT_PROTOCOLS`).
+    """
+    if url.startswith("-"):
+        return f"git URL '{url}' starts with '-'"
+    if "::" in url:
+        helper = url.split("::", 1)[0]
+        return f"git URL '{url}' uses the remote helper '{helper}::', which agentctl does not run"
+    scheme = _URL_SCHEME.match(url)
+    if scheme and scheme.group(1).lower() not in GIT_SCHEMES:
+        return f"git URL '{url}' uses {scheme.group(1)}://, which agentctl does not allow"
+    return None
 
 
 class SkillSource(Entry):
@@ -256,6 +280,21 @@ class SkillSource(Entry):
     subdir: str | None = Field(
         None, min_length=1, description="Folder inside the source to walk (default: its root)."
     )
+
+    @field_validator("git")
+    @classmethod
+    def _git_transport(cls, value: str | None) -> str | None:
+        problem = git_url_problem(value) if value is not None else None
+        if problem:
+            raise PydanticCustomError("git_transport", problem)
+        return value
+
+    @field_validator("ref")
+    @classmethod
+    def _ref_not_option(cls, value: str | None) -> str | None:
+        if value is not None and value.startswith("-"):
+            raise ValueError(f"ref '{value}' starts with '-'; name a branch, tag or commit")
+        return value
 
     @model_validator(mode="after")
     def _one_location(self) -> SkillSource:

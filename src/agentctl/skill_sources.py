@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import tarfile
@@ -44,6 +45,15 @@ LOCK_FILE = "agentctl.lock"
 LOCK_VERSION = 1
 #: Seconds one git command may take before it is stopped.
 GIT_TIMEOUT = 300
+#: The only transports git may use (``GIT_ALLOW_PROTOCOL``, git-config(1) "protocol.allow"):
+#: a URL naming another (``ext::``, ``fd::``, plain ``http``, ``git://``) fails at once
+#: instead of running a command or waiting on a descriptor. ``file`` covers plain paths.
+GIT_PROTOCOLS = "https:ssh:file"
+#: A transfer slower than this many bytes per second for :data:`GIT_STALL_SECONDS` is
+#: abandoned (git-config(1) ``http.lowSpeedLimit``/``http.lowSpeedTime``).
+GIT_STALL_BYTES = 1000
+GIT_STALL_SECONDS = 60
+_COMMIT = re.compile(r"^[0-9a-f]{40}(?:[0-9a-f]{24})?$")
 
 
 class SkillSourceError(Exception):
@@ -145,7 +155,7 @@ def source_root(cat: Catalogue, located: Located[SkillSource]) -> Path:
     """
     source = located.entry
     if source.path is not None:
-        base = (located.base_dir / source.path).resolve()
+        base = _local_root(cat, located)
     else:
         entry = cat.lock.get(source.name)
         label = f"skill_sources[{source.name}]"
@@ -156,11 +166,33 @@ def source_root(cat: Catalogue, located: Located[SkillSource]) -> Path:
             raise _not_synced(located, label, f"{LOCK_FILE} pins skill source "
                               f"'{source.name}' to {entry.get('git')}@{entry.get('ref')}, "
                               f"not {source.git}@{source.ref}")
+        if not _COMMIT.match(str(entry["commit"])):
+            raise _bad_lock(f"{LOCK_FILE} pins skill source '{source.name}' to "
+                            f"'{entry['commit']}', which is not a commit id")
         base = tree_dir(str(entry["commit"]))
         if not base.is_dir():
             raise _not_synced(located, label, f"commit {entry['commit'][:12]} of skill source "
                               f"'{source.name}' is not in the cache ({base})")
     return base / source.subdir if source.subdir else base
+
+
+def _local_root(cat: Catalogue, located: Located[SkillSource]) -> Path:
+    """The real folder of a local source, inside the project (else E230 at its ``path``)."""
+    from agentctl.project import OUTSIDE_HINT, confine
+
+    assert located.entry.path is not None
+    folder, outside = confine(cat.project.root, located.base_dir, located.entry.path)
+    if outside:
+        raise DiagnosticError([Diagnostic(
+            "error", "E230", outside, located.pos("path"),
+            f"skill_sources[{located.entry.name}].path", OUTSIDE_HINT)])
+    return folder
+
+
+def _bad_lock(summary: str) -> DiagnosticError:
+    return DiagnosticError([Diagnostic(
+        "error", "E311", summary, Position(LOCK_FILE),
+        detail="Delete it and run `agentctl skills sync`.")])
 
 
 def _not_synced(located: Located[Any], label: str, summary: str) -> DiagnosticError:
@@ -205,17 +237,29 @@ def locate_skill(cat: Catalogue, located: Located[Any]) -> tuple[Path | None, li
             ("It holds: " + (", ".join(sorted(known)) or "no skills") + "."
              + did_you_mean(skill.name, known)),
         )]
-    return (root / rel).resolve(), []
+    folder = Path(os.path.realpath(root / rel))
+    if os.path.isabs(rel) or not folder.is_relative_to(os.path.realpath(root)):
+        return None, list(_bad_lock(
+            f"{LOCK_FILE} places skill '{skill.name}' of source '{src.entry.name}' at "
+            f"'{rel}', outside the source").diagnostics)
+    return folder, []
 
 
 # --- sync (the only networked step) -----------------------------------------------------
 
 
+def git_env() -> dict[str, str]:
+    """The environment every git command runs in: no prompt, only :data:`GIT_PROTOCOLS`."""
+    return {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C",
+            "GIT_ALLOW_PROTOCOL": GIT_PROTOCOLS, "GIT_PROTOCOL_FROM_USER": "0"}
+
+
 def _git(*args: str, cwd: Path | None = None) -> str:
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+    stall = ["-c", f"http.lowSpeedLimit={GIT_STALL_BYTES}",
+             "-c", f"http.lowSpeedTime={GIT_STALL_SECONDS}"]
     try:
-        proc = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True,
-                              text=True, timeout=GIT_TIMEOUT, check=False)
+        proc = subprocess.run(["git", *stall, *args], cwd=cwd, env=git_env(),
+                              capture_output=True, text=True, timeout=GIT_TIMEOUT, check=False)
     except FileNotFoundError:
         raise SkillSourceError("git is not installed; install git to use git skill "
                                "sources") from None
@@ -259,8 +303,7 @@ def _extract(mirror: Path, commit: str) -> Path:
     tmp = Path(tempfile.mkdtemp(prefix=".tree-", dir=dest.parent))
     try:
         with tempfile.TemporaryFile() as archive:
-            env = {**os.environ, "LC_ALL": "C"}
-            subprocess.run(["git", "archive", "--format=tar", commit], cwd=mirror, env=env,
+            subprocess.run(["git", "archive", "--format=tar", commit], cwd=mirror, env=git_env(),
                            stdout=archive, stderr=subprocess.DEVNULL, check=True,
                            timeout=GIT_TIMEOUT)
             archive.seek(0)
@@ -330,8 +373,7 @@ def sync(cat: Catalogue, *, update: bool = False) -> SyncResult:
                 entry: dict[str, Any] = {"git": source.git, "ref": source.ref,
                                          "commit": commit}
             else:
-                assert source.path is not None
-                root = (located.base_dir / source.path).resolve()
+                root = _local_root(cat, located)
                 entry = {"path": display_path(root, cat.project.root)}
                 if not root.is_dir():
                     raise SkillSourceError(f"folder {root} does not exist")
@@ -340,6 +382,9 @@ def sync(cat: Catalogue, *, update: bool = False) -> SyncResult:
                 "error", "E312", f"skill source '{name}': {exc}", located.pos(),
                 f"skill_sources[{name}]", "Nothing was written.",
             ))
+            continue
+        except DiagnosticError as exc:
+            problems.extend(exc.diagnostics)
             continue
         if source.subdir:
             entry["subdir"] = source.subdir

@@ -110,26 +110,50 @@ def _walk(folder: Path, shown: str) -> tuple[dict[str, bytes], set[str], list[Di
                         )
                     )
                     continue
-            info = path.stat()
-            if not stat.S_ISREG(info.st_mode):
+            try:
+                data, info = _read_regular(path.resolve() if path.is_symlink() else path)
+            except OSError as exc:
+                problems.append(Diagnostic(
+                    "error", "E104", f"cannot read '{rel}': {exc.strerror}",
+                    Position(f"{shown}/{rel}"),
+                    detail="Make it a readable file, or remove it from the skill."))
                 continue
-            total += info.st_size
+            if data is None:
+                continue  # not a regular file (a FIFO, a socket): not part of the skill
+            total += len(data)
             if total > MAX_SKILL_BYTES:
                 problems.append(
                     Diagnostic(
                         "error",
                         "E305",
-                        f"'{rel}' ({info.st_size} bytes) takes the skill to {total} bytes; "
+                        f"'{rel}' ({len(data)} bytes) takes the skill to {total} bytes; "
                         f"the limit is {MAX_SKILL_BYTES} bytes",
                         Position(f"{shown}/{rel}"),
                         detail="Move large assets out of the skill folder.",
                     )
                 )
                 return files, executable, problems
-            files[rel] = path.read_bytes()
+            files[rel] = data
             if info.st_mode & stat.S_IXUSR:
                 executable.add(rel)
     return files, executable, problems
+
+
+def _read_regular(path: Path) -> tuple[bytes | None, os.stat_result]:
+    """The bytes of ``path`` if it is a regular file (None otherwise), and its stat.
+
+    Opened without following a final symlink and without waiting on a FIFO, then checked
+    on the descriptor, so what is read is what was checked. Raises ``OSError``.
+    """
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(
+        os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags)
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return None, info
+        # Never more than the skill limit, even from a file that grows while read.
+        return handle.read(MAX_SKILL_BYTES + 1), info
 
 
 def _frontmatter(text: str, shown: str) -> tuple[Any, str]:
@@ -235,12 +259,17 @@ def read_skill(
     ``located`` gives the entry's position for errors about the entry itself; ``folder``
     overrides the entry's ``path`` (a skill found in a skill source).
     """
-    if folder is None:
-        assert skill.path is not None
-        folder = (located.base_dir / skill.path).resolve()
     where = skill.path or f"{skill.source}:{skill.name}"
     label = f"skills[{skill.name or skill.path}]"
     field = "path" if skill.path else "name"
+    if folder is None:
+        from agentctl.project import OUTSIDE_HINT, confine
+
+        assert skill.path is not None
+        folder, outside = confine(root, located.base_dir, skill.path)
+        if outside:
+            return None, [Diagnostic("error", "E230", outside, located.pos("path"),
+                                     f"{label}.path", OUTSIDE_HINT)]
     shown = display_path(folder, root)
     if not folder.is_dir():
         return None, [

@@ -206,8 +206,25 @@ def _local_folder(base: Path, ref: str) -> Path:
     return _local_folders[key]
 
 
+def _check_own_folder(project_root: Path, folder: Path, shown: str) -> None:
+    """E230 when a project's own template folder leads outside the project (a symlink)."""
+    import os
+
+    from agentctl.diagnostics import Position
+    from agentctl.project import OUTSIDE_HINT
+
+    real = Path(os.path.realpath(folder))
+    if not real.is_relative_to(os.path.realpath(project_root)):
+        raise DiagnosticError([Diagnostic(
+            "error", "E230", f"'{shown}' leads outside the project (to {real})",
+            Position(shown), detail=OUTSIDE_HINT)])
+
+
 def service_template(runtime: str, project_root: Path | None) -> CopierTemplate | None:
-    """The service template of ``runtime``: the project's own, else the built-in, else None."""
+    """The service template of ``runtime``: the project's own, else the built-in, else None.
+
+    Raises :class:`DiagnosticError` (E230) when the project's own folder leads outside it.
+    """
     from agentctl.copier_engine import load_template
 
     key = (runtime, project_root)
@@ -216,6 +233,8 @@ def service_template(runtime: str, project_root: Path | None) -> CopierTemplate 
         own = project_root / "templates" / "service" / runtime if project_root else None
         builtin = templates_root() / "service" / runtime
         if own is not None and own.is_dir():
+            assert project_root is not None
+            _check_own_folder(project_root, own, f"templates/service/{runtime}")
             found = (own, f"templates/service/{runtime}")
         elif builtin.is_dir():
             found = (builtin, f"agentctl:service/{runtime}")
