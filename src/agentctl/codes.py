@@ -93,6 +93,7 @@ CODES: dict[str, str] = {
     "E701": "Agent was never applied",
     "E801": "init: the folder is not empty (use --force)",
     "E802": "init: the project template could not be rendered",
+    "E804": "init: --data names a question the template does not ask",
     "E901": "Unknown workspace or service template",
     "E902": "Template runs code and needs --trust",
     "E903": "Template question has no answer",

@@ -107,9 +107,22 @@ def test_set_refuses_bad_values(example: Path, keyring_env: dict[str, str], stdi
     assert stored(keyring_env) == {}
 
 
-def test_value_is_never_taken_from_argv(example: Path, keyring_env: dict[str, str]) -> None:
-    code, _, err = secrets(example, keyring_env, "set", "github-pat", "s3cret-on-argv")
-    assert code == 64 and "unexpected extra argument" in err.lower()  # a usage error
+@pytest.mark.parametrize("argv", [["github-pat", "s3cret-on-argv"],
+                                  ["github-pat", "--value=s3cret-on-argv"],
+                                  ["github-pat", "--value", "s3cret-on-argv", "more"]])
+def test_value_is_never_taken_from_argv_nor_echoed(example: Path, keyring_env: dict[str, str],
+                                                   argv: list[str]) -> None:
+    code, out, err = secrets(example, keyring_env, "set", *argv)
+    assert code == 64 and "never in argv" in err  # a usage error
+    assert "s3cret-on-argv" not in out + err
+    assert stored(keyring_env) == {}
+
+
+def test_a_value_given_as_the_name_is_not_echoed(example: Path,
+                                                 keyring_env: dict[str, str]) -> None:
+    code, out, err = secrets(example, keyring_env, "set", "ghp_S3cretValue", stdin="x")
+    assert code == 1 and "error[E403]" in err and "not a credential name" in err
+    assert "S3cretValue" not in out + err
     assert stored(keyring_env) == {}
 
 

@@ -25,8 +25,10 @@ def project_template() -> Path:
 def run(dest: Path, *, force: bool, data: dict[str, str], template: str | None) -> int:
     """Render the project template into ``dest``; returns the exit code.
 
-    Refuses (``E801``) a folder that exists and is not empty unless ``force``; a bad
-    answer or template failure is ``E802``. Nothing is left behind by a failed run into
+    Refuses (``E801``) a folder that exists and is not empty unless ``force``; a
+    ``--data`` key the template does not ask is ``E804`` (checked for template folders; a
+    git URL's questions are known only once Copier has cloned it); a bad answer or
+    template failure is ``E802``. Nothing is left behind by a failed run into
     a new folder (Copier cleans up what it created).
     """
     import copier
@@ -37,6 +39,7 @@ def run(dest: Path, *, force: bool, data: dict[str, str], template: str | None) 
             detail="Pick a new or empty folder, or pass --force to render into it anyway "
             "(files the template writes are overwritten).")])
     src = template or str(project_template())
+    _check_data_keys(src, data)
     try:
         copier.run_copy(src, dest, data=data, defaults=True, quiet=True, unsafe=False,
                         overwrite=force, vcs_ref=None)
@@ -48,3 +51,25 @@ def run(dest: Path, *, force: bool, data: dict[str, str], template: str | None) 
     ui.out(ui.style("Created ", "green") + f"an agentctl project in {dest}. Next: "
            f"cd {dest} && agentctl validate && agentctl plan")
     return 0
+
+
+def _check_data_keys(src: str, data: dict[str, str]) -> None:
+    """E804 for each ``--data`` key the template at ``src`` (a folder) does not ask."""
+    from agentctl.copier_engine import CopierTemplate, TemplateError
+    from agentctl.diagnostics import did_you_mean
+
+    folder = Path(src)
+    if not data or not folder.is_dir():
+        return
+    try:
+        questions = list(CopierTemplate(folder, src).questions)
+    except (TemplateError, OSError):
+        return  # Copier reports a broken template itself (E802)
+    unknown = [key for key in data if key not in questions]
+    if unknown:
+        raise DiagnosticError([Diagnostic(
+            "error", "E804", f"the template asks no question '{key}'",
+            path="--data",
+            detail=(did_you_mean(key, questions) + " The template's questions: "
+                    + ", ".join(questions) + ".").strip())
+            for key in unknown])

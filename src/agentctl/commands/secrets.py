@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,6 +78,16 @@ def find_credential(credentials: dict[str, Credential], name: str) -> Credential
     if name in credentials:
         return credentials[name]
     known = sorted(credentials)
+    from agentctl.schema import KEY_PATTERN
+
+    if not re.match(KEY_PATTERN, name):
+        # Not even shaped like a credential name: maybe a value typed in its place.
+        raise DiagnosticError([
+            Diagnostic("error", "E403", "the name given is not a credential name (not shown: "
+                       "it may be a secret value)",
+                       detail="Credentials in the catalogue: " + (", ".join(known) or "none")
+                       + ". Give a name; the value goes on stdin.")
+        ])
     raise DiagnosticError([
         Diagnostic("error", "E403", f"unknown credential '{name}'",
                    detail="Credentials in the catalogue: " + (", ".join(known) or "none")
@@ -255,8 +266,9 @@ def _status_cmd(
     _run(status, _state.directory, _state.explicit, as_json=as_json)
 
 
-@app.command("set")
-def _set_cmd(name: NameArg) -> None:
+@app.command("set", context_settings={"allow_extra_args": True,
+                                      "ignore_unknown_options": True})
+def _set_cmd(ctx: typer.Context, name: NameArg) -> None:
     """Store a credential's value in the keyring: piped on stdin, or typed at a hidden
     prompt. Never pass a value as an argument.
 
@@ -264,6 +276,14 @@ def _set_cmd(name: NameArg) -> None:
     """
     from agentctl.cli import _run, _state
 
+    if ctx.args:
+        # Taken here rather than left to Click, whose message would repeat the argument:
+        # most likely the secret value itself.
+        raise typer.BadParameter(
+            "the value goes on stdin or at a hidden prompt, never in argv; "
+            f"{len(ctx.args)} extra argument(s) refused and not shown. Nothing was stored. "
+            "It is in your shell history now: rotate it.",
+            ctx=ctx, param_hint="'secrets set NAME VALUE'")
     _run(set_value, _state.directory, _state.explicit, name)
 
 
