@@ -734,8 +734,10 @@ COPIER_TIMEOUT = 300
 _COPIER_CHILD = """
 import json, resource, sys
 args = json.load(sys.stdin)
-resource.setrlimit(resource.RLIMIT_AS, (args["memory"], args["memory"]))
-resource.setrlimit(resource.RLIMIT_CPU, (args["cpu"], args["cpu"]))
+for kind, want in ((resource.RLIMIT_AS, args["memory"]), (resource.RLIMIT_CPU, args["cpu"])):
+    hard = resource.getrlimit(kind)[1]  # never above a limit the parent already has
+    want = want if hard == resource.RLIM_INFINITY else min(want, hard)
+    resource.setrlimit(kind, (want, hard))
 try:
     import copier
     copier.run_copy(args["src"], args["dst"], data=args["data"], defaults=True,

@@ -23,6 +23,8 @@ from agentctl.diagnostics import Diagnostic, DiagnosticError, Position
 
 PathKey = tuple[str | int, ...]
 
+#: The tags of collections the builder makes (plain mappings and lists).
+_COLLECTION_TAGS = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
 #: Most nodes one document may build through aliases (``*name`` and ``<<: *name``) on top
 #: of the nodes written out: a billion-laughs document stops here, after a fraction of a
 #: second, instead of growing past memory. A catalogue sharing a 30-key mapping with
@@ -235,49 +237,78 @@ class _Builder:
                 ]
             )
         self.doc.value_nodes[path] = node
+        if not isinstance(node, yaml.ScalarNode) and node.tag not in _COLLECTION_TAGS:
+            # The builder makes plain lists and mappings whatever the tag says: a tag such
+            # as !!python/object would be silently dropped, so say it is not allowed.
+            raise DiagnosticError([Diagnostic(
+                "error", "E100", f"tag '{node.tag.replace('tag:yaml.org,2002:', '!!')}' is not "
+                "allowed in a catalogue",
+                _pos(self.file, node.start_mark),
+                detail="Remove the tag: catalogues hold plain mappings, lists and text.")])
         if isinstance(node, yaml.MappingNode):
-            self.loader.flatten_mapping(node)
-            result: dict[Any, Any] = {}
-            key_nodes = self.doc.key_nodes
-            for key_node, value_node in node.value:
-                if not isinstance(key_node, yaml.ScalarNode):
-                    # A list or mapping as a key: no catalogue field is one, and turning it
-                    # into text could expand an alias bomb the node count never sees.
-                    self.problems.append(
-                        Diagnostic(
-                            "error",
-                            "E108",
-                            "a mapping key must be text, not a list or mapping",
-                            _pos(self.file, key_node.start_mark),
-                            detail="Write a plain key (name: value); '?' introduces a "
-                            "complex key, which catalogues never use.",
-                        )
-                    )
-                    continue
-                key = self.loader.construct_object(key_node, deep=True)
-                if not isinstance(key, str):
-                    key = str(getattr(key, "text", key)) if key is not None else "null"
-                child = (*path, key)
-                if key in result:
-                    first = key_nodes[child].start_mark.line + 1
-                    self.problems.append(
-                        Diagnostic(
-                            "error",
-                            "E102",
-                            f"duplicate key '{key}' (first at line {first})",
-                            _pos(self.file, key_node.start_mark),
-                            detail="YAML keeps only the last one; remove or rename one of them.",
-                        )
-                    )
-                    continue
-                key_nodes[child] = key_node
-                result[key] = self.build(value_node, child, depth + 1)
-            return result
+            return self._mapping(node, path, depth)
         if isinstance(node, yaml.SequenceNode):
             return [
                 self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)
             ]
         return self.loader.construct_object(node, deep=True)
+
+
+    def _mapping(self, node: yaml.MappingNode, path: PathKey, depth: int) -> dict[Any, Any]:
+        """A mapping, merge keys (``<<``) applied as YAML 1.1 merge means them: the keys
+        written in the mapping win over merged ones, and a merged key repeated by a later
+        merged mapping is not a duplicate. Two written keys alike are (E102)."""
+        written = {id(k) for k, _v in node.value if k.tag != "tag:yaml.org,2002:merge"}
+        self.loader.flatten_mapping(node)
+        own = {self._key(k, v) for k, v in node.value if id(k) in written}
+        result: dict[Any, Any] = {}
+        key_nodes = self.doc.key_nodes
+        for key_node, value_node in node.value:
+            key = self._key(key_node, value_node)
+            if key is None:
+                continue
+            child = (*path, key)
+            is_written = id(key_node) in written
+            if not is_written and key in own:
+                continue  # a merged key the mapping sets itself
+            if key in result and is_written:
+                first = key_nodes[child].start_mark.line + 1
+                self.problems.append(
+                    Diagnostic(
+                        "error",
+                        "E102",
+                        f"duplicate key '{key}' (first at line {first})",
+                        _pos(self.file, key_node.start_mark),
+                        detail="YAML keeps only the last one; remove or rename one of them.",
+                    )
+                )
+                continue
+            key_nodes[child] = key_node
+            result[key] = self.build(value_node, child, depth + 1)
+        return result
+
+    def _key(self, key_node: yaml.Node, value_node: yaml.Node) -> str | None:
+        """A mapping key as text, or None (and E108) for a list or mapping used as one."""
+        if not isinstance(key_node, yaml.ScalarNode):
+            # A list or mapping as a key: no catalogue field is one, and turning it into
+            # text could expand an alias bomb the node count never sees. An alias key's
+            # node sits where its anchor is, so point at the value instead.
+            here = value_node if id(key_node) in self.built else key_node
+            problem = Diagnostic(
+                "error",
+                "E108",
+                "a mapping key must be text, not a list or mapping",
+                _pos(self.file, here.start_mark),
+                detail="Write a plain key (name: value); '?' introduces a complex key, "
+                "which catalogues never use.",
+            )
+            if problem not in self.problems:
+                self.problems.append(problem)
+            return None
+        key = self.loader.construct_object(key_node, deep=True)
+        if not isinstance(key, str):
+            key = str(getattr(key, "text", key)) if key is not None else "null"
+        return key
 
 
 def alias_bomb(file: str, mark: yaml.Mark | None) -> Diagnostic:
