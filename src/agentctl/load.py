@@ -243,7 +243,9 @@ def validate_model(
             if err["type"] == "missing":
                 position = doc.position((*path, *loc[:-1]))
             else:
-                position = doc.position((*path, *loc), prefer_key=err["type"] == "extra_forbidden")
+                # An error about a mapping key itself (pydantic's "[key]") points at the key.
+                on_key = err["type"] == "extra_forbidden" or "[key]" in err["loc"]
+                position = doc.position((*path, *loc), prefer_key=on_key)
             problems.append(
                 Diagnostic("error", code, summary, position, _format_loc(label, loc), detail)
             )
