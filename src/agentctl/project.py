@@ -165,11 +165,13 @@ def confine(root: Path, base: Path, rel: str) -> tuple[Path, str | None]:
     """Resolve ``rel`` (written relative to the folder ``base``) inside the project ``root``.
 
     Returns the real path (every symlink followed) and None, or that path and why it is
-    refused: ``rel`` is absolute, or it leads outside ``root``
+    refused: ``rel`` holds a NUL or is absolute, or it leads outside ``root``
     through ``..`` or through a symlink (checked on real paths, so a project reached
     through a symlinked folder still works). Callers report the reason as ``E230`` at the
     field that names ``rel``, with :data:`OUTSIDE_HINT`.
     """
+    if "\0" in rel:
+        return Path(rel.replace("\0", "")), f"'{rel.replace(chr(0), '␀')}' holds a NUL character"
     if os.path.isabs(rel):
         return Path(rel), f"'{rel}' is an absolute path"
     real_root = Path(os.path.realpath(root))

@@ -357,6 +357,20 @@ def _stringify(value: Any) -> str:
     return scalar_text(value)
 
 
+def _not_a_file(path: Path) -> str | None:
+    """Why ``path`` cannot be read as a file (``does not exist``, ``is not a regular
+    file``, an OS error such as a name too long), or None when it is a regular file."""
+    import stat
+
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return "does not exist"
+    except OSError as exc:
+        return f"cannot be read: {exc.strerror}"
+    return None if stat.S_ISREG(info.st_mode) else "is not a regular file"
+
+
 def _instructions(
     cat: Catalogue, loc: Located[Agent], values: dict[str, Any],
     owners: dict[str, Located[Agent]], problems: list[Diagnostic],
@@ -386,9 +400,10 @@ def _instructions(
         if outside:
             problems.append(Diagnostic("error", "E230", outside, where, path, OUTSIDE_HINT))
             return None
-        if not target.is_file():
+        missing = _not_a_file(target)
+        if missing:
             problems.append(
-                Diagnostic("error", "E214", f"instructions file '{ifile}' does not exist",
+                Diagnostic("error", "E214", f"instructions file '{ifile}' {missing}",
                            where, path,
                            f"Looked for {target}. Paths are relative to the catalogue file.")
             )

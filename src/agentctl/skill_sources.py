@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agentctl.diagnostics import Diagnostic, DiagnosticError, Position, display_path
-from agentctl.skills import SKILL_FILE, SKIPPED_DIRS
+from agentctl.skills import SKILL_FILE, SKIPPED_DIRS, _is_dir
 
 if TYPE_CHECKING:
     from agentctl.load import Catalogue, Located
@@ -375,7 +375,7 @@ def sync(cat: Catalogue, *, update: bool = False) -> SyncResult:
             else:
                 root = _local_root(cat, located)
                 entry = {"path": display_path(root, cat.project.root)}
-                if not root.is_dir():
+                if not _is_dir(root):
                     raise SkillSourceError(f"folder {root} does not exist")
         except SkillSourceError as exc:
             problems.append(Diagnostic(
@@ -389,7 +389,7 @@ def sync(cat: Catalogue, *, update: bool = False) -> SyncResult:
         if source.subdir:
             entry["subdir"] = source.subdir
             root = root / source.subdir
-        found = discover(root) if root.is_dir() else {}
+        found = discover(root) if _is_dir(root) else {}
         entry["skills"] = {
             skill: {"path": rel, "sha256": skill_hash(root / rel)} for skill, rel in found.items()
         }

@@ -139,6 +139,14 @@ def _walk(folder: Path, shown: str) -> tuple[dict[str, bytes], set[str], list[Di
     return files, executable, problems
 
 
+def _is_dir(path: Path) -> bool:
+    """``path.is_dir()``, False also for OS errors pathlib lets through (a name too long)."""
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
+
+
 def _read_regular(path: Path) -> tuple[bytes | None, os.stat_result]:
     """The bytes of ``path`` if it is a regular file (None otherwise), and its stat.
 
@@ -271,7 +279,7 @@ def read_skill(
             return None, [Diagnostic("error", "E230", outside, located.pos("path"),
                                      f"{label}.path", OUTSIDE_HINT)]
     shown = display_path(folder, root)
-    if not folder.is_dir():
+    if not _is_dir(folder):
         return None, [
             Diagnostic("error", "E301", f"skill folder '{where}' does not exist",
                        located.pos(field), f"{label}.{field}",

@@ -98,7 +98,7 @@ def workspace_template(agent: ResolvedAgent) -> CopierTemplate | None:
     else:
         folder = templates_root() / "workspace" / ref
         label = f"agentctl:workspace/{ref}"
-        if not (folder / "copier.yml").is_file():
+        if not _is_file(folder / "copier.yml"):
             from agentctl.diagnostics import did_you_mean
 
             names = builtin_workspace_templates()
@@ -112,6 +112,14 @@ def workspace_template(agent: ResolvedAgent) -> CopierTemplate | None:
         raise _error(agent, "E901", f"workspace template '{ref}' cannot be loaded: {exc}",
                      f"Looked in {folder}. A Copier template is a folder with copier.yml."
                      ) from None
+
+
+def _is_file(path: Path) -> bool:
+    """``path.is_file()``, False also for OS errors pathlib lets through (a name too long)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
 
 
 def workspace_answers(agent: ResolvedAgent, model_handle: str | None) -> dict[str, str]:
