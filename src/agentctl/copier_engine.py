@@ -626,7 +626,10 @@ class CopierTemplate:
             if suffix and f"{rel}{suffix}" in all_paths:
                 continue  # a templated sibling wins (Copier's _render_path)
             path = rel[: -len(suffix)] if is_template else rel
-            dst = self._render_parts(path, context, answers_path)
+            try:
+                dst = self._render_parts(path, context, answers_path)
+            except TemplateError as exc:
+                raise TemplateError(str(exc), file=exc.file or f"the name of {rel}") from None
             if dst is None or excluded(dst):
                 continue
             src_rel = f"{prefix}/{rel}" if prefix != "." else rel

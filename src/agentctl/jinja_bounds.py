@@ -71,14 +71,14 @@ def _size(value: Any) -> int:
 
 
 def _refuse(what: str) -> TemplateBoundsError:
-    return TemplateBoundsError(f"{what}, past the limit of {MAX_VALUE} characters or items "
-                               "a template may make")
+    return TemplateBoundsError(f"{what}; a template may make at most {MAX_VALUE} characters "
+                               "or items in one value")
 
 
 def check_value(value: Any, what: str = "a value") -> Any:
     """Return ``value``, or raise :class:`TemplateBoundsError` when it is over the limit."""
     if _size(value) > MAX_VALUE:
-        raise _refuse(f"{what} of {_size(value)} characters or items")
+        raise _refuse(f"{what} {_size(value)} characters or items")
     return value
 
 
@@ -89,9 +89,9 @@ def _check_percent(fmt: str, args: Any) -> None:
         for part in (width, precision):
             if part == "*":
                 if any(isinstance(v, int) and abs(v) > MAX_VALUE for v in values):
-                    raise _refuse("a '%*' width")
+                    raise _refuse("a '%*' width would make more")
             elif part and int(part) > MAX_VALUE:
-                raise _refuse(f"a '%' width of {part}")
+                raise _refuse(f"a '%' width of {part} would make {part}")
 
 
 def _check_format(fmt: str, args: Any, kwargs: Any) -> None:
@@ -103,22 +103,23 @@ def _check_format(fmt: str, args: Any, kwargs: Any) -> None:
     for _text, _name, spec, _conv in fields:
         if not spec:
             continue
-        if any(int(n) > MAX_VALUE for n in _NUMBER.findall(spec)):
-            raise _refuse("a format width")
+        widths = [int(n) for n in _NUMBER.findall(spec)]
+        if any(w > MAX_VALUE for w in widths):
+            raise _refuse(f"a format width of {max(widths)} would make {max(widths)}")
         if "{" in spec:  # the width comes from an argument
             values = [*args, *kwargs.values()] if isinstance(kwargs, dict) else list(args)
             if any(isinstance(v, int) and abs(v) > MAX_VALUE for v in values):
-                raise _refuse("a format width")
+                raise _refuse("a format width from an argument would make more")
 
 
 def _check_binop(operator: str, left: Any, right: Any) -> None:
     if operator == "*":
         for count, seq in ((left, right), (right, left)):
             if isinstance(count, int) and _size(seq) and count * _size(seq) > MAX_VALUE:
-                raise _refuse(f"repeating {_size(seq)} characters or items {count} times")
+                raise _refuse(f"'*' would make {count * _size(seq)}")
     elif operator == "+":
         if _size(left) + _size(right) > MAX_VALUE:
-            raise _refuse("joining values")
+            raise _refuse(f"'+' would make {_size(left) + _size(right)}")
     elif operator == "**":
         if (isinstance(right, int) and right > 10_000 and isinstance(left, (int, float))
                 and abs(left) > 1):
@@ -185,28 +186,28 @@ class BoundedEnvironment(SandboxedEnvironment):
 
     def checked_concat(self, value: Any) -> Any:
         """The result of ``~``, checked."""
-        return check_value(value, "joining values with '~' makes a string")
+        return check_value(value, "'~' made")
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         """The sandbox's operator hook: check sizes before the operation runs."""
         _check_binop(operator, left, right)
-        return check_value(super().call_binop(context, operator, left, right))
+        return check_value(super().call_binop(context, operator, left, right),
+                           f"'{operator}' made")
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         """The sandbox's call hook: check sized methods before, every result after."""
         owner = getattr(__obj, "__self__", None)
         name = getattr(__obj, "__name__", "")
         if isinstance(owner, (str, bytes, list, bytearray)):
-            if name in _SIZED_METHODS and any(
-                isinstance(a, int) and a > MAX_VALUE for a in (*args, *kwargs.values())
-            ):
-                raise _refuse(f"{name}() of that width")
+            widths = [a for a in (*args, *kwargs.values()) if isinstance(a, int)]
+            if name in _SIZED_METHODS and widths and max(widths) > MAX_VALUE:
+                raise _refuse(f"{name}({max(widths)}) would make {max(widths)}")
             if name == "extend" and args and _size(owner) + _size(args[0]) > MAX_VALUE:
-                raise _refuse("extend() of that size")
+                raise _refuse(f"extend() would make {_size(owner) + _size(args[0])}")
         result = SandboxedEnvironment.call(__self, __context, __obj, *args, **kwargs)
         if owner is not None:
-            check_value(owner)
-        return check_value(result)
+            check_value(owner, f"{name}() made")
+        return check_value(result, f"{name or 'a call'}() made")
 
     def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
         """``str.format``/``format_map`` as the sandbox wraps them, widths checked first."""
@@ -220,7 +221,7 @@ class BoundedEnvironment(SandboxedEnvironment):
                 _check_format(fmt, (), args[0] if args else {})
             else:
                 _check_format(fmt, args, kwargs)
-            return typing.cast(str, check_value(wrapped(*args, **kwargs)))
+            return typing.cast(str, check_value(wrapped(*args, **kwargs), "format() made"))
 
         return checked
 
@@ -244,12 +245,13 @@ def _bounded_filter(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
 
     @functools.wraps(fn)
     def bounded(*args: Any, **kwargs: Any) -> Any:
-        if any(isinstance(a, int) and not isinstance(a, bool) and abs(a) > MAX_VALUE
-               for a in (*args[skip:], *kwargs.values())):
-            raise _refuse(f"the '{name}' filter with that size")
+        sizes = [abs(a) for a in (*args[skip:], *kwargs.values())
+                 if isinstance(a, int) and not isinstance(a, bool)]
+        if sizes and max(sizes) > MAX_VALUE:
+            raise _refuse(f"the '{name}' filter was given {max(sizes)}")
         if name == "format" and len(args) >= skip and isinstance(args[skip - 1], str):
             _check_percent(args[skip - 1], tuple(args[skip:]) or kwargs)
-        return check_value(fn(*args, **kwargs), f"the '{name}' filter made a value")
+        return check_value(fn(*args, **kwargs), f"the '{name}' filter made")
 
     return bounded
 

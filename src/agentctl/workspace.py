@@ -322,8 +322,8 @@ def render_service(agent: ResolvedAgent, runtime: Runtime, workspace: str,
 
 def _service_mapping(content: bytes) -> Any:
     """The data of a rendered ``service.yaml``: JSON when it is JSON (the built-in
-    templates write JSON, which is YAML and reads about 20x faster), else YAML; a
-    :class:`yaml.YAMLError` when it is neither."""
+    templates write JSON, which is YAML and reads about 20x faster), else YAML, its
+    aliases bounded; the exception when it is neither (or an alias bomb)."""
     import yaml
 
     if content.lstrip()[:1] == b"{":
@@ -331,10 +331,11 @@ def _service_mapping(content: bytes) -> Any:
             return json.loads(content)
         except ValueError:
             pass  # YAML flow style, comments, …: YAML decides
+    from agentctl.yamlsource import AliasBombError, safe_load_bounded
+
     try:
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: same data, faster
-        return yaml.load(content, Loader=loader)
-    except yaml.YAMLError as exc:
+        return safe_load_bounded(content.decode("utf-8"))  # libyaml, aliases bounded
+    except (yaml.YAMLError, AliasBombError, UnicodeDecodeError) as exc:
         return exc
 
 
