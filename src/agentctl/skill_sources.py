@@ -21,6 +21,7 @@ skills' hashes for review only.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -96,7 +97,7 @@ def read_lock(project: Project) -> dict[str, Any]:
         if data.get("format_version") != LOCK_VERSION or not isinstance(sources, dict):
             raise ValueError
         return sources
-    except (ValueError, KeyError, TypeError, OSError):
+    except (ValueError, KeyError, TypeError, OSError, RecursionError):
         raise DiagnosticError([Diagnostic(
             "error", "E311", f"{LOCK_FILE} is not a lock file agentctl can read",
             Position(LOCK_FILE), detail="Delete it and run `agentctl skills sync`.",
@@ -284,13 +285,21 @@ def _mirror(url: str) -> tuple[Path, bool]:
     mirror = mirror_dir(url)
     if mirror.is_dir():
         return mirror, False
+    if shutil.which("git") is None:
+        raise SkillSourceError("git is not installed; install git to use git skill sources")
+    made = [p for p in (*reversed(mirror.parent.parents), mirror.parent) if not p.exists()]
     mirror.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".clone-", dir=mirror.parent))
     try:
         _git("clone", "--mirror", "--quiet", "--", url, str(tmp / "m.git"))
         os.replace(tmp / "m.git", mirror)
-    finally:
+    except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        for folder in reversed(made):  # a failed first clone leaves no empty cache behind
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
+    shutil.rmtree(tmp, ignore_errors=True)
     return mirror, True
 
 

@@ -179,7 +179,8 @@ def build(case: dict[str, Any], layout: Layout) -> None:
 
 
 def snapshot(root: Path) -> dict[str, tuple[Any, ...]]:
-    """Every entry under ``root``: kind, mode, size, content hash or link target, mtime."""
+    """Every entry under ``root``: kind and mode, with a file's content hash and mtime, a
+    link's target."""
     out: dict[str, tuple[Any, ...]] = {}
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         for name in dirnames + filenames:
@@ -191,6 +192,9 @@ def snapshot(root: Path) -> dict[str, tuple[Any, ...]]:
             elif stat.S_ISREG(info.st_mode):
                 digest = hashlib.sha256(path.read_bytes()).hexdigest()
                 out[rel] = ("file", info.st_mode, digest, info.st_mtime_ns)
+            elif stat.S_ISDIR(info.st_mode):
+                # Not its mtime: a folder that held a scratch file for a moment is unchanged.
+                out[rel] = ("folder", info.st_mode)
             else:
                 out[rel] = ("other", info.st_mode, info.st_mtime_ns)
     return out
