@@ -43,7 +43,7 @@ CANARY_TEXT = "canary-outside-the-project-5f2a91\n"
 CASE_KEYS = {
     "description", "base", "files", "symlinks", "dirs", "fifos", "argv", "stdin", "env",
     "unset_env", "cwd", "exit", "expect", "absent", "stdout_contains", "output_contains",
-    "not_in_output", "xfail",
+    "not_in_output", "xfail", "time_limit",
 }
 
 # Sets the limits, then becomes agentctl: no preexec_fn, which is unsafe beside threads.
@@ -227,7 +227,7 @@ def run_case(path: Path) -> Result:
         try:
             proc = subprocess.run(command, cwd=cwd, env=_env(case, layout),
                                   input=case.get("stdin", ""), capture_output=True, text=True,
-                                  timeout=TIME_LIMIT)
+                                  timeout=case.get("time_limit", TIME_LIMIT))
         except subprocess.TimeoutExpired as exc:
             return Result(None, str(exc.stdout or ""), str(exc.stderr or ""), timed_out=True)
         after = snapshot(layout.root)
@@ -264,7 +264,8 @@ def test_bad_input(case_path: Path, results: dict[Path, Result]) -> None:
     case = load_case(case_path)
     result = results[case_path]
     shown = f"exit {result.code}\n--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
-    assert not result.timed_out, f"no answer within {TIME_LIMIT} s\n{shown}"
+    limit = case.get("time_limit", TIME_LIMIT)
+    assert not result.timed_out, f"no answer within {limit} s\n{shown}"
     assert "Traceback" not in result.output and "internal error" not in result.output, shown
     assert result.code == case["exit"], shown
     assert result.changes == [], "the run touched files:\n" + "\n".join(result.changes)

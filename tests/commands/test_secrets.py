@@ -121,7 +121,7 @@ def test_value_is_never_taken_from_argv_nor_echoed(example: Path, keyring_env: d
 def test_a_value_given_as_the_name_is_not_echoed(example: Path,
                                                  keyring_env: dict[str, str]) -> None:
     code, out, err = secrets(example, keyring_env, "set", "ghp_S3cretValue", stdin="x")
-    assert code == 1 and "error[E403]" in err and "not a credential name" in err
+    assert code == 1 and "error[E403]" in err and "the name given is not shown" in err
     assert "S3cretValue" not in out + err
     assert stored(keyring_env) == {}
 

@@ -74,19 +74,22 @@ def _credentials(directory: Path | None, explicit: bool) -> dict[str, Credential
 
 def find_credential(credentials: dict[str, Credential], name: str) -> Credential:
     """The credential called ``name``. Raises :class:`DiagnosticError` (E403) naming the
-    known credentials and the closest match when there is none."""
+    known credentials and the closest match when there is none; ``name`` itself is
+    repeated only when it is a near miss of a known name."""
     if name in credentials:
         return credentials[name]
     known = sorted(credentials)
     from agentctl.schema import KEY_PATTERN
 
-    if not re.match(KEY_PATTERN, name):
-        # Not even shaped like a credential name: maybe a value typed in its place.
+    hint = did_you_mean(name, known)
+    if not (hint and re.match(KEY_PATTERN, name)):
+        # Echo a name only when it is a near miss of a real one: anything else may be a
+        # secret value typed in its place, and would land in logs and scrollback.
         raise DiagnosticError([
-            Diagnostic("error", "E403", "the name given is not a credential name (not shown: "
-                       "it may be a secret value)",
+            Diagnostic("error", "E403", "unknown credential (the name given is not shown: it "
+                       "may be a secret value)",
                        detail="Credentials in the catalogue: " + (", ".join(known) or "none")
-                       + ". Give a name; the value goes on stdin.")
+                       + ". Give one of these names; a value goes on stdin.")
         ])
     raise DiagnosticError([
         Diagnostic("error", "E403", f"unknown credential '{name}'",
