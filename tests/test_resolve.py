@@ -215,3 +215,132 @@ def test_the_example_resolves(example: Path) -> None:
     assert {a.runtime for a in project.agents.values()} == {
         "claude-code", "codex", "gemini-cli", "opencode", "none"}
     assert not project.warnings
+
+
+def deferred(make_project: ProjectFactory, agents: str,
+             files: dict[str, str] | None = None) -> DiagnosticError:
+    """Load with entry errors deferred, as every verb does, and resolve: the error raised."""
+    root = make_project({"catalogue/base.yaml": BASE, "catalogue/agents.yaml": agents,
+                         **(files or {})})
+    with pytest.raises(DiagnosticError) as info:
+        resolve(load_catalogue(load_project(root, explicit=True), defer=True))
+    return info.value
+
+
+def test_a_long_extends_chain_inherits_like_a_short_one(make_project: ProjectFactory) -> None:
+    links = ["  - {name: t0, is_template: true, runtime: none, instructions: root,"
+             " workspace_inputs: {k0: v0}, description: not inherited}"]
+    links += [f"  - {{name: t{i}, is_template: true, extends: t{i - 1},"
+              f" workspace_inputs: {{k{i % 3}: v{i}}}}}" for i in range(1, 2000)]
+    links.append("  - {name: leaf, extends: t1999, effort: low}")
+    project = resolved(make_project, "agents:\n" + "\n".join(links) + "\n")
+    leaf = project.agents["leaf"]
+    assert (leaf.runtime, leaf.instructions, leaf.effort, leaf.description) == (
+        "none", "root", "low", "")
+    # Mappings merge key by key along the chain, the nearer link winning.
+    assert leaf.workspace_inputs == {"k0": "v1998", "k1": "v1999", "k2": "v1997"}
+    assert list(project.agents) == ["leaf"]
+
+
+def test_a_cycle_is_reported_once_for_every_agent_it_catches(
+        make_project: ProjectFactory) -> None:
+    msgs = errors(make_project, """\
+agents:
+  - {name: a, extends: b, runtime: none}
+  - {name: b, extends: a}
+  - {name: c, extends: a}
+  - {name: d, extends: c}
+""")
+    assert len(msgs) == 1 and "E202" in msgs[0], msgs
+
+
+def test_schema_and_reference_errors_of_independent_entries_come_together(
+        make_project: ProjectFactory) -> None:
+    error = deferred(make_project, """\
+agents:
+  - {name: one, runtime: none, instructions: hi, permission: writ}
+  - {name: two, runtime: claude-code, model: sonet, instructions: hi}
+  - {name: three, runtime: none, instructions_file: ../missing.md}
+""")
+    assert [(d.code, str(d.position)) for d in error.errors] == [
+        ("E114", "catalogue/agents.yaml:2:62"), ("E203", "catalogue/agents.yaml:3:46"),
+        ("E214", "catalogue/agents.yaml:4:53")]
+    assert not [d for d in error.diagnostics if d.code == "W202"]
+
+
+def test_entries_refused_by_their_own_checks_are_not_unknown(
+        make_project: ProjectFactory) -> None:
+    error = deferred(make_project, """\
+models:
+  - {name: opus, provider: anthropic, status: retird}
+credentials:
+  - {name: spare, kind: apikey}
+mcp_servers:
+  - {name: files, transport: pipe}
+agents:
+  - {name: base, is_template: true, runtime: none, colour: red}
+  - {name: one, runtime: claude-code, model: opus, instructions: hi}
+  - {name: two, extends: base}
+  - {name: three, runtime: claude-code, model: sonnet, inference_credential: spare,
+     instructions: hi, mcp_servers: [files]}
+""")
+    assert sorted(d.code for d in error.errors) == ["E110", "E114", "E114", "E114"]
+
+
+def test_an_unreadable_file_stops_before_references_are_judged(
+        make_project: ProjectFactory) -> None:
+    error = deferred(make_project, "agents:\n  - {name: one, runtime: none, model: m2}\n",
+                     {"catalogue/more.yaml": "models: [{name: m2\n"})
+    assert [d.code for d in error.errors] == ["E100"]
+
+
+def test_instructions_file_outside_the_project_is_refused_where_written(
+        make_project: ProjectFactory) -> None:
+    msgs = errors(make_project, """\
+agents:
+  - name: base
+    is_template: true
+    instructions_file: /etc/passwd
+  - {name: child, extends: base, runtime: none}
+""")
+    assert len(msgs) == 1 and msgs[0].startswith("catalogue/agents.yaml:4:24: error[E230]")
+
+
+def test_a_template_may_leave_the_runtime_unset(make_project: ProjectFactory) -> None:
+    project = resolved(make_project, """\
+agents:
+  - {name: base, is_template: true, instructions: hi}
+  - {name: child, extends: base, runtime: none}
+""")
+    assert list(project.agents) == ["child"]
+    assert not [w for w in project.warnings if w.code == "E210"]
+
+
+def test_runtime_none_warns_about_each_field_it_ignores(make_project: ProjectFactory) -> None:
+    project = resolved(make_project, """\
+agents:
+  - {name: base, is_template: true, runtime: claude-code, model: sonnet, effort: high}
+  - name: child
+    extends: base
+    runtime: none
+    instructions: hi
+    mcp_servers: [github]
+    permission: read
+""")
+    got = sorted((w.path, str(w.position)) for w in project.warnings if w.code == "W510")
+    assert got == [("agents[child].effort", "catalogue/agents.yaml:3:5"),
+                   ("agents[child].mcp_servers", "catalogue/agents.yaml:7:5"),
+                   ("agents[child].model", "catalogue/agents.yaml:3:5"),
+                   ("agents[child].permission", "catalogue/agents.yaml:8:5")]
+
+
+def test_an_agent_named_like_an_internal_service_is_a_located_error(
+        make_project: ProjectFactory) -> None:
+    msgs = errors(make_project, """\
+mcp_servers:
+  - {name: box, placement: internal, transport: http, url: "http://mcp-box/mcp", image: b}
+agents:
+  - {name: mcp-box, runtime: codex, instructions: hi}
+  - {name: mcp-files, runtime: none, instructions: hi}
+""")
+    assert len(msgs) == 1 and msgs[0].startswith("catalogue/agents.yaml:4:12: error[E231]")

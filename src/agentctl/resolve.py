@@ -375,11 +375,15 @@ def _instructions(
     cat: Catalogue, loc: Located[Agent], values: dict[str, Any],
     owners: dict[str, Located[Agent]], problems: list[Diagnostic],
     warnings: list[Diagnostic],
-) -> str | None:
-    """The agent's instructions text: written inline, or read from ``instructions_file``
-    (confined to the project, E230; missing, E214). Warns W202 only when the agent names
-    no instructions at all, or its file is empty: never beside an error about the file."""
-    from agentctl.project import OUTSIDE_HINT, confine, read_text
+) -> tuple[str | None, bool]:
+    """The agent's instructions text, and whether it could be had: written inline, or read
+    from ``instructions_file`` (confined to the project, E230; missing, E214).
+
+    A problem with a file inherited through ``extends`` is reported once, by the agent
+    that names the file, not again by each agent inheriting it. Warns W202 only when the
+    agent names no instructions at all, or its file is empty: never beside an error
+    about the file.
+    """
 
     name = loc.entry.name
     instructions = values.get("instructions")
@@ -391,45 +395,57 @@ def _instructions(
                        f"agents[{name}].instructions_file",
                        "Keep one of the two in this entry.")
         )
-        return None
+        return None, False
     if ifile is not None:
         owner = owners["instructions_file"]
-        where = owner.pos("instructions_file")
-        path = f"agents[{name}].instructions_file"
-        target, outside = confine(cat.project.root, owner.base_dir, ifile)
-        if outside:
-            problems.append(Diagnostic("error", "E230", outside, where, path, OUTSIDE_HINT))
-            return None
-        missing = _not_a_file(target)
-        if missing:
-            problems.append(
-                Diagnostic("error", "E214", f"instructions file '{ifile}' {missing}",
-                           where, path,
-                           f"Looked for {target}. Paths are relative to the catalogue file.")
-            )
-            return None
-        try:
-            instructions = read_text(target, display_path(target, cat.project.root),
-                                     root=cat.project.root)
-        except DiagnosticError as exc:
-            problems.extend(exc.diagnostics)
-            return None
-        finally:
-            if target not in cat.files:
-                cat.files.append(target)
-        if not instructions and not loc.entry.is_template:
+        found: list[Diagnostic] = []
+        text = _read_instructions(cat, owner, ifile, found)
+        if owner is loc:
+            problems.extend(found)
+        if text is None:
+            return None, False
+        if not text and not loc.entry.is_template:
             warnings.append(
-                Diagnostic("warning", "W202", f"instructions file '{ifile}' is empty", where,
-                           path, "AGENTS.md will hold no instructions: write them into the "
-                           "file.")
+                Diagnostic("warning", "W202", f"instructions file '{ifile}' is empty",
+                           owner.pos("instructions_file"), f"agents[{name}].instructions_file",
+                           "AGENTS.md will hold no instructions: write them into the file.")
             )
-        return str(instructions)
+        return text, True
     if not instructions and not loc.entry.is_template:
         warnings.append(
             Diagnostic("warning", "W202", "agent has no instructions", loc.pos(),
                        f"agents[{name}]", "AGENTS.md will be empty: add 'instructions'.")
         )
-    return instructions
+    return instructions, True
+
+
+def _read_instructions(
+    cat: Catalogue, owner: Located[Agent], ifile: str, problems: list[Diagnostic]
+) -> str | None:
+    """The text of ``owner``'s ``instructions_file``, or None and the problems why."""
+    from agentctl.project import OUTSIDE_HINT, confine, read_text
+
+    where = owner.pos("instructions_file")
+    path = f"agents[{owner.entry.name}].instructions_file"
+    target, outside = confine(cat.project.root, owner.base_dir, ifile)
+    if outside:
+        problems.append(Diagnostic("error", "E230", outside, where, path, OUTSIDE_HINT))
+        return None
+    missing = _not_a_file(target)
+    if missing:
+        problems.append(
+            Diagnostic("error", "E214", f"instructions file '{ifile}' {missing}", where, path,
+                       f"Looked for {target}. Paths are relative to the catalogue file.")
+        )
+        return None
+    if target not in cat.files:
+        cat.files.append(target)
+    try:
+        return read_text(target, display_path(target, cat.project.root),
+                         root=cat.project.root)
+    except DiagnosticError as exc:
+        problems.extend(exc.diagnostics)
+        return None
 
 
 def _resolve_agent(
@@ -515,8 +531,9 @@ def _resolve_agent(
         found = cat.credentials.get(provider.credential)
         credential = found.entry if found else None
 
-    instructions = _instructions(cat, loc, values, owners, problems, warnings)
-    _check_template_folder(cat, values, owners, name, problems)
+    instructions, usable = _instructions(cat, loc, values, owners, problems, warnings)
+    usable = _check_template_folder(cat, values, owners, loc, problems) and usable
+    refers_to_broken |= not usable
 
     skills: list[SkillContent] = []
     for i, skill_name in enumerate(values.get("skills") or []):
@@ -641,20 +658,23 @@ def _resolve_agent(
 
 
 def _check_template_folder(
-    cat: Catalogue, values: dict[str, Any], owners: dict[str, Located[Agent]], name: str,
-    problems: list[Diagnostic],
-) -> None:
-    """E230 for a ``workspace_template`` folder (``./…`` or holding ``/``) leaving the project."""
+    cat: Catalogue, values: dict[str, Any], owners: dict[str, Located[Agent]],
+    loc: Located[Agent], problems: list[Diagnostic],
+) -> bool:
+    """False, with E230 reported by the agent that writes it, for a ``workspace_template``
+    folder (``./…`` or holding ``/``) leaving the project."""
     from agentctl.project import OUTSIDE_HINT, confine
 
     ref = values.get("workspace_template")
     if not ref or not ("/" in ref or ref.startswith(".")):
-        return
+        return True
     owner = owners["workspace_template"]
     _real, outside = confine(cat.project.root, owner.base_dir, ref)
-    if outside:
+    if outside and owner is loc:
         problems.append(Diagnostic("error", "E230", outside, owner.pos("workspace_template"),
-                                   f"agents[{name}].workspace_template", OUTSIDE_HINT))
+                                   f"agents[{loc.entry.name}].workspace_template",
+                                   OUTSIDE_HINT))
+    return outside is None
 
 
 def _check_service_names(resolved: ResolvedProject, problems: list[Diagnostic]) -> None:

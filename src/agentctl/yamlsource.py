@@ -260,7 +260,8 @@ class _Builder:
         merged mapping is not a duplicate. Two written keys alike are (E102)."""
         written = {id(k) for k, _v in node.value if k.tag != "tag:yaml.org,2002:merge"}
         self.loader.flatten_mapping(node)
-        own = {self._key(k, v) for k, v in node.value if id(k) in written}
+        own = {self._key(k, v) for k, v in node.value
+               if id(k) in written and isinstance(k, yaml.ScalarNode)}
         result: dict[Any, Any] = {}
         key_nodes = self.doc.key_nodes
         for key_node, value_node in node.value:
@@ -302,8 +303,7 @@ class _Builder:
                 detail="Write a plain key (name: value); '?' introduces a complex key, "
                 "which catalogues never use.",
             )
-            if problem not in self.problems:
-                self.problems.append(problem)
+            self.problems.append(problem)
             return None
         key = self.loader.construct_object(key_node, deep=True)
         if not isinstance(key, str):
