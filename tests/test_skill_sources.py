@@ -305,3 +305,64 @@ def test_a_git_url_with_only_a_user_name_is_accepted(
         "skill_sources:\n  - {name: team, git: 'ssh://git@example.test/skills.git', ref: main}\n"
     )})
     assert cli(root, cache, "validate").returncode == 0
+
+
+@pytest.mark.parametrize("url", ["fd::17", "ext::sh -c touch% {marker}"])
+def test_git_itself_refuses_transports_outside_the_allowed_list(tmp_path: Path, cache: Path,
+                                                               url: str) -> None:
+    """Even a URL that got past the schema fails at once: git runs with
+    GIT_ALLOW_PROTOCOL, so the fd helper never waits and ext never runs a command."""
+    from agentctl.skill_sources import SkillSourceError, _git
+
+    marker = tmp_path / "ran"
+    with pytest.raises(SkillSourceError, match="not allowed"):
+        _git("clone", "--mirror", "--quiet", "--", url.format(marker=marker),
+             str(tmp_path / "m.git"))
+    assert not marker.exists() and not (tmp_path / "m.git").exists()
+
+
+@pytest.mark.parametrize(("url", "refused"), [
+    ("https://github.com/acme/skills", False),
+    ("ssh://git@example.test/skills.git", False),
+    ("git+ssh://git@example.test/skills.git", False),
+    ("git@github.com:acme/skills.git", False),
+    ("file:///srv/skills.git", False),
+    ("/srv/skills.git", False),
+    ("../skills.git", False),
+    ("http://example.test/skills.git", True),
+    ("git://example.test/skills.git", True),
+    ("fd::17", True),
+    ("ext::sh -c id", True),
+    ("--upload-pack=id", True),
+])
+def test_git_url_transports(url: str, refused: bool) -> None:
+    from agentctl.schema import git_url_problem
+
+    assert (git_url_problem(url) is not None) == refused
+
+
+def test_a_refused_transport_is_a_located_error_before_git_runs(
+    make_project: ProjectFactory, cache: Path,
+) -> None:
+    root = make_project({"catalogue/c.yaml": (
+        "skill_sources:\n  - name: team\n    git: fd::17\n    ref: main\n")})
+    proc = cli(root, cache, "skills", "sync")
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("catalogue/c.yaml:3:10: error[E314]")
+    assert not cache.exists() or not any(cache.rglob("*"))
+
+
+def test_a_local_source_outside_the_project_is_refused(
+    make_project: ProjectFactory, tmp_path: Path, cache: Path,
+) -> None:
+    shared = tmp_path / "shared" / "review"
+    shared.mkdir(parents=True)
+    (shared / "SKILL.md").write_text(skill_md("review", "outside"))
+    root = make_project({"catalogue/c.yaml": (
+        "skill_sources:\n  - {name: team, path: ../../shared}\n"
+        "skills:\n  - {source: team, name: review}\n")})
+    for verb in (("validate",), ("skills", "sync")):
+        proc = cli(root, cache, *verb)
+        assert proc.returncode == 1 and "error[E230]" in proc.stderr, proc.stderr
+        assert "catalogue/c.yaml:2:24" in proc.stderr
+    assert not (root / LOCK_FILE).exists()

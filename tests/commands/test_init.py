@@ -94,3 +94,22 @@ def test_copier_update_carries_a_new_template_version(tmp_path: Path) -> None:
     copier.run_update(demo, defaults=True, overwrite=True, quiet=True, unsafe=False)
     assert "*.bak" in (demo / ".gitignore").read_text()
     assert yaml.safe_load((demo / ".copier-answers.yml").read_text())["_commit"] == "v1.1.0"
+
+
+def test_an_unknown_data_key_is_an_error_listing_the_questions(tmp_path: Path) -> None:
+    made = run_cli("init", "demo", "--data", "runtim=codex", "--data", "agent_name=x",
+                   cwd=tmp_path)
+    assert made.returncode == 1
+    assert "error[E804] --data: the template asks no question 'runtim'" in made.stderr
+    assert "Did you mean 'runtime'?" in made.stderr
+    assert "project_name, agent_name, runtime, workspace_template" in made.stderr
+    assert not (tmp_path / "demo").exists()
+
+
+def test_the_starter_none_agent_validates_without_warnings(tmp_path: Path) -> None:
+    made = run_cli("init", "demo", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    checked = run_cli("validate", cwd=tmp_path / "demo")
+    assert checked.returncode == 0 and "warning" not in checked.stdout + checked.stderr
+    agents = yaml.safe_load((tmp_path / "demo" / "catalogue" / "agents.yaml").read_text())
+    assert "mcp_servers" not in agents["agents"][0]
