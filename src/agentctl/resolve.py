@@ -121,6 +121,8 @@ class _Chains:
         self.cat = cat
         self.problems = problems
         self.memo: dict[str, tuple[dict[str, Any], dict[str, Located[Agent]]] | None] = {}
+        # confine() of a template folder many agents share, once per resolve.
+        self.folders: dict[tuple[Path, str], str | None] = {}
 
     def merged(
         self, name: str
@@ -425,16 +427,17 @@ def _read_instructions(
     """The text of ``owner``'s ``instructions_file``, or None and the problems why."""
     from agentctl.project import OUTSIDE_HINT, confine, read_text
 
-    where = owner.pos("instructions_file")
     path = f"agents[{owner.entry.name}].instructions_file"
     target, outside = confine(cat.project.root, owner.base_dir, ifile)
     if outside:
-        problems.append(Diagnostic("error", "E230", outside, where, path, OUTSIDE_HINT))
+        problems.append(Diagnostic("error", "E230", outside, owner.pos("instructions_file"),
+                                   path, OUTSIDE_HINT))
         return None
     missing = _not_a_file(target)
     if missing:
         problems.append(
-            Diagnostic("error", "E214", f"instructions file '{ifile}' {missing}", where, path,
+            Diagnostic("error", "E214", f"instructions file '{ifile}' {missing}",
+                       owner.pos("instructions_file"), path,
                        f"Looked for {target}. Paths are relative to the catalogue file.")
         )
         return None
@@ -532,7 +535,7 @@ def _resolve_agent(
         credential = found.entry if found else None
 
     instructions, usable = _instructions(cat, loc, values, owners, problems, warnings)
-    usable = _check_template_folder(cat, values, owners, loc, problems) and usable
+    usable = _check_template_folder(cat, values, owners, loc, problems, chains) and usable
     refers_to_broken |= not usable
 
     skills: list[SkillContent] = []
@@ -659,7 +662,7 @@ def _resolve_agent(
 
 def _check_template_folder(
     cat: Catalogue, values: dict[str, Any], owners: dict[str, Located[Agent]],
-    loc: Located[Agent], problems: list[Diagnostic],
+    loc: Located[Agent], problems: list[Diagnostic], chains: _Chains,
 ) -> bool:
     """False, with E230 reported by the agent that writes it, for a ``workspace_template``
     folder (``./…`` or holding ``/``) leaving the project."""
@@ -669,7 +672,10 @@ def _check_template_folder(
     if not ref or not ("/" in ref or ref.startswith(".")):
         return True
     owner = owners["workspace_template"]
-    _real, outside = confine(cat.project.root, owner.base_dir, ref)
+    key = (owner.base_dir, ref)
+    if key not in chains.folders:
+        chains.folders[key] = confine(cat.project.root, owner.base_dir, ref)[1]
+    outside = chains.folders[key]
     if outside and owner is loc:
         problems.append(Diagnostic("error", "E230", outside, owner.pos("workspace_template"),
                                    f"agents[{loc.entry.name}].workspace_template",

@@ -23,6 +23,7 @@ from agentctl.diagnostics import Diagnostic, DiagnosticError, Position
 
 PathKey = tuple[str | int, ...]
 
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 #: The tags of collections the builder makes (plain mappings and lists).
 _COLLECTION_TAGS = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
 #: Most nodes one document may build through aliases (``*name`` and ``<<: *name``) on top
@@ -197,22 +198,6 @@ class _Builder:
         self.expanded = 0
         self.site: PathKey | None = None  # where the alias being expanded is used
 
-    def build(self, node: yaml.Node, path: PathKey, depth: int = 0) -> Any:
-        if id(node) not in self.built:
-            self.built.add(id(node))
-            return self._build(node, path, depth)
-        self.expanded += 1
-        outermost = self.site is None
-        if outermost:
-            self.site = path
-        try:
-            if self.expanded > MAX_ALIAS_NODES:
-                raise DiagnosticError([alias_bomb(self.file, self._site_mark())])
-            return self._build(node, path, depth)
-        finally:
-            if outermost:
-                self.site = None
-
     def _site_mark(self) -> yaml.Mark | None:
         """Where the alias being expanded is written: its key, or the nearest key above."""
         assert self.site is not None
@@ -223,53 +208,73 @@ class _Builder:
             p = p[:-1]
         return None
 
-    def _build(self, node: yaml.Node, path: PathKey, depth: int) -> Any:
-        if depth > 100:
-            raise DiagnosticError(
-                [
-                    Diagnostic(
-                        "error",
-                        "E101",
-                        "YAML nests deeper than 100 levels",
-                        _pos(self.file, node.start_mark),
-                        detail="Flatten the document; catalogues never need this depth.",
-                    )
-                ]
-            )
-        self.doc.value_nodes[path] = node
-        if not isinstance(node, yaml.ScalarNode) and node.tag not in _COLLECTION_TAGS:
-            # The builder makes plain lists and mappings whatever the tag says: a tag such
-            # as !!python/object would be silently dropped, so say it is not allowed.
-            raise DiagnosticError([Diagnostic(
-                "error", "E100", f"tag '{node.tag.replace('tag:yaml.org,2002:', '!!')}' is not "
-                "allowed in a catalogue",
-                _pos(self.file, node.start_mark),
-                detail="Remove the tag: catalogues hold plain mappings, lists and text.")])
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path, depth)
-        if isinstance(node, yaml.SequenceNode):
-            return [
-                self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)
-            ]
-        return self.loader.construct_object(node, deep=True)
-
+    def build(self, node: yaml.Node, path: PathKey, depth: int = 0) -> Any:
+        """The data of ``node`` at ``path``; a node built before came through an alias and
+        counts against :data:`MAX_ALIAS_NODES`. One call per node: this is the loader's
+        hot loop."""
+        outermost = False
+        if id(node) in self.built:
+            self.expanded += 1
+            if self.site is None:
+                self.site = path
+                outermost = True
+            if self.expanded > MAX_ALIAS_NODES:
+                raise DiagnosticError([alias_bomb(self.file, self._site_mark())])
+        else:
+            self.built.add(id(node))
+        try:
+            if depth > 100:
+                raise DiagnosticError([Diagnostic(
+                    "error", "E101", "YAML nests deeper than 100 levels",
+                    _pos(self.file, node.start_mark),
+                    detail="Flatten the document; catalogues never need this depth.")])
+            self.doc.value_nodes[path] = node
+            if isinstance(node, yaml.ScalarNode):
+                return self.loader.construct_object(node, deep=True)
+            if node.tag not in _COLLECTION_TAGS:
+                # The builder makes plain lists and mappings whatever the tag says: a tag
+                # such as !!python/object would be silently dropped; say it is not allowed.
+                raise DiagnosticError([Diagnostic(
+                    "error", "E100", f"tag '{node.tag.replace('tag:yaml.org,2002:', '!!')}' "
+                    "is not allowed in a catalogue", _pos(self.file, node.start_mark),
+                    detail="Remove the tag: catalogues hold plain mappings, lists and text.")])
+            if isinstance(node, yaml.MappingNode):
+                return self._mapping(node, path, depth)
+            return [self.build(item, (*path, i), depth + 1)
+                    for i, item in enumerate(node.value)]
+        finally:
+            if outermost:
+                self.site = None
 
     def _mapping(self, node: yaml.MappingNode, path: PathKey, depth: int) -> dict[Any, Any]:
         """A mapping, merge keys (``<<``) applied as YAML 1.1 merge means them: the keys
         written in the mapping win over merged ones, and a merged key repeated by a later
         merged mapping is not a duplicate. Two written keys alike are (E102)."""
-        written = {id(k) for k, _v in node.value if k.tag != "tag:yaml.org,2002:merge"}
-        self.loader.flatten_mapping(node)
-        own = {self._key(k, v) for k, v in node.value
-               if id(k) in written and isinstance(k, yaml.ScalarNode)}
+        merged = any(k.tag == _MERGE_TAG for k, _v in node.value)
+        written = {id(k) for k, _v in node.value if k.tag != _MERGE_TAG} if merged else set()
+        if merged:
+            self.loader.flatten_mapping(node)
+        pairs: list[tuple[yaml.Node, yaml.Node, str | None]] = []
+        seen_to = node.start_mark.index  # a key node before this is an alias's anchor
+        construct = self.loader.construct_object
+        for k, v in node.value:
+            if isinstance(k, yaml.ScalarNode):
+                key = construct(k, deep=True)
+                if not isinstance(key, str):
+                    key = str(getattr(key, "text", key)) if key is not None else "null"
+                pairs.append((k, v, key))
+            else:
+                self._key(k, v, k.start_mark.index < seen_to)
+                pairs.append((k, v, None))
+            seen_to = max(seen_to, v.end_mark.index)
+        own = {key for k, _v, key in pairs if id(k) in written} if merged else set()
         result: dict[Any, Any] = {}
         key_nodes = self.doc.key_nodes
-        for key_node, value_node in node.value:
-            key = self._key(key_node, value_node)
+        for key_node, value_node, key in pairs:
             if key is None:
                 continue
             child = (*path, key)
-            is_written = id(key_node) in written
+            is_written = not merged or id(key_node) in written
             if not is_written and key in own:
                 continue  # a merged key the mapping sets itself
             if key in result and is_written:
@@ -288,27 +293,19 @@ class _Builder:
             result[key] = self.build(value_node, child, depth + 1)
         return result
 
-    def _key(self, key_node: yaml.Node, value_node: yaml.Node) -> str | None:
-        """A mapping key as text, or None (and E108) for a list or mapping used as one."""
-        if not isinstance(key_node, yaml.ScalarNode):
-            # A list or mapping as a key: no catalogue field is one, and turning it into
-            # text could expand an alias bomb the node count never sees. An alias key's
-            # node sits where its anchor is, so point at the value instead.
-            here = value_node if id(key_node) in self.built else key_node
-            problem = Diagnostic(
-                "error",
-                "E108",
-                "a mapping key must be text, not a list or mapping",
-                _pos(self.file, here.start_mark),
-                detail="Write a plain key (name: value); '?' introduces a complex key, "
-                "which catalogues never use.",
-            )
-            self.problems.append(problem)
-            return None
-        key = self.loader.construct_object(key_node, deep=True)
-        if not isinstance(key, str):
-            key = str(getattr(key, "text", key)) if key is not None else "null"
-        return key
+    def _key(self, key_node: yaml.Node, value_node: yaml.Node, aliased: bool) -> None:
+        """E108 for a list or mapping used as a mapping key (the key is then skipped).
+
+        No catalogue field is one, and turning it into text could expand an alias bomb
+        the node count never sees. An alias key's node sits where its anchor is, so the
+        error points at the value instead.
+        """
+        here = value_node if aliased else key_node
+        self.problems.append(Diagnostic(
+            "error", "E108", "a mapping key must be text, not a list or mapping",
+            _pos(self.file, here.start_mark),
+            detail="Write a plain key (name: value); '?' introduces a complex key, which "
+            "catalogues never use."))
 
 
 def alias_bomb(file: str, mark: yaml.Mark | None) -> Diagnostic:
