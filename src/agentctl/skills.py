@@ -120,13 +120,14 @@ def _walk(folder: Path, shown: str) -> tuple[dict[str, bytes], set[str], list[Di
                 continue
             if data is None:
                 continue  # not a regular file (a FIFO, a socket): not part of the skill
-            total += len(data)
+            size = max(info.st_size, len(data))  # the read stops past the limit
+            total += size
             if total > MAX_SKILL_BYTES:
                 problems.append(
                     Diagnostic(
                         "error",
                         "E305",
-                        f"'{rel}' ({len(data)} bytes) takes the skill to {total} bytes; "
+                        f"'{rel}' ({size} bytes) takes the skill to {total} bytes; "
                         f"the limit is {MAX_SKILL_BYTES} bytes",
                         Position(f"{shown}/{rel}"),
                         detail="Move large assets out of the skill folder.",
