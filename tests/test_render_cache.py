@@ -8,7 +8,9 @@ from agentctl.pipeline import build
 
 
 def snapshot(root: Path, **kwargs: bool) -> tuple[dict[str, tuple[bytes, int]], list[str]]:
-    tree = build(root, explicit=True, **kwargs).tree
+    built = build(root, explicit=True, **kwargs)
+    built.save_cache()  # as plan does
+    tree = built.tree
     files = {p: (s.content, s.mode) for p, s in tree.files.items()}
     return files, tree.rendered_agents
 

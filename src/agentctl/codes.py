@@ -14,6 +14,7 @@ CODES: dict[str, str] = {
     "E001": "No agentctl.yaml found",
     "E002": "No catalogue files match the project's globs",
     "E010": "Unknown deployment target",
+    "E020": "State folder .agentctl is a symlink or not a folder",
     "E100": "YAML syntax error",
     "E101": "YAML nests too deeply",
     "E102": "Duplicate mapping key",

@@ -105,6 +105,13 @@ class Plan:
         return bool(self.changes) or any(a.action != "none" for a in self.agents)
 
     @property
+    def writes_anything(self) -> bool:
+        """True when apply would change a file or an agent's state, not only record errors
+        (every agent with changes blocked: apply then writes nothing)."""
+        return bool(self.changes) or any(a.action != "none" and not a.error
+                                         for a in self.agents)
+
+    @property
     def drifted(self) -> list[FileChange]:
         """Changes apply refuses without ``--force``."""
         return [c for c in self.changes if c.action == "drift"]
@@ -308,7 +315,8 @@ def make_plan(
             continue
         codec = tree.env_files[path].codec
         change = _compare(project, ledger, full, content, ENV_FILE_MODE, agent, env=True,
-                          parse=codec.parse if codec else parse_env_file, folders=folders)
+                          parse=codec.parse if codec else parse_env_file, folders=folders,
+                          env_names=names)
         if change is not None:
             plan.changes.append(change)
         plan.writes[full] = Write(content, ENV_FILE_MODE, agent, names)
@@ -326,13 +334,15 @@ def make_plan(
             continue
         gone = ("no longer in the catalogue" if record.target == tree.target
                 else f"rendered for target {record.target}; this plan is for {tree.target}")
-        if sha256(disk) != record.sha256:
+        if sha256(disk) not in (record.sha256, ledger.pending.get(full)):
             plan.changes.append(FileChange(full, "drift", record.agent,
                                            "edited by hand since agentctl wrote it; "
                                            + gone, text_diff(full, disk, None)))
         else:
             plan.changes.append(FileChange(full, "delete", record.agent, gone,
                                            text_diff(full, disk, None)))
+    if only_agents is None:  # an interrupted apply's files it never recorded
+        _pending_orphans(plan, root, ledger, desired_paths)
     for full, env_record in sorted(ledger.env_files.items()):
         if full in desired_paths or not wanted(env_record.agent):
             continue
@@ -390,9 +400,16 @@ def _compare(
     env: bool,
     parse: Callable[[bytes], dict[str, str] | None] = parse_env_file,
     folders: FolderCheck | None = None,
+    env_names: list[str] | None = None,
 ) -> FileChange | None:
     """What differs between ``content``/``mode`` and the file at ``full`` (relative to the
-    project root), as one change, or None when they match. Never reads through a link."""
+    project root), as one change, or None when they match. Never reads through a link.
+
+    A file whose bytes and mode already match but whose ledger record does not (an apply
+    killed after writing it, before recording it) is an ``update``: apply brings the
+    record up to date. A file holding the bytes the ledger's write-ahead intent names
+    (``Ledger.pending``) is agentctl's own, never drift.
+    """
     # One open (never through a final symlink) and one fstat per file: a fleet plan
     # compares thousands of files. Folders on the way are checked first, once each.
     if not (folders or FolderCheck(project.root)).inside(full):
@@ -417,6 +434,9 @@ def _compare(
     same_mode = disk_mode == mode
     if env:
         if same_bytes and same_mode:
+            env_record = ledger.env_files.get(full)
+            if env_record is None or env_record.variables != sorted(env_names or []):
+                return FileChange(full, "update", agent, _CATCH_UP, None, [], env_file=True)
             return None
         reason, changed = _env_change_reason(disk, content, parse)
         if not same_mode and same_bytes:
@@ -428,15 +448,44 @@ def _compare(
             return FileChange(full, "update", agent,
                               f"mode {oct(disk_mode)[2:]} → {oct(mode)[2:]}")
         if record is None:
+            if ledger.pending.get(full) is not None:
+                return FileChange(full, "update", agent, _CATCH_UP)
             return FileChange(full, "update", agent,
                               "matches the catalogue; agentctl takes it over")
+        if record.mode != mode or record.sha256 != sha256(content):
+            return FileChange(full, "update", agent, _CATCH_UP)
         return None
     diff = text_diff(full, disk, content)
+    disk_sha = sha256(disk)
+    if disk_sha == ledger.pending.get(full):
+        return FileChange(full, "update", agent, "catalogue changed (since an interrupted "
+                          "apply wrote it)", diff)
     if record is None:
         return FileChange(full, "drift", agent, "exists but agentctl did not write it", diff)
-    if sha256(disk) != record.sha256:
+    if disk_sha != record.sha256:
         return FileChange(full, "drift", agent, "edited by hand since agentctl wrote it", diff)
     return FileChange(full, "update", agent, "catalogue changed", diff)
+
+
+#: Why a file whose bytes already match is still an update.
+_CATCH_UP = "already written by an interrupted apply; the ledger records it now"
+
+
+def _pending_orphans(plan: Plan, root: Path, ledger: Ledger, desired: set[str]) -> None:
+    """Deletes for files an interrupted apply wrote but never recorded, which the catalogue
+    no longer wants: each still holds the bytes of the intent (env files: no hash is
+    kept; their path is agentctl's)."""
+    for full, intended in sorted(ledger.pending.items()):
+        if full in desired or full in ledger.files or full in ledger.env_files:
+            continue
+        disk = _read(root / full)
+        if disk is None or (intended is not None and sha256(disk) != intended):
+            continue
+        plan.changes.append(FileChange(full, "delete", None, "written by an interrupted "
+                                       "apply; no longer in the catalogue",
+                                       None if intended is None else text_diff(full, disk,
+                                                                               None),
+                                       env_file=intended is None))
 
 
 def _state_digest(project: Project, ledger: Ledger, plan: Plan) -> str:

@@ -203,12 +203,18 @@ class RenderCache:
         self.changed = True
 
     def save(self) -> None:
-        """Write the cache atomically when anything changed (deterministic JSON)."""
+        """Write the cache atomically when anything changed (deterministic JSON).
+
+        Raises :class:`~agentctl.fsutil.FileSystemError` when it cannot be written.
+        """
         if self.path is None or not self.changed:
             return
-        from agentctl.fsutil import atomic_write
+        from agentctl.fsutil import FileSystemError, atomic_write, make_dirs
 
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            make_dirs(self.path.parent, 0o755)
+        except OSError as exc:
+            raise FileSystemError.of("create the folder", self.path.parent, exc) from None
         ignore = self.path.parent / ".gitignore"
         if not ignore.exists():  # a cache is never committed
             atomic_write(ignore, b"# agentctl's render cache: safe to delete, never commit\n*\n",
