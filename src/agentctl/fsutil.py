@@ -361,8 +361,7 @@ def write_tree(root: Path, files: dict[str, tuple[bytes, int]], *,
     for rel in files:
         _check_relative(rel)
     if root.exists() and not root.is_dir():
-        raise FileSystemError("write into", str(root), errno.ENOTDIR, None,
-                              "Name a folder (it is created when missing)")
+        raise FileSystemError("write into", str(root), None, "it is a file, not a folder")
     try:
         make_dirs(root, 0o755)
     except OSError as exc:

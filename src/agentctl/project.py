@@ -145,10 +145,10 @@ def load_project(directory: Path | None = None, *, explicit: bool = False) -> Pr
     state_problem = check_state_dir(root)
     if state_problem:
         raise DiagnosticError([Diagnostic(
-            "error", "E020", state_problem, Position(STATE_DIR), STATE_DIR,
-            f"agentctl keeps its ledger, lock and render cache in {STATE_DIR}/ and never "
-            "reads or writes them through a link. Remove it: agentctl creates the folder "
-            "when it first writes.")])
+            "error", "E020", state_problem,
+            detail=f"agentctl keeps its ledger, lock and render cache in {STATE_DIR}/ and "
+            "never reads or writes them through a link. Remove it: agentctl creates the "
+            "folder when it first writes.")])
     return Project(root=root, config=config)
 
 
