@@ -123,6 +123,8 @@ def apply_lock(project: Project, verb: str = "apply") -> Iterator[None]:
                 atomic_write(ignore, b"# agentctl's lock; the ledger (state.json) may be "
                                      b"committed\n*.lock\n", 0o644)
             yield
+    except FileSystemError as exc:  # paths shown from the project root, as everywhere
+        raise _shown(exc, project) from None
     except LockHeld as exc:
         raise ApplyRefused(
             f"{exc.holder} holds {display_path(lock_path, project.root)}; wait for it to "
@@ -204,7 +206,10 @@ class _Run:
     last_save: float = field(default_factory=time.monotonic)
 
     def save(self) -> None:
-        self.ledger.save(self.path)
+        try:
+            self.ledger.save(self.path)
+        except FileSystemError as exc:
+            raise _shown(exc, self.project) from None
         self.last_save = time.monotonic()
 
     def checkpoint(self) -> None:
@@ -387,6 +392,14 @@ def _delete(run: _Run, result: ApplyResult) -> None:
     for name in deprovisioning:
         if name not in failed:
             ledger.agents[name].mark_deprovisioned()
+
+
+def _shown(exc: FileSystemError, project: Project) -> FileSystemError:
+    """``exc`` with its path relative to the project root, as every message shows paths."""
+    from agentctl.diagnostics import display_path
+
+    exc.path = display_path(Path(exc.path), project.root)
+    return exc
 
 
 def _root_relative(project: Project, output_relative: str) -> str:
