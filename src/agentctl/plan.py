@@ -105,11 +105,12 @@ class Plan:
         return bool(self.changes) or any(a.action != "none" for a in self.agents)
 
     @property
-    def writes_anything(self) -> bool:
-        """True when apply would change a file or an agent's state, not only record errors
-        (every agent with changes blocked: apply then writes nothing)."""
-        return bool(self.changes) or any(a.action != "none" and not a.error
-                                         for a in self.agents)
+    def blocked(self) -> bool:
+        """True when errors block every agent with changes: no agent's file would change
+        and no unblocked agent's state (apply then writes nothing, not even the shared
+        files, which would name the blocked agents' services)."""
+        return bool(self.errors) and not any(c.agent is not None for c in self.changes) \
+            and not any(a.action != "none" and not a.error for a in self.agents)
 
     @property
     def drifted(self) -> list[FileChange]:

@@ -65,7 +65,7 @@ def run(
     ui.print_plan(plan)
     if not plan.has_changes and not plan.errors:
         return 0
-    if not plan.writes_anything:
+    if plan.blocked:
         ui.print_diagnostics(plan.errors)
         ui.err("Nothing was written: the errors above block every agent with changes.")
         return 1
