@@ -178,3 +178,16 @@ def test_nul_in_a_keyring_value_blocks_its_agents_naming_the_key(
     assert not (example / "deploy/env/on-call.env").exists()
     assert not (example / "deploy/workspaces/on-call").exists()
     assert (example / "deploy/env/reviewer.env").exists()
+
+
+def test_a_run_that_planned_while_another_wrote_is_refused(example: Path,
+                                                           example_env: dict[str, str]) -> None:
+    from agentctl.apply import refuse_if_changed
+
+    built = build(example, explicit=True)
+    ledger = Ledger.load(ledger_path(built.project))
+    plan = make_plan(built.project, built.tree, ledger, SecretResolver(), inputs=built.inputs())
+    run_apply(example)  # another run, finished while this one planned
+    with apply_lock(built.project), pytest.raises(ApplyRefused, match="changed the ledger"):
+        refuse_if_changed(built.project, ledger)
+    assert plan.has_changes
