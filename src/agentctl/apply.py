@@ -42,11 +42,10 @@ from agentctl.fsutil import (
     sha256,
 )
 from agentctl.groupwrite import write_group
-from agentctl.ledger import AgentState, EnvRecord, FileRecord, Ledger
+from agentctl.ledger import LEDGER_FILE, AgentState, EnvRecord, FileRecord, Ledger
 from agentctl.plan import AgentPlan, Plan, Write
 from agentctl.project import Project
 
-LEDGER_FILE = "state.json"
 LOCK_FILE = "apply.lock"
 CACHE_DIR = "cache"
 #: Seconds between ledger checkpoints while a large apply writes workspaces.
@@ -173,9 +172,9 @@ def sweep_stray_temps(project: Project, ledger: Ledger) -> list[str]:
     removed = []
     for head, names in sorted(folders.items()):
         try:
-            folder = confined(project.root, f"{head}/x" if head else "x").parent
+            folder = in_output(project, f"{head}/x").parent
         except UnsafePathError:
-            continue  # a folder that became a link: nothing of ours can be in it
+            continue  # outside the output folder or through a link: never ours to clean
         removed += [f"{head}/{n}" for n in remove_stray_temps(folder, names)]
     for folder in (project.state_dir, project.state_dir / CACHE_DIR):
         rel = display_path(folder, project.root)
@@ -239,6 +238,9 @@ class _Run:
         return error
 
     def record(self, rel: str, write: Write) -> None:
+        """Record a file that is on disk now. Its intent is dropped: from the next save on
+        the record says the same, and a fleet's checkpoints do not carry both."""
+        self.ledger.pending.pop(rel, None)
         if write.env_vars is not None:
             self.ledger.env_files[rel] = EnvRecord(write.agent or "", sorted(write.env_vars),
                                                    self.plan.target)
@@ -296,7 +298,8 @@ def apply_plan(
     # Shared files (compose.yaml, .gitignore) after the agents they describe.
     shared = by_agent.get(None, [])
     try:
-        write_group(project.root, [(rel, w.content, w.mode) for rel, w in shared])
+        write_group(project.root, [(rel, w.content, w.mode) for rel, w in shared],
+                    scope=project.output_dir)
     except FileSystemError as exc:
         if exc.disk_wide:
             raise run.abort(exc, None) from None
@@ -328,7 +331,7 @@ def _apply_agent(run: _Run, agent_plan: AgentPlan, group: list[tuple[str, Write]
         return
     try:
         write_group(run.project.root, [(rel, w.content, w.mode) for rel, w in group],
-                    durable=False)
+                    durable=False, scope=run.project.output_dir)
     except FileSystemError as exc:
         if exc.disk_wide:
             raise run.abort(exc, name) from None
@@ -368,7 +371,7 @@ def _delete(run: _Run, result: ApplyResult) -> None:
     failed: dict[str, str] = {}
     for rel in sorted(deletes):
         try:
-            target = confined(project.root, rel)
+            target = in_output(project, rel)
             remove(target, missing_ok=True)
         except FileSystemError as exc:
             if exc.disk_wide:
@@ -392,6 +395,18 @@ def _delete(run: _Run, result: ApplyResult) -> None:
     for name in deprovisioning:
         if name not in failed:
             ledger.agents[name].mark_deprovisioned()
+
+
+def in_output(project: Project, rel: str) -> Path:
+    """``rel`` (relative to the project root) as a path inside the output folder, never
+    reached through a symlink. Raises :class:`UnsafePathError` for anything else: a
+    ledger (which may be committed, hence edited) cannot make apply touch other files."""
+    from agentctl.diagnostics import display_path
+
+    out_rel = display_path(project.output_dir, project.root)
+    if not rel.startswith(out_rel + "/"):
+        raise UnsafePathError(f"{rel!r} is outside the output folder {out_rel}/")
+    return confined(project.output_dir, rel.removeprefix(out_rel + "/"))
 
 
 def _shown(exc: FileSystemError, project: Project) -> FileSystemError:

@@ -154,15 +154,17 @@ def confined(root: Path, rel: str) -> Path:
 class FolderCheck:
     """Memoised :func:`confined` for reading many files in few folders (plan).
 
-    ``inside(rel)`` is True when the folder holding ``rel`` resolves inside ``root``. Each
-    folder costs one ``lstat`` once, however many files it holds: a folder is inside when
-    its parent is and it is not a symlink leading elsewhere. Raises
-    :class:`UnsafePathError` for a path that is not a clean relative path.
+    ``inside(rel)`` (``rel`` relative to ``root``) is True when the folder holding it
+    resolves inside ``scope`` (default ``root``; plan passes the output folder, so a link
+    in it to elsewhere in the project counts as outside). Each folder costs one ``lstat``
+    once, however many files it holds: a folder is inside when its parent is and it is
+    not a symlink leading elsewhere. Raises :class:`UnsafePathError` for a path that is
+    not a clean relative path.
     """
 
-    def __init__(self, root: Path) -> None:
-        self.real_root = root.resolve()
-        self._root = str(self.real_root)  # plain strings: pathlib per folder is the cost
+    def __init__(self, root: Path, scope: Path | None = None) -> None:
+        self.real_root = (scope or root).resolve()
+        self._root = str(root.resolve())  # plain strings: pathlib per folder is the cost
         self._inside: dict[str, bool] = {"": True}
 
     def inside(self, rel: str) -> bool:

@@ -53,19 +53,24 @@ class _Slot:
 
 
 def write_group(root: Path, items: Sequence[tuple[str, bytes, int]], *,
-                durable: bool = True) -> None:
+                durable: bool = True, scope: Path | None = None) -> None:
     """Write each ``(path relative to root, content, mode)`` of ``items``, all or none.
 
     ``durable=False`` skips the per-file fsync (the caller flushes many groups at once).
-    Raises :class:`UnsafePathError` for a path leading out of ``root`` or through a
-    symlink, and :class:`FileSystemError` naming the path and the operation that failed;
-    either way nothing of the group is left changed (see the module docstring).
+    Raises :class:`UnsafePathError` for a path leading out of ``scope`` (default
+    ``root``; apply passes the output folder) or through a symlink, and
+    :class:`FileSystemError` naming the path and the operation that failed; either way
+    nothing of the group is left changed (see the module docstring).
     """
     slots: list[_Slot] = []
     made: list[Path] = []
+    real_scope = (scope or root).resolve()
     try:
         for rel, content, mode in items:
             target = confined(root, rel)
+            if not target.parent.is_relative_to(real_scope):
+                raise UnsafePathError(f"{rel!r} leads out of {scope or root} through a "
+                                      "symlink; agentctl does not write through links")
             slot = _Slot(rel, target)
             slots.append(slot)
             _prepare(slot, content, mode, durable, made)

@@ -29,6 +29,8 @@ from typing import Any, Literal
 from agentctl.fsutil import atomic_write
 
 FORMAT_VERSION = 1
+#: The ledger's name in the state folder (``.agentctl/``).
+LEDGER_FILE = "state.json"
 Lifecycle = Literal["draft", "provisioning", "ready", "deprovisioning", "deprovisioned"]
 RuntimeStatus = Literal["stopped", "running", "error", "warning"]
 

@@ -178,3 +178,46 @@ def test_a_secret_override_that_is_not_utf8_blocks_its_agents(example: Path) -> 
     env = {**EXAMPLE_SECRETS, "FLEET_GITHUB_PAT": "\udcff\udcfe"}  # the bytes ff fe
     code, output = agentctl(example, "plan", env=env)
     refused(code, output, "looked in env FLEET_GITHUB_PAT (set, but not UTF-8 text")
+
+
+def test_a_ledger_naming_files_outside_the_output_folder_is_refused(world: Path,
+                                                                   example: Path) -> None:
+    """The ledger may be committed, so a pull request can edit it: it must not make plan
+    print a file from anywhere, nor apply delete one of the project's own files."""
+    assert agentctl(example, "apply", "-y")[0] == 0
+    import hashlib
+
+    secret = world / "canary/keep.txt"
+    ledger_file = example / ".agentctl/state.json"
+    doc = json.loads(ledger_file.read_text())
+    for rel in (os.path.relpath(secret, example), "catalogue/mcp.yaml"):
+        digest = hashlib.sha256((example / rel).read_bytes()).hexdigest()
+        doc["files"][rel] = {"sha256": digest, "mode": 0o644, "agent": None,
+                             "target": "compose"}
+    ledger_file.write_text(json.dumps(doc))
+    before = snapshot(world)
+    for verb in (["plan"], ["apply", "-y", "--force"], ["destroy", "-y", "--force"]):
+        code, output = agentctl(example, *verb)
+        refused(code, output, ".agentctl/state.json: error[E021] the ledger records files "
+                "outside the output folder deploy/: ../canary/keep.txt, catalogue/mcp.yaml")
+        assert "canary\n" not in output.replace("keep.txt", "")
+        assert snapshot(world) == before, verb
+
+
+def test_a_link_inside_the_output_folder_to_elsewhere_is_never_written_through(
+    world: Path, example: Path
+) -> None:
+    assert agentctl(example, "apply", "-y")[0] == 0
+    workspace = example / "deploy/workspaces/reviewer"
+    for path in sorted(workspace.rglob("*"), reverse=True):
+        path.rmdir() if path.is_dir() else path.unlink()
+    workspace.rmdir()
+    workspace.symlink_to(example / "catalogue")  # inside the project, outside the output
+    catalogue = snapshot(example / "catalogue")
+    code, output = agentctl(example, "plan")
+    assert "a folder on the way leads out of the output folder through a symlink" in output
+    refused(*agentctl(example, "apply", "-y"), "re-run with --force")
+    code, output = agentctl(example, "apply", "-y", "--force")
+    refused(code, output, "agent reviewer: writing the workspace failed:",
+            "leads out of", "through a symlink")
+    assert snapshot(example / "catalogue") == catalogue
