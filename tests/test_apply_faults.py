@@ -70,14 +70,16 @@ def change(root: Path) -> None:
     (root / "instructions/reviewer.md").write_text("Review, changed.\n")
 
 
-def applied(tmp_path: Path, *, changed: bool = False) -> Tree:
-    """The output tree of an uninterrupted apply of the example (after :func:`change`)."""
-    root = project_in(tmp_path / ("reference-changed" if changed else "reference"))
+@pytest.fixture(scope="module")
+def trees(tmp_path_factory: pytest.TempPathFactory) -> tuple[Tree, Tree]:
+    """The output trees of uninterrupted applies of the example, before and after
+    :func:`change`."""
+    root = project_in(tmp_path_factory.mktemp("reference"))
     assert agentctl(root, "apply", "-y")[0] == 0
-    if changed:
-        change(root)
-        assert agentctl(root, "apply", "-y")[0] == 0
-    return files(root / "deploy")
+    old = files(root / "deploy")
+    change(root)
+    assert agentctl(root, "apply", "-y")[0] == 0
+    return old, files(root / "deploy")
 
 
 def by_agent(tree: Tree) -> dict[str, Tree]:
@@ -151,9 +153,9 @@ def fill(mnt: Path, leave: int) -> Path:
 
 @pytest.mark.parametrize("leave_kib", [0, 24, 64, 120])
 def test_a_full_disk_stops_apply_cleanly_and_the_next_apply_converges(
-    tmpfs: Path, tmp_path: Path, leave_kib: int
+    tmpfs: Path, trees: tuple[Tree, Tree], leave_kib: int
 ) -> None:
-    new = applied(tmp_path)
+    new = trees[0]
     root = project_in(tmpfs)
     filler = fill(tmpfs, leave_kib * 1024)
     code, output = agentctl(root, "apply", "-y")
@@ -167,10 +169,12 @@ def test_a_full_disk_stops_apply_cleanly_and_the_next_apply_converges(
     converges(root, new)
 
 
-def test_a_full_disk_mid_apply_keeps_every_agent_whole(tmpfs: Path, tmp_path: Path) -> None:
+def test_a_full_disk_mid_apply_keeps_every_agent_whole(
+    tmpfs: Path, trees: tuple[Tree, Tree]
+) -> None:
     """Free space for some agents but not all: those written are complete, the rest are
     untouched, and the ledger records exactly the complete ones."""
-    old, new = applied(tmp_path), applied(tmp_path, changed=True)
+    old, new = trees
     root = project_in(tmpfs)
     assert agentctl(root, "apply", "-y")[0] == 0
     shutil.rmtree(root / "deploy/workspaces")  # an apply that rewrites every workspace
@@ -191,8 +195,9 @@ def test_a_full_disk_mid_apply_keeps_every_agent_whole(tmpfs: Path, tmp_path: Pa
     converges(root, new)
 
 
-def test_a_full_state_folder_writes_nothing(tmpfs: Path, tmp_path: Path) -> None:
-    old, new = applied(tmp_path), applied(tmp_path, changed=True)
+def test_a_full_state_folder_writes_nothing(tmpfs: Path, tmp_path: Path,
+                                            trees: tuple[Tree, Tree]) -> None:
+    old, new = trees
     root = project_in(tmp_path / "project")
     assert agentctl(root, "apply", "-y")[0] == 0
     state = root / ".agentctl"
@@ -211,8 +216,10 @@ def test_a_full_state_folder_writes_nothing(tmpfs: Path, tmp_path: Path) -> None
     converges(root, new)
 
 
-def test_a_read_only_project_refuses_apply_and_still_plans(tmpfs: Path, tmp_path: Path) -> None:
-    old, new = applied(tmp_path), applied(tmp_path, changed=True)
+def test_a_read_only_project_refuses_apply_and_still_plans(
+    tmpfs: Path, trees: tuple[Tree, Tree]
+) -> None:
+    old, new = trees
     root = project_in(tmpfs)
     assert agentctl(root, "apply", "-y")[0] == 0
     change(root)
@@ -232,8 +239,10 @@ def test_a_read_only_project_refuses_apply_and_still_plans(tmpfs: Path, tmp_path
     converges(root, new)
 
 
-def test_a_read_only_state_folder_refuses_apply(tmpfs: Path, tmp_path: Path) -> None:
-    old, new = applied(tmp_path), applied(tmp_path, changed=True)
+def test_a_read_only_state_folder_refuses_apply(
+    tmpfs: Path, trees: tuple[Tree, Tree]
+) -> None:
+    old, new = trees
     root = project_in(tmpfs)
     assert agentctl(root, "apply", "-y")[0] == 0
     change(root)
@@ -255,10 +264,12 @@ def immutable(path: Path) -> None:
         pytest.skip(f"chattr +i does not work here: {done.stderr.strip()}")
 
 
-def test_an_immutable_file_rolls_its_group_back(tmpfs: Path, tmp_path: Path) -> None:
+def test_an_immutable_file_rolls_its_group_back(
+    tmpfs: Path, trees: tuple[Tree, Tree]
+) -> None:
     """reviewer's settings.json is replaced before AGENTS.md fails (EPERM): it is put
     back, so reviewer's workspace stays wholly old; the other agents are applied."""
-    old, new = applied(tmp_path), applied(tmp_path, changed=True)
+    old, new = trees
     root = project_in(tmpfs)
     assert agentctl(root, "apply", "-y")[0] == 0
     change(root)
@@ -280,8 +291,10 @@ def test_an_immutable_file_rolls_its_group_back(tmpfs: Path, tmp_path: Path) -> 
     converges(root, new)
 
 
-def test_an_immutable_folder_fails_only_its_agent(tmpfs: Path, tmp_path: Path) -> None:
-    old, new = applied(tmp_path), applied(tmp_path, changed=True)
+def test_an_immutable_folder_fails_only_its_agent(
+    tmpfs: Path, trees: tuple[Tree, Tree]
+) -> None:
+    old, new = trees
     root = project_in(tmpfs)
     assert agentctl(root, "apply", "-y")[0] == 0
     change(root)
@@ -297,7 +310,7 @@ def test_an_immutable_folder_fails_only_its_agent(tmpfs: Path, tmp_path: Path) -
     converges(root, new)
 
 
-def test_an_immutable_file_to_prune_keeps_its_record(tmpfs: Path, tmp_path: Path) -> None:
+def test_an_immutable_file_to_prune_keeps_its_record(tmpfs: Path) -> None:
     root = project_in(tmpfs)
     assert agentctl(root, "apply", "-y")[0] == 0
     agents = root / "catalogue/agents.yaml"
@@ -319,8 +332,10 @@ def test_an_immutable_file_to_prune_keeps_its_record(tmpfs: Path, tmp_path: Path
     assert doc["agents"]["handbook"]["lifecycle"] == "deprovisioned"  # type: ignore[index]
 
 
-def test_an_immutable_ledger_writes_nothing(tmpfs: Path, tmp_path: Path) -> None:
-    old, new = applied(tmp_path), applied(tmp_path, changed=True)
+def test_an_immutable_ledger_writes_nothing(
+    tmpfs: Path, trees: tuple[Tree, Tree]
+) -> None:
+    old, new = trees
     root = project_in(tmpfs)
     assert agentctl(root, "apply", "-y")[0] == 0
     change(root)

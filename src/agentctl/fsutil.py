@@ -36,7 +36,8 @@ _HINTS = {
                  "writable copy",
     errno.EPERM: "the file or its folder may be immutable or append-only (see `lsattr`; "
                  "`chattr -i` clears it), or owned by someone else",
-    errno.EACCES: "check the permissions of the file and of its folder",
+    errno.EACCES: "check the permissions of the file and of its folder (and `lsattr` for an "
+                  "immutable attribute)",
     errno.EISDIR: "a folder stands where agentctl writes a file: move it away",
     errno.ENOTDIR: "a file stands where agentctl needs a folder: move it away",
     errno.EEXIST: "a file stands where agentctl needs a folder: move it away",
