@@ -186,7 +186,7 @@ def check_output(root: Path, output: str) -> str | None:
 
 #: What agentctl keeps in the state folder; none of them may be a symlink.
 STATE_ENTRIES = ("state.json", "apply.lock", ".gitignore", "cache", "cache/render.json",
-                 "cache/.gitignore")
+                 "cache/render.stamp", "cache/.gitignore")
 
 
 def check_state_dir(root: Path) -> str | None:
