@@ -81,15 +81,15 @@ def test_without_hard_links_the_old_bytes_are_put_back(root: Path,
 
 
 def test_a_failed_staging_changes_nothing(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    real, calls = groupwrite.stage, []
+    real, calls = groupwrite.stage_into, []
 
-    def stage(path: Path, data: bytes, mode: int, *, durable: bool = True) -> Path:
+    def stage_into(path: Path, data: bytes, mode: int, durable: bool) -> Path:
         calls.append(path)
         if len(calls) == 3:
             raise OSError(errno.ENOSPC, "No space left on device")
-        return real(path, data, mode, durable=durable)
+        return real(path, data, mode, durable)
 
-    monkeypatch.setattr(groupwrite, "stage", stage)
+    monkeypatch.setattr(groupwrite, "stage_into", stage_into)
     before = files(root)
     with pytest.raises(FileSystemError) as raised:
         write_group(root, GROUP)

@@ -128,7 +128,9 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _check_relative(rel: str) -> None:
+def check_relative(rel: str) -> None:
+    """Raise :class:`UnsafePathError` unless ``rel`` is a clean relative POSIX path (no
+    ``..``, ``.``, empty part, backslash or leading ``/``)."""
     if not rel or rel.startswith("/") or "\\" in rel or any(
         part in ("", ".", "..") for part in rel.split("/")
     ):
@@ -141,7 +143,7 @@ def confined(root: Path, rel: str) -> Path:
     Symlinks in existing parent folders are resolved first, so a link planted inside the
     output folder cannot redirect a write. Raises :class:`UnsafePathError`.
     """
-    _check_relative(rel)
+    check_relative(rel)
     real_root = root.resolve()
     target = real_root.joinpath(*rel.split("/"))
     parent = target.parent.resolve()
@@ -170,7 +172,7 @@ class FolderCheck:
 
     def inside(self, rel: str) -> bool:
         """See the class docstring."""
-        _check_relative(rel)
+        check_relative(rel)
         return self._folder(rel.rpartition("/")[0])
 
     def _folder(self, head: str) -> bool:
@@ -226,11 +228,11 @@ def stage(path: Path, data: bytes, mode: int, *, durable: bool = True) -> Path:
     so a permissive umask never exposes it. :func:`commit` moves it into place.
     """
     make_dirs(path.parent, 0o700 if mode & 0o077 == 0 else 0o755)
-    return _stage_in(path, data, mode, durable)
+    return stage_into(path, data, mode, durable)
 
 
-def _stage_in(path: Path, data: bytes, mode: int, durable: bool) -> Path:
-    """:func:`stage` into a folder known to exist."""
+def stage_into(path: Path, data: bytes, mode: int, durable: bool) -> Path:
+    """:func:`stage` into a folder known to exist (no folder is checked or made)."""
     step()
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -362,7 +364,7 @@ def write_tree(root: Path, files: dict[str, tuple[bytes, int]], *,
     from agentctl.workers import fork_map
 
     for rel in files:
-        _check_relative(rel)
+        check_relative(rel)
     if root.exists() and not root.is_dir():
         raise FileSystemError("write into", str(root), None, "it is a file, not a folder")
     try:
@@ -409,7 +411,7 @@ def _write_files(real_root: str, items: list[tuple[str, tuple[bytes, int]]], *,
             if os.path.islink(target):
                 raise UnsafePathError(f"{rel!r} is a symlink; agentctl does not write through "
                                       "links")
-            tmp = _stage_in(Path(target), content, mode, durable)
+            tmp = stage_into(Path(target), content, mode, durable)
         except OSError as exc:
             raise FileSystemError.of("write", os.path.join(real_root, rel), exc) from None
         try:

@@ -28,12 +28,13 @@ from pathlib import Path
 from agentctl.fsutil import (
     FileSystemError,
     UnsafePathError,
+    check_relative,
     commit,
-    confined,
     discard,
     make_dirs,
     read_regular,
     stage,
+    stage_into,
     step,
     temp_name,
 )
@@ -63,17 +64,12 @@ def write_group(root: Path, items: Sequence[tuple[str, bytes, int]], *,
     nothing of the group is left changed (see the module docstring).
     """
     slots: list[_Slot] = []
-    made: list[Path] = []
-    real_scope = (scope or root).resolve()
+    place = _Place(root, scope)
     try:
         for rel, content, mode in items:
-            target = confined(root, rel)
-            if not target.parent.is_relative_to(real_scope):
-                raise UnsafePathError(f"{rel!r} leads out of {scope or root} through a "
-                                      "symlink; agentctl does not write through links")
-            slot = _Slot(rel, target)
+            slot = _Slot(rel, place.target(rel))
             slots.append(slot)
-            _prepare(slot, content, mode, durable, made)
+            _prepare(slot, content, mode, durable, place)
         for slot in slots:
             assert slot.tmp is not None
             try:
@@ -83,7 +79,7 @@ def write_group(root: Path, items: Sequence[tuple[str, bytes, int]], *,
             slot.moved = True
             slot.tmp = None
     except BaseException as exc:
-        problems = _undo(slots, made)
+        problems = _undo(slots, place.made)
         if problems and isinstance(exc, FileSystemError):
             exc.note = ("Putting the group back failed too (" + "; ".join(problems)
                         + "): run apply again once the cause is fixed")
@@ -93,8 +89,43 @@ def write_group(root: Path, items: Sequence[tuple[str, bytes, int]], *,
             discard(slot.kept)
 
 
-def _prepare(slot: _Slot, content: bytes, mode: int, durable: bool,
-             made: list[Path]) -> None:
+class _Place:
+    """Where a group's files go: each folder resolved, checked and made once per group
+    (a workspace holds many files in few folders; resolving each file's folder was most
+    of a fleet's apply time)."""
+
+    def __init__(self, root: Path, scope: Path | None) -> None:
+        self.real_root = root.resolve()
+        self.real_scope = (scope or root).resolve()
+        self.shown = scope or root
+        self.folders: dict[str, Path] = {}
+        self.ready: set[str] = set()
+        self.made: list[Path] = []
+
+    def target(self, rel: str) -> Path:
+        """``root/rel`` with its folder resolved; raises :class:`UnsafePathError` for a
+        path that is not clean or whose folder resolves out of the scope."""
+        check_relative(rel)
+        head, _, name = rel.rpartition("/")
+        folder = self.folders.get(head)
+        if folder is None:
+            folder = self.real_root.joinpath(*head.split("/")).resolve() if head \
+                else self.real_root
+            if folder != self.real_scope and not folder.is_relative_to(self.real_scope):
+                raise UnsafePathError(f"{rel!r} leads out of {self.shown} through a symlink; "
+                                      "agentctl does not write through links")
+            self.folders[head] = folder
+        return folder / name
+
+    def make_folder(self, target: Path, mode: int) -> None:
+        """Create ``target``'s folder (0700 for private files) unless made already."""
+        head = str(target.parent)
+        if head not in self.ready:
+            self.made.extend(make_dirs(target.parent, 0o700 if mode & 0o077 == 0 else 0o755))
+            self.ready.add(head)
+
+
+def _prepare(slot: _Slot, content: bytes, mode: int, durable: bool, place: _Place) -> None:
     """Stage ``slot``'s new bytes and keep the file it will replace."""
     try:
         st = os.lstat(slot.target)
@@ -109,8 +140,8 @@ def _prepare(slot: _Slot, content: bytes, mode: int, durable: bool,
         what = "Is a directory" if stat.S_ISDIR(st.st_mode) else "Not a regular file"
         raise FileSystemError("replace", slot.rel, errno.EISDIR, what)
     try:
-        made.extend(make_dirs(slot.target.parent, 0o700 if mode & 0o077 == 0 else 0o755))
-        slot.tmp = stage(slot.target, content, mode, durable=durable)
+        place.make_folder(slot.target, mode)
+        slot.tmp = stage_into(slot.target, content, mode, durable)
     except OSError as exc:
         raise FileSystemError.of("write", slot.rel, exc) from None
     if st is not None:

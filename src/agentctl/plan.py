@@ -458,7 +458,8 @@ def refuse_foreign_ledger(ledger: Ledger, out_rel: str, shown: str) -> None:
     """
     prefix = out_rel + "/"
     foreign = sorted({path for path in (*ledger.files, *ledger.env_files, *ledger.pending)
-                      if not path.startswith(prefix) or ".." in path.split("/")})
+                      if not path.startswith(prefix)
+                      or (".." in path and ".." in path.split("/"))})
     if not foreign:
         return
     shown_paths = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more"
