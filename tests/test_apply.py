@@ -73,11 +73,17 @@ def test_prune_touches_only_ledger_files(example: Path, example_env: dict[str, s
     assert state.lifecycle == "deprovisioned"
 
 
-def test_lock_prevents_interleaving(example: Path, example_env: dict[str, str]) -> None:
+def test_lock_prevents_interleaving_and_names_its_holder(example: Path,
+                                                        example_env: dict[str, str]) -> None:
     project = build(example, explicit=True).project
-    with apply_lock(project), pytest.raises(ApplyRefused, match="another agentctl apply"), \
-            apply_lock(project):
+    holder = rf"agentctl destroy \(pid {os.getpid()} on .+, since .+ UTC\) holds " \
+             r"\.agentctl/apply\.lock; wait for it to finish"
+    with apply_lock(project, "destroy"), pytest.raises(ApplyRefused, match=holder), \
+            apply_lock(project, "apply"):
         pass
+    with apply_lock(project, "apply"):  # released: free again, and the holder forgotten
+        pass
+    assert (example / ".agentctl/apply.lock").read_bytes() == b""
 
 
 def test_failed_write_marks_the_agent_and_leaves_no_partial_file(
@@ -172,3 +178,16 @@ def test_nul_in_a_keyring_value_blocks_its_agents_naming_the_key(
     assert not (example / "deploy/env/on-call.env").exists()
     assert not (example / "deploy/workspaces/on-call").exists()
     assert (example / "deploy/env/reviewer.env").exists()
+
+
+def test_a_run_that_planned_while_another_wrote_is_refused(example: Path,
+                                                           example_env: dict[str, str]) -> None:
+    from agentctl.apply import refuse_if_changed
+
+    built = build(example, explicit=True)
+    ledger = Ledger.load(ledger_path(built.project))
+    plan = make_plan(built.project, built.tree, ledger, SecretResolver(), inputs=built.inputs())
+    run_apply(example)  # another run, finished while this one planned
+    with apply_lock(built.project), pytest.raises(ApplyRefused, match="changed the ledger"):
+        refuse_if_changed(built.project, ledger)
+    assert plan.has_changes

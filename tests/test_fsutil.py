@@ -112,3 +112,60 @@ def test_read_regular_reads_files_and_never_follows_or_blocks(tmp_path: Path) ->
     os.mkfifo(tmp_path / "fifo")  # nobody writes to it: opening must not wait
     st, content = read_regular(str(tmp_path / "fifo"))
     assert st is not None and stat.S_ISFIFO(st.st_mode) and content is None
+
+
+def test_os_errors_read_as_one_line_with_the_errno_and_what_to_do() -> None:
+    import errno
+
+    from agentctl.fsutil import FileSystemError, describe_os_error
+
+    error = FileSystemError("write", "deploy/x.md", errno.EROFS, "Read-only file system")
+    assert str(error) == ("cannot write deploy/x.md: Read-only file system (EROFS); the file "
+                          "system is mounted read-only: remount it read-write or work in a "
+                          "writable copy")
+    assert error.disk_wide
+    assert not FileSystemError("write", "x", errno.EPERM).disk_wide
+    import pickle
+
+    assert str(pickle.loads(pickle.dumps(error))) == str(error)  # from a worker process
+    assert describe_os_error(OSError(errno.ENOSPC, "No space left on device", "/x")) == (
+        "file system error on /x: No space left on device (ENOSPC); free space on that file "
+        "system and run the command again")
+
+
+def test_stray_temps_are_removed_only_for_the_names_given(tmp_path: Path) -> None:
+    from agentctl.fsutil import remove_stray_temps
+
+    for name in (".AGENTS.md.ab12_xyz.tmp", ".notes.md.ab12cdef.tmp", ".AGENTS.md.tmp",
+                 "AGENTS.md"):
+        (tmp_path / name).write_text("x")
+    assert remove_stray_temps(tmp_path, {"AGENTS.md"}) == [".AGENTS.md.ab12_xyz.tmp"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".AGENTS.md.tmp",
+                                                          ".notes.md.ab12cdef.tmp", "AGENTS.md"]
+    assert remove_stray_temps(tmp_path / "missing", None) == []
+
+
+def test_a_failed_atomic_write_leaves_no_temp_file(tmp_path: Path) -> None:
+    from agentctl.fsutil import FileSystemError, atomic_write
+
+    (tmp_path / "plan.json").mkdir()
+    with pytest.raises(FileSystemError, match=r"cannot replace .*plan\.json: Is a directory"):
+        atomic_write(tmp_path / "plan.json", b"{}", 0o644)
+    assert [p.name for p in tmp_path.iterdir()] == ["plan.json"]
+
+
+@pytest.mark.parametrize("setting", ["1", "2", "3", "count"])
+def test_the_crash_hook_kills_at_the_nth_file_operation(tmp_path: Path, setting: str) -> None:
+    import os
+    import subprocess
+    import sys
+
+    code = ("from pathlib import Path; from agentctl.fsutil import atomic_write; "
+            f"atomic_write(Path({str(tmp_path / 'f')!r}), b'x', 0o644)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={**os.environ, "AGENTCTL_TEST_CRASH_AT": setting}, check=False)
+    if setting == "count":  # create, written, before and after the rename
+        assert (done.returncode, done.stderr) == (0, "agentctl-test: 4 file operations\n")
+        return
+    assert done.returncode == -9
+    assert not (tmp_path / "f").exists()  # killed before the rename: old (no) file

@@ -59,3 +59,16 @@ def test_unknown_version_refused(tmp_path: Path) -> None:
     path.write_text("{nope")
     with pytest.raises(LedgerError):
         Ledger.load(path)
+
+
+def test_the_intent_round_trips_and_a_converged_ledger_has_none(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    ledger = Ledger(files={"a": FileRecord("1" * 64, 0o644, "x")})
+    ledger.save(path)
+    assert "pending" not in path.read_text()  # reads as before the intent existed
+    ledger.pending = {"deploy/b": "2" * 64, "deploy/env/x.env": None}
+    ledger.save(path)
+    again = Ledger.load(path)
+    assert again.pending == ledger.pending
+    assert Ledger.read_digest(path) == again.loaded_sha256
+    assert Ledger.read_digest(tmp_path / "missing.json") is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -154,3 +155,67 @@ def test_state_digest_follows_the_ledger_file(example: Path, example_env: dict[s
     ledger.save(path)
     changed, _ = plan_for(example)
     assert changed.state_digest != first.state_digest
+
+
+def _reopen(root: Path, edit: dict[str, object]) -> None:
+    """Rewrite the ledger as an apply killed at some point would have left it."""
+    path = root / ".agentctl/state.json"
+    doc = json.loads(path.read_text())
+    doc.update(edit)
+    path.write_text(json.dumps(doc))
+
+
+def test_a_file_written_but_not_recorded_is_recorded_by_the_next_apply(
+    example: Path, example_env: dict[str, str]
+) -> None:
+    """Killed after writing new bytes, before the checkpoint: the old record stays. The
+    file already matches, but plan still lists it so apply brings the ledger up to date
+    (else the next change to it would be refused as a hand edit)."""
+    applied(example)
+    rel = "deploy/workspaces/reviewer/AGENTS.md"
+    env_rel = "deploy/env/reviewer.env"
+    doc = json.loads((example / ".agentctl/state.json").read_text())
+    doc["files"][rel]["sha256"] = "0" * 64
+    del doc["env_files"][env_rel]
+    _reopen(example, {"files": doc["files"], "env_files": doc["env_files"]})
+    plan, _ = plan_for(example)
+    reasons = {c.path: (c.action, c.reason) for c in plan.changes}
+    catch_up = "already written by an interrupted apply; the ledger records it now"
+    assert reasons == {rel: ("update", catch_up), env_rel: ("update", catch_up)}
+    applied(example)
+    assert plan_for(example)[0].changes == []
+
+
+def test_the_intent_tells_an_interrupted_write_from_a_hand_edit(
+    example: Path, example_env: dict[str, str]
+) -> None:
+    applied(example)
+    rel = "deploy/workspaces/reviewer/AGENTS.md"
+    half = b"bytes an interrupted apply wrote\n"
+    (example / rel).write_bytes(half)
+    assert [c.action for c in plan_for(example)[0].changes] == ["drift"]  # no intent: a hand edit
+    _reopen(example, {"pending": {rel: hashlib.sha256(half).hexdigest()}})
+    (change,) = plan_for(example)[0].changes
+    assert (change.path, change.action) == (rel, "update")
+    assert "since an interrupted apply wrote it" in change.reason
+
+
+def test_an_unrecorded_file_of_a_dropped_agent_is_pruned(
+    example: Path, example_env: dict[str, str]
+) -> None:
+    """A first apply killed before recording handbook's files; then handbook is dropped:
+    the files holding the intended bytes are agentctl's to delete, others are kept."""
+    applied(example)
+    doc = json.loads((example / ".agentctl/state.json").read_text())
+    ours = {k: v["sha256"] for k, v in doc["files"].items() if "/handbook/" in k}
+    for rel in ours:
+        del doc["files"][rel]
+    mine = "deploy/workspaces/handbook/AGENTS.md"
+    (example / mine).write_text("edited meanwhile\n")
+    _reopen(example, {"files": doc["files"], "pending": ours})
+    agents = example / "catalogue/agents.yaml"
+    text = agents.read_text()
+    agents.write_text(text[: text.index("  - name: handbook")])
+    plan, _ = plan_for(example)
+    deletes = {c.path for c in plan.changes if c.action == "delete"}
+    assert deletes == set(ours) - {mine}

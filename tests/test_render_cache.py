@@ -8,7 +8,9 @@ from agentctl.pipeline import build
 
 
 def snapshot(root: Path, **kwargs: bool) -> tuple[dict[str, tuple[bytes, int]], list[str]]:
-    tree = build(root, explicit=True, **kwargs).tree
+    built = build(root, explicit=True, **kwargs)
+    built.save_cache()  # as plan does
+    tree = built.tree
     files = {p: (s.content, s.mode) for p, s in tree.files.items()}
     return files, tree.rendered_agents
 
@@ -77,3 +79,30 @@ def test_compose_file_from_the_cache_equals_a_cold_render(example: Path) -> None
     assert warm["compose.yaml"] == cold["compose.yaml"]  # the service did not change
     cold_after, _ = snapshot(example)
     assert warm == cold_after
+
+
+def test_a_cache_that_arrived_from_elsewhere_is_never_read(example: Path,
+                                                           tmp_path: Path) -> None:
+    """A pull request can commit .agentctl/cache/ (it is only git-ignored): a crafted cache
+    would put bytes into workspaces that the catalogue does not produce. Only the file
+    this agentctl wrote here (its stamp: inode, size, mtime in ns) is trusted."""
+    import base64
+    import json
+    import shutil
+
+    snapshot(example, use_cache=True)
+    cache = example / ".agentctl/cache/render.json"
+    doc = json.loads(cache.read_text())
+    files = doc["agents"]["reviewer"]["files"]
+    files["AGENTS.md"][0] = base64.b64encode(b"crafted instructions\n").decode()
+    crafted = json.dumps(doc)
+    clone = tmp_path / "clone"  # as a checkout of a commit holding the crafted cache
+    shutil.copytree(example, clone)
+    (clone / ".agentctl/cache/render.json").write_text(crafted)
+    tree, rendered = snapshot(clone, use_cache=True)
+    assert len(rendered) == 7
+    assert b"crafted" not in tree["workspaces/reviewer/AGENTS.md"][0]
+    cache.write_text(crafted)  # edited in place: same inode, another mtime and size
+    tree, rendered = snapshot(example, use_cache=True)
+    assert len(rendered) == 7 and b"crafted" not in tree["workspaces/reviewer/AGENTS.md"][0]
+    assert snapshot(example, use_cache=True)[1] == []  # written again by agentctl: trusted

@@ -148,3 +148,14 @@ def test_delete_of_missing_entry_is_false(memory_keyring: MemoryKeyring) -> None
     memory_keyring.set("agentctl", "api", "v-5678")
     assert keyring_delete("agentctl", "api") is True
     assert keyring_get("agentctl", "api") is None
+
+
+def test_an_override_that_is_not_utf8_is_refused_not_replaced(memory_keyring: MemoryKeyring
+                                                              ) -> None:
+    """Python reads undecodable environment bytes as lone surrogates; such a value cannot
+    be written to an env file, and the keyring is not asked in its place."""
+    memory_keyring.set("agentctl", "api", "from-keyring")
+    found = lookup(cred(env="API_KEY"), {"API_KEY": "ok\udcff"})
+    assert found.value is None
+    assert found.looked == ("env API_KEY (set, but not UTF-8 text: set it to the value's "
+                            "UTF-8 text)",)

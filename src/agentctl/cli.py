@@ -85,16 +85,16 @@ def complete_agent(ctx: typer.Context, incomplete: str) -> list[str]:
 #: message and exit 1. Looked up only in modules already imported (an exception class
 #: cannot be raised before its module is loaded), so `_run` imports none of them.
 USER_ERRORS = {
-    "agentctl.apply": "ApplyRefused",
-    "agentctl.ledger": "LedgerError",
-    "agentctl.fsutil": "UnsafePathError",
-    "agentctl.envfile": "EnvFileError",
+    "agentctl.apply": ("ApplyRefused",),
+    "agentctl.ledger": ("LedgerError",),
+    "agentctl.fsutil": ("UnsafePathError", "FileSystemError"),
+    "agentctl.envfile": ("EnvFileError",),
 }
 
 
-def _loaded(module: str, name: str) -> tuple[type[BaseException], ...]:
+def _loaded(module: str, *names: str) -> tuple[type[BaseException], ...]:
     loaded = sys.modules.get(module)
-    return (getattr(loaded, name),) if loaded is not None else ()
+    return tuple(getattr(loaded, name) for name in names) if loaded is not None else ()
 
 
 def _run(fn: Callable[..., int], *args: object, **kwargs: object) -> None:
@@ -112,7 +112,7 @@ def _run(fn: Callable[..., int], *args: object, **kwargs: object) -> None:
         ui.err(ui.style("error: ", "red", sys.stderr) + f"cannot {verb} secrets: {exc}")
         ui.err("Nothing was written.")
         code = 1
-    except tuple(t for m, n in USER_ERRORS.items() for t in _loaded(m, n)) as exc:
+    except tuple(t for m, n in USER_ERRORS.items() for t in _loaded(m, *n)) as exc:
         ui.err(ui.style("error: ", "red", sys.stderr) + str(exc))
         code = 1
     except KeyboardInterrupt:
@@ -121,6 +121,11 @@ def _run(fn: Callable[..., int], *args: object, **kwargs: object) -> None:
     except BrokenPipeError:  # output piped into `head` and friends
         sys.stderr.close()
         code = 0
+    except OSError as exc:  # the user's disk (full, read-only, immutable), never a bug
+        from agentctl.fsutil import describe_os_error
+
+        ui.err(ui.style("error: ", "red", sys.stderr) + describe_os_error(exc))
+        code = 1
     except Exception as exc:  # a bug in agentctl: say so, without leaking values
         if os.environ.get("AGENTCTL_DEBUG"):
             from agentctl.redact import format_exception

@@ -15,6 +15,8 @@ CODES: dict[str, str] = {
     "E002": "No catalogue files match the project's globs",
     "E003": "Catalogue glob is absolute, climbs out or matches a file outside the project",
     "E010": "Unknown deployment target",
+    "E020": "State folder .agentctl is a symlink or not a folder",
+    "E021": "Ledger records a file outside the output folder",
     "E100": "YAML syntax error",
     "E101": "YAML nests too deeply",
     "E102": "Duplicate mapping key",

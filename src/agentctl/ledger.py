@@ -5,6 +5,14 @@ pending change, and prune only what agentctl made), each env file with its varia
 names (never values or hashes of values), and per agent its lifecycle, runtime status
 and last error, following the seed's ``Agent.mark_*`` methods.
 
+While an apply runs, ``pending`` holds its write-ahead intent: every file it is about to
+write, with the sha256 of the bytes it will get (None for env files: no hashes of
+secret values). It is saved before the first file is written and cleared by the last
+save, so after a kill -9 the next plan knows a file holding its intended bytes is
+agentctl's own half-finished write, not a hand edit, and the next apply knows in which
+folders to look for temp files left behind. The key is left out while empty, so a
+converged ledger reads as before.
+
 Lifecycle (seed ``AgentLifecycle``): draft → provisioning → ready; a teardown
 goes ready → deprovisioning → deprovisioned. Runtime status (seed ``RuntimeStatus``):
 stopped | running | error | warning. ``apply`` renders files but does not start
@@ -21,6 +29,8 @@ from typing import Any, Literal
 from agentctl.fsutil import atomic_write
 
 FORMAT_VERSION = 1
+#: The ledger's name in the state folder (``.agentctl/``).
+LEDGER_FILE = "state.json"
 Lifecycle = Literal["draft", "provisioning", "ready", "deprovisioning", "deprovisioned"]
 RuntimeStatus = Literal["stopped", "running", "error", "warning"]
 
@@ -105,6 +115,8 @@ class Ledger:
     files: dict[str, FileRecord] = field(default_factory=dict)
     env_files: dict[str, EnvRecord] = field(default_factory=dict)
     agents: dict[str, AgentState] = field(default_factory=dict)
+    #: The running apply's intent: path → sha256 it is about to write (None: an env file).
+    pending: dict[str, str | None] = field(default_factory=dict)
     #: sha256 of ``state.json``'s bytes as :meth:`load` read them (None: no file yet).
     #: Valid until the ledger is changed in memory; a plan's state digest uses it.
     loaded_sha256: str | None = field(default=None, compare=False)
@@ -118,7 +130,7 @@ class Ledger:
         return hashlib.sha256(blob).hexdigest()
 
     def _document(self) -> dict[str, Any]:
-        return {
+        doc: dict[str, Any] = {
             "format_version": FORMAT_VERSION,
             "files": {k: dict(vars(v)) for k, v in sorted(self.files.items())},
             "env_files": {k: {"agent": v.agent, "variables": list(v.variables),
@@ -126,6 +138,9 @@ class Ledger:
                           for k, v in sorted(self.env_files.items())},
             "agents": {k: dict(vars(v)) for k, v in sorted(self.agents.items())},
         }
+        if self.pending:
+            doc["pending"] = dict(sorted(self.pending.items()))
+        return doc
 
     def to_json(self) -> bytes:
         """Deterministic JSON (sorted keys, 2-space indent, final newline)."""
@@ -134,8 +149,27 @@ class Ledger:
         return (json.dumps(self._document(), indent=2, sort_keys=True) + "\n").encode()
 
     def save(self, path: Path) -> None:
-        """Write the ledger atomically (mode 0644)."""
+        """Write the ledger atomically (mode 0644), fsynced.
+
+        Raises :class:`~agentctl.fsutil.FileSystemError` (the old ledger is then intact).
+        """
         atomic_write(path, self.to_json(), 0o644)
+
+    @staticmethod
+    def read_digest(path: Path) -> str | None:
+        """sha256 of the ledger file's bytes now (None: no file), to compare with
+        :attr:`loaded_sha256`: has another run saved it since it was loaded?
+
+        Raises :class:`LedgerError` when it exists but cannot be read.
+        """
+        import hashlib
+
+        try:
+            return hashlib.sha256(path.read_bytes()).hexdigest()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise LedgerError(f"cannot read the ledger {path}: {exc.strerror}") from None
 
     @classmethod
     def load(cls, path: Path) -> Ledger:
@@ -156,6 +190,8 @@ class Ledger:
                 files={k: FileRecord(**v) for k, v in doc.get("files", {}).items()},
                 env_files={k: EnvRecord(**v) for k, v in doc.get("env_files", {}).items()},
                 agents={k: AgentState(**v) for k, v in doc.get("agents", {}).items()},
+                pending={k: v if isinstance(v, str) else None
+                         for k, v in doc.get("pending", {}).items()},
                 loaded_sha256=hashlib.sha256(raw).hexdigest(),
             )
         except (OSError, ValueError, TypeError, AttributeError) as exc:

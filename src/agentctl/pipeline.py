@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from agentctl.diagnostics import Diagnostic
 from agentctl.load import Catalogue, input_files, load_catalogue
@@ -12,15 +14,31 @@ from agentctl.project import Project, load_project
 from agentctl.resolve import ResolvedProject, resolve
 from agentctl.tree import DesiredTree
 
+if TYPE_CHECKING:
+    from agentctl.render_cache import RenderCache
+
 
 @dataclass
 class Built:
-    """The outputs of the pure stages for one project."""
+    """The outputs of the pure stages for one project (and the render cache they used)."""
 
     project: Project
     catalogue: Catalogue
     resolved: ResolvedProject
     tree: DesiredTree
+    cache: RenderCache | None = None
+
+    def save_cache(self) -> None:
+        """Save the render cache when it changed; skipped quietly when it cannot be
+        written (a read-only checkout: the cache only saves time). Never creates the state
+        folder through a link (:func:`~agentctl.project.check_state_dir`)."""
+        from agentctl.fsutil import FileSystemError, UnsafePathError
+        from agentctl.project import check_state_dir
+
+        if self.cache is None or check_state_dir(self.project.root):
+            return
+        with contextlib.suppress(FileSystemError, UnsafePathError, OSError):
+            self.cache.save()
 
     @property
     def warnings(self) -> list[Diagnostic]:
@@ -66,8 +84,9 @@ def build(
     :func:`target_name`).
 
     ``trust`` lets templates with tasks, migrations or Jinja extensions run (through real
-    Copier); ``use_cache`` reuses and updates ``.agentctl/cache/render.json`` so agents
-    whose inputs did not change are not rendered again.
+    Copier); ``use_cache`` reuses ``.agentctl/cache/render.json`` so agents whose inputs
+    did not change are not rendered again (nothing is written: the caller saves it with
+    :meth:`Built.save_cache` once the run is going to write, or for ``plan``).
     Raises :class:`~agentctl.diagnostics.DiagnosticError` with every problem found.
     """
     from agentctl.render_cache import RenderCache
@@ -79,6 +98,4 @@ def build(
     resolved = resolve(catalogue)
     cache = RenderCache.for_state_dir(project.state_dir) if use_cache else None
     tree = get_target(name).render(resolved, exclude=exclude, trust=trust, cache=cache)
-    if cache is not None:
-        cache.save()
-    return Built(project, catalogue, resolved, tree)
+    return Built(project, catalogue, resolved, tree, cache)

@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from agentctl.diagnostics import Diagnostic, display_path
+from agentctl.diagnostics import Diagnostic, DiagnosticError, Position, display_path
 from agentctl.envfile import format_env_file, parse_env_file
 from agentctl.fsutil import FolderCheck, read_regular, sha256
-from agentctl.ledger import Ledger
+from agentctl.ledger import LEDGER_FILE, Ledger
 from agentctl.project import Project
 from agentctl.secrets import SecretResolver, keyring_username
 from agentctl.tree import ENV_FILE_MODE, DesiredTree
@@ -103,6 +103,14 @@ class Plan:
     def has_changes(self) -> bool:
         """True when apply would change a file or an agent's lifecycle."""
         return bool(self.changes) or any(a.action != "none" for a in self.agents)
+
+    @property
+    def blocked(self) -> bool:
+        """True when errors block every agent with changes: no agent's file would change
+        and no unblocked agent's state (apply then writes nothing, not even the shared
+        files, which would name the blocked agents' services)."""
+        return bool(self.errors) and not any(c.agent is not None for c in self.changes) \
+            and not any(a.action != "none" and not a.error for a in self.agents)
 
     @property
     def drifted(self) -> list[FileChange]:
@@ -235,8 +243,12 @@ def make_plan(
     """
     root = project.root
     out_rel = display_path(project.output_dir, root)
+    refuse_foreign_ledger(ledger, out_rel,
+                          display_path(project.state_dir / LEDGER_FILE, root))
     plan = Plan()
-    folders = FolderCheck(root)  # one lstat per folder, not a realpath per file
+    # One lstat per folder, not a realpath per file; a folder counts as inside when it
+    # resolves into the output folder (a link to elsewhere in the project does not).
+    folders = FolderCheck(root, project.output_dir)
 
     def rel(path: str) -> str:
         return f"{out_rel}/{path}" if out_rel not in ("", ".") else path
@@ -308,7 +320,8 @@ def make_plan(
             continue
         codec = tree.env_files[path].codec
         change = _compare(project, ledger, full, content, ENV_FILE_MODE, agent, env=True,
-                          parse=codec.parse if codec else parse_env_file, folders=folders)
+                          parse=codec.parse if codec else parse_env_file, folders=folders,
+                          env_names=names)
         if change is not None:
             plan.changes.append(change)
         plan.writes[full] = Write(content, ENV_FILE_MODE, agent, names)
@@ -316,35 +329,8 @@ def make_plan(
     for path in tree.env_files:
         desired_paths.add(rel(path))
 
-    # Orphans: ledger files the tree no longer wants.
-    for full, record in sorted(ledger.files.items()):
-        if full in desired_paths or not wanted(record.agent):
-            continue
-        disk = _read(root / full)
-        if disk is None:
-            plan.ledger_cleanup.append(full)
-            continue
-        gone = ("no longer in the catalogue" if record.target == tree.target
-                else f"rendered for target {record.target}; this plan is for {tree.target}")
-        if sha256(disk) != record.sha256:
-            plan.changes.append(FileChange(full, "drift", record.agent,
-                                           "edited by hand since agentctl wrote it; "
-                                           + gone, text_diff(full, disk, None)))
-        else:
-            plan.changes.append(FileChange(full, "delete", record.agent, gone,
-                                           text_diff(full, disk, None)))
-    for full, env_record in sorted(ledger.env_files.items()):
-        if full in desired_paths or not wanted(env_record.agent):
-            continue
-        if (root / full).exists():
-            plan.changes.append(FileChange(full, "delete", env_record.agent,
-                                           "no longer needed" if env_record.target
-                                           == tree.target else f"rendered for target "
-                                           f"{env_record.target}; this plan is for "
-                                           f"{tree.target}", None,
-                                           sorted(env_record.variables), env_file=True))
-        else:
-            plan.ledger_cleanup.append(full)
+    _orphans(plan, project, ledger, desired_paths, wanted, tree.target, folders,
+             with_pending=only_agents is None)
 
     for change in plan.changes:
         if change.agent:
@@ -390,15 +376,21 @@ def _compare(
     env: bool,
     parse: Callable[[bytes], dict[str, str] | None] = parse_env_file,
     folders: FolderCheck | None = None,
+    env_names: list[str] | None = None,
 ) -> FileChange | None:
     """What differs between ``content``/``mode`` and the file at ``full`` (relative to the
-    project root), as one change, or None when they match. Never reads through a link."""
+    project root), as one change, or None when they match. Never reads through a link.
+
+    A file whose bytes and mode already match but whose ledger record does not (an apply
+    killed after writing it, before recording it) is an ``update``: apply brings the
+    record up to date. A file holding the bytes the ledger's write-ahead intent names
+    (``Ledger.pending``) is agentctl's own, never drift.
+    """
     # One open (never through a final symlink) and one fstat per file: a fleet plan
     # compares thousands of files. Folders on the way are checked first, once each.
-    if not (folders or FolderCheck(project.root)).inside(full):
+    if not (folders or FolderCheck(project.root, project.output_dir)).inside(full):
         # a folder on the way links elsewhere: never read what it leads to
-        return FileChange(full, "drift", agent, f"{full!r} leads outside {project.root} "
-                          "through a symlink", None, env_file=env)
+        return FileChange(full, "drift", agent, _LINKED_OUT, None, env_file=env)
     st, disk = read_regular(os.path.join(project.root, full))
     if st is not None and stat.S_ISLNK(st.st_mode):
         return FileChange(full, "drift", agent, "a symlink stands here; agentctl will not "
@@ -417,6 +409,9 @@ def _compare(
     same_mode = disk_mode == mode
     if env:
         if same_bytes and same_mode:
+            env_record = ledger.env_files.get(full)
+            if env_record is None or env_record.variables != sorted(env_names or []):
+                return FileChange(full, "update", agent, _CATCH_UP, None, [], env_file=True)
             return None
         reason, changed = _env_change_reason(disk, content, parse)
         if not same_mode and same_bytes:
@@ -428,15 +423,124 @@ def _compare(
             return FileChange(full, "update", agent,
                               f"mode {oct(disk_mode)[2:]} → {oct(mode)[2:]}")
         if record is None:
+            if ledger.pending.get(full) is not None:
+                return FileChange(full, "update", agent, _CATCH_UP)
             return FileChange(full, "update", agent,
                               "matches the catalogue; agentctl takes it over")
+        if record.mode != mode or record.sha256 != sha256(content):
+            return FileChange(full, "update", agent, _CATCH_UP)
         return None
     diff = text_diff(full, disk, content)
+    disk_sha = sha256(disk)
+    if disk_sha == ledger.pending.get(full):
+        return FileChange(full, "update", agent, "catalogue changed (since an interrupted "
+                          "apply wrote it)", diff)
     if record is None:
         return FileChange(full, "drift", agent, "exists but agentctl did not write it", diff)
-    if sha256(disk) != record.sha256:
+    if disk_sha != record.sha256:
         return FileChange(full, "drift", agent, "edited by hand since agentctl wrote it", diff)
     return FileChange(full, "update", agent, "catalogue changed", diff)
+
+
+#: Why plan neither reads nor writes a file: a folder on its way is a link leading out.
+_LINKED_OUT = "a folder on the way leads out of the output folder through a symlink"
+#: Why a file whose bytes already match is still an update.
+_CATCH_UP = "already written by an interrupted apply; the ledger records it now"
+
+
+def refuse_foreign_ledger(ledger: Ledger, out_rel: str, shown: str) -> None:
+    """Raise :class:`DiagnosticError` (E021) when the ledger names a file outside the
+    output folder ``out_rel`` (relative to the project root).
+
+    agentctl writes only there, so such a record comes from an edited ledger (it may be
+    committed, so a pull request can change it) or from an earlier ``output:``; acting on
+    it would let the ledger read or delete any file of the project, or beyond.
+    """
+    prefix = out_rel + "/"
+    foreign = sorted({path for path in (*ledger.files, *ledger.env_files, *ledger.pending)
+                      if not path.startswith(prefix)
+                      or (".." in path and ".." in path.split("/"))})
+    if not foreign:
+        return
+    shown_paths = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more"
+                                            if len(foreign) > 5 else "")
+    raise DiagnosticError([Diagnostic(
+        "error", "E021", f"the ledger records files outside the output folder {prefix}: "
+        f"{shown_paths}", Position(shown),
+        detail="agentctl only writes under the output folder, so it neither reads nor "
+        "deletes these. The ledger was edited, or `output:` changed since: delete those "
+        "entries (and the old files yourself), or delete the ledger (agentctl then adopts "
+        "files that match the catalogue).")])
+
+
+def _orphans(plan: Plan, project: Project, ledger: Ledger, desired: set[str],
+             wanted: Callable[[str | None], bool], target: str, folders: FolderCheck, *,
+             with_pending: bool) -> None:
+    """Deletes (or drift) for ledger files the tree no longer wants; a file the ledger
+    names but that is gone is only dropped from the ledger (``ledger_cleanup``).
+
+    Never reads or deletes through a folder that leads out of the output folder
+    (``folders`` says which do).
+    """
+    root = project.root
+    readable = folders.inside
+
+    for full, record in sorted(ledger.files.items()):
+        if full in desired or not wanted(record.agent):
+            continue
+        if not readable(full):
+            plan.changes.append(FileChange(full, "drift", record.agent, _LINKED_OUT, None))
+            continue
+        disk = _read(root / full)
+        if disk is None:
+            plan.ledger_cleanup.append(full)
+            continue
+        gone = ("no longer in the catalogue" if record.target == target
+                else f"rendered for target {record.target}; this plan is for {target}")
+        if sha256(disk) not in (record.sha256, ledger.pending.get(full)):
+            plan.changes.append(FileChange(full, "drift", record.agent,
+                                           "edited by hand since agentctl wrote it; "
+                                           + gone, text_diff(full, disk, None)))
+        else:
+            plan.changes.append(FileChange(full, "delete", record.agent, gone,
+                                           text_diff(full, disk, None)))
+    if with_pending:  # an interrupted apply's files it never recorded
+        _pending_orphans(plan, root, ledger, desired, readable)
+    for full, env_record in sorted(ledger.env_files.items()):
+        if full in desired or not wanted(env_record.agent):
+            continue
+        if readable(full) and os.path.lexists(root / full):
+            plan.changes.append(FileChange(full, "delete", env_record.agent,
+                                           "no longer needed" if env_record.target
+                                           == target else f"rendered for target "
+                                           f"{env_record.target}; this plan is for "
+                                           f"{target}", None,
+                                           sorted(env_record.variables), env_file=True))
+        elif readable(full):
+            plan.ledger_cleanup.append(full)
+        else:
+            plan.changes.append(FileChange(full, "drift", env_record.agent, _LINKED_OUT,
+                                           None, env_file=True))
+
+
+def _pending_orphans(plan: Plan, root: Path, ledger: Ledger, desired: set[str],
+                     readable: Callable[[str], bool]) -> None:
+    """Deletes for files an interrupted apply wrote but never recorded, which the catalogue
+    no longer wants: each still holds the bytes of the intent (env files: no hash is
+    kept; their path is agentctl's)."""
+    for full, intended in sorted(ledger.pending.items()):
+        if full in desired or full in ledger.files or full in ledger.env_files:
+            continue
+        if not readable(full):
+            continue
+        disk = _read(root / full)
+        if disk is None or (intended is not None and sha256(disk) != intended):
+            continue
+        plan.changes.append(FileChange(full, "delete", None, "written by an interrupted "
+                                       "apply; no longer in the catalogue",
+                                       None if intended is None else text_diff(full, disk,
+                                                                               None),
+                                       env_file=intended is None))
 
 
 def _state_digest(project: Project, ledger: Ledger, plan: Plan) -> str:

@@ -231,6 +231,13 @@ def load_project(directory: Path | None = None, *, explicit: bool = False) -> Pr
                 "the project, e.g. catalogue/**/*.yaml."))
     if config.target is not None:
         problems.extend(_check_target(config.target, doc.position(("target",))))
+    state_problem = check_state_dir(root)
+    if state_problem:
+        problems.append(Diagnostic(
+            "error", "E020", state_problem,
+            detail=f"agentctl keeps its ledger, lock and render cache in {STATE_DIR}/ and "
+            "never reads or writes them through a link. Remove it: agentctl creates the "
+            "folder when it first writes."))
     if problems:
         raise DiagnosticError(problems)
     positions: dict[tuple[str | int, ...], Position] = {
@@ -300,4 +307,43 @@ def check_output(root: Path, output: str) -> str | None:
     top = resolved.relative_to(real_root).parts[0]
     if top in RESERVED_OUTPUT:
         return f"'{output}' is inside {top}/, which is not agentctl's to render into"
+    for folder in (resolved, *resolved.parents):  # the closest one that exists
+        if folder.exists():
+            if not folder.is_dir():
+                shown = folder.relative_to(real_root).as_posix()
+                return (f"'{output}' cannot be a folder: {shown} is a file" if folder ==
+                        resolved else f"'{output}' cannot be made: {shown} is a file")
+            break
+    return None
+
+
+#: What agentctl keeps in the state folder; none of them may be a symlink.
+STATE_ENTRIES = ("state.json", "apply.lock", ".gitignore", "cache", "cache/render.json",
+                 "cache/render.stamp", "cache/.gitignore")
+
+
+def check_state_dir(root: Path) -> str | None:
+    """Why ``root/.agentctl`` cannot be agentctl's state folder, or None.
+
+    Held to the output folder's rule: it (and each entry of :data:`STATE_ENTRIES` in it)
+    must not be a symlink, and it must be a folder when it exists. Costs one ``lstat``
+    per entry, on every verb.
+    """
+    import stat
+
+    state = root / STATE_DIR
+    try:
+        mode = os.lstat(state).st_mode
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"{STATE_DIR} cannot be read: {exc.strerror}"
+    if stat.S_ISLNK(mode):
+        return f"{STATE_DIR} is a symlink (to {os.readlink(state)})"
+    if not stat.S_ISDIR(mode):
+        return f"{STATE_DIR} is a file, not a folder"
+    for entry in STATE_ENTRIES:
+        path = state / entry
+        if os.path.islink(path):
+            return f"{STATE_DIR}/{entry} is a symlink (to {os.readlink(path)})"
     return None

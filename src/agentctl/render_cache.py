@@ -10,6 +10,13 @@ stored files, service and warnings are exactly what a cold render produced.
 The cache is one JSON file, ``.agentctl/cache/render.json``; a missing, unreadable or
 foreign-version file is an empty cache. It holds rendered workspace files, which never
 contain a secret value (rendering reads none), so it is as safe as the workspaces.
+
+A cache is read only if it is the very file this machine's agentctl wrote: beside it,
+``render.stamp`` keeps the file's inode, size and nanosecond mtime as written. A cache
+that arrived any other way (committed to the repository by a pull request, copied from
+elsewhere) gets a fresh inode and mtime on checkout, which nobody can predict, so it is
+an empty cache: a crafted cache cannot put bytes into workspaces that the catalogue does
+not produce.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ import base64
 import dataclasses
 import hashlib
 import json
+import os
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +38,8 @@ if TYPE_CHECKING:
     from agentctl.workspace import AgentRender
 
 CACHE_FILE = Path("cache") / "render.json"
+#: Beside the cache: the identity of the file as written (see the module docstring).
+STAMP_FILE = "render.stamp"
 FORMAT = 3  # 3: each agent's block of compose.yaml kept with it, no documents
 
 
@@ -128,7 +138,12 @@ class RenderCache:
         self._keys: dict[str, str] = {}
         if path is not None:
             try:
-                doc = json.loads(path.read_bytes())
+                with path.open("rb") as handle:
+                    raw = handle.read()
+                    written = _identity(os.fstat(handle.fileno()))
+                if json.loads((path.parent / STAMP_FILE).read_bytes()) != written:
+                    return  # not the file agentctl wrote here: never trusted
+                doc = json.loads(raw)
                 if doc.get("format") == FORMAT and doc.get("agentctl") == __version__:
                     self.entries = doc["agents"]
             except (OSError, ValueError, KeyError, AttributeError):
@@ -203,12 +218,18 @@ class RenderCache:
         self.changed = True
 
     def save(self) -> None:
-        """Write the cache atomically when anything changed (deterministic JSON)."""
+        """Write the cache atomically when anything changed (deterministic JSON).
+
+        Raises :class:`~agentctl.fsutil.FileSystemError` when it cannot be written.
+        """
         if self.path is None or not self.changed:
             return
-        from agentctl.fsutil import atomic_write
+        from agentctl.fsutil import FileSystemError, atomic_write, make_dirs
 
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            make_dirs(self.path.parent, 0o755)
+        except OSError as exc:
+            raise FileSystemError.of("create the folder", self.path.parent, exc) from None
         ignore = self.path.parent / ".gitignore"
         if not ignore.exists():  # a cache is never committed
             atomic_write(ignore, b"# agentctl's render cache: safe to delete, never commit\n*\n",
@@ -217,4 +238,14 @@ class RenderCache:
                "agents": dict(sorted(self.entries.items()))}
         # No sort_keys: a service mapping keeps its key order (it is compose.yaml order).
         atomic_write(self.path, json.dumps(doc, ensure_ascii=False).encode(), 0o644)
+        try:
+            written = _identity(os.stat(self.path))
+        except OSError as exc:
+            raise FileSystemError.of("read", self.path, exc) from None
+        atomic_write(self.path.parent / STAMP_FILE, json.dumps(written).encode(), 0o644)
         self.changed = False
+
+
+def _identity(st: os.stat_result) -> list[int]:
+    """What tells the file agentctl wrote from any other: inode, size, mtime in ns."""
+    return [st.st_ino, st.st_size, st.st_mtime_ns]

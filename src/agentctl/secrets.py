@@ -149,6 +149,12 @@ def lookup(cred: Credential, environ: Mapping[str, str] | None = None) -> Lookup
     looked: list[str] = []
     if cred.env:
         value = env.get(cred.env)
+        if value and not _is_text(value):
+            # Python decodes the environment with surrogateescape: bytes that are not
+            # UTF-8 cannot be written into an env file. The keyring is not asked: the
+            # override is set, so a value from elsewhere would be a surprise.
+            return Lookup(None, (f"env {cred.env} (set, but not UTF-8 text: set it to "
+                                 "the value's UTF-8 text)",))
         if value:
             redact.register(value)
             return Lookup(value, (f"env {cred.env}",), f"env {cred.env}")
@@ -160,6 +166,15 @@ def lookup(cred: Credential, environ: Mapping[str, str] | None = None) -> Lookup
         return Lookup(value, (*looked, where), where)
     looked.append(where + (" (empty)" if value == "" else " (no entry)"))
     return Lookup(None, tuple(looked))
+
+
+def _is_text(value: str) -> bool:
+    """True when ``value`` encodes as UTF-8 (no lone surrogates from undecodable bytes)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 @dataclass

@@ -46,6 +46,7 @@ def test_full_flow_apply_plan_edit_converge_destroy(example: Path) -> None:
     # Every file apply created is gone; only agentctl's own state remains.
     assert after - before <= {".agentctl/state.json", ".agentctl/.gitignore",
                               ".agentctl/apply.lock", ".agentctl/cache/render.json",
+                              ".agentctl/cache/render.stamp",
                               ".agentctl/cache/.gitignore"}
     assert any(p.startswith("deploy/env/") for p in created)
     state = json.loads((example / ".agentctl/state.json").read_text())

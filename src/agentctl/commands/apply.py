@@ -7,9 +7,18 @@ import sys
 from pathlib import Path
 
 from agentctl import ui
-from agentctl.apply import ApplyRefused, apply_lock, apply_plan, refuse_drift
+from agentctl.apply import (
+    ApplyRefused,
+    ApplyResult,
+    apply_lock,
+    apply_plan,
+    check_writable,
+    refuse_drift,
+    refuse_if_changed,
+)
 from agentctl.commands.plan import compute
 from agentctl.pipeline import build
+from agentctl.plan import Plan
 
 
 def confirm(question: str, auto_approve: bool) -> None:
@@ -18,7 +27,8 @@ def confirm(question: str, auto_approve: bool) -> None:
         return
     if not sys.stdin.isatty():
         raise ApplyRefused(
-            "no terminal to ask for confirmation on; re-run with -y/--auto-approve"
+            "no terminal to ask for confirmation on; re-run with -y/--auto-approve. "
+            "Nothing was written."
         )
     import typer
 
@@ -38,47 +48,38 @@ def run(
 ) -> int:
     """Plan, check a saved plan still holds, confirm, apply. Returns the exit code.
 
-    ``target`` None means the saved plan's target, else the project's.
+    ``target`` None means the saved plan's target, else the project's. Every refusal
+    (invalid catalogue, keyring unavailable, stale saved plan, drift, no terminal, every
+    changed agent blocked, an unwritable output folder) comes before anything is written:
+    the state folder, the lock and the render cache are made only once the run writes.
     """
     if plan_file is not None and target is None:
         saved_target = _read_plan(plan_file).get("target")
         target = saved_target if isinstance(saved_target, str) else None
     built = build(directory, explicit=explicit, target=target, trust=trust, use_cache=True)
-    with apply_lock(built.project):
-        plan, ledger = compute(built)
-        if plan_file is not None:
-            saved = _read_plan(plan_file)
-            if saved.get("inputs_digest") != plan.inputs_digest:
-                raise ApplyRefused(
-                    f"{plan_file} was made from different catalogue inputs; run "
-                    "`agentctl plan --out FILE` again"
-                )
-            saved_changes = saved.get("changes")
-            fingerprint = sorted(
-                (c["path"], c["action"]) for c in saved_changes
-            ) if isinstance(saved_changes, list) else None
-            if saved.get("state_digest") != plan.state_digest or fingerprint != (
-                plan.fingerprint()
-            ):
-                raise ApplyRefused(
-                    f"the workspaces or ledger changed since {plan_file} was made; run "
-                    "`agentctl plan --out FILE` again"
-                )
-            auto_approve = True  # a saved plan is the approval, as in Terraform
-        ui.print_diagnostics(plan.warnings)
-        ui.print_plan(plan)
-        if not plan.has_changes and not plan.errors:
-            return 0
-        refuse_drift(plan, force=force)
-        if plan.has_changes:
-            confirm("Apply these changes?", auto_approve)
+    plan, ledger = compute(built)
+    if plan_file is not None:
+        _check_saved(plan_file, plan)
+        auto_approve = True  # a saved plan is the approval, as in Terraform
+    ui.print_diagnostics(plan.warnings)
+    ui.print_plan(plan)
+    if not plan.has_changes and not plan.errors:
+        return 0
+    if plan.blocked:
+        ui.print_diagnostics(plan.errors)
+        ui.err("Nothing was written: the errors above block every agent with changes.")
+        return 1
+    refuse_drift(plan, force=force)
+    check_writable(built.project)
+    if plan.has_changes:
+        confirm("Apply these changes?", auto_approve)
+    with apply_lock(built.project, "apply"):
+        refuse_if_changed(built.project, ledger)
+        built.save_cache()
         with ui.progress(len(plan.agents), "Applying") as advance:
             result = apply_plan(built.project, plan, ledger, force=force, on_agent=advance)
     if result.errors:
-        ui.print_diagnostics(plan.errors)
-        for agent, message in sorted(result.errors.items()):
-            if not any(agent in d.path for d in plan.errors):
-                ui.err(ui.style(f"agent {agent}: {message}", "red", sys.stderr))
+        report_errors(plan, result)
         ui.err(f"Applied with errors: {len(result.errors)} agent(s) failed; see above.")
         return 1
     ui.out(ui.style("Apply complete: ", "green")
@@ -86,10 +87,41 @@ def run(
     return 0
 
 
+def report_errors(plan: Plan, result: ApplyResult) -> None:
+    """Print the plan's errors and each agent's apply error the plan did not already name."""
+    ui.print_diagnostics(plan.errors)
+    for agent, message in sorted(result.errors.items()):
+        if agent and any(agent in d.path for d in plan.errors):
+            continue
+        ui.err(ui.style("error: ", "red", sys.stderr)
+               + (f"agent {agent}: {message}" if agent else message))
+
+
+def _check_saved(plan_file: Path, plan: Plan) -> None:
+    """Refuse a saved plan made from other inputs or another state than ``plan``."""
+    saved = _read_plan(plan_file)
+    if saved.get("inputs_digest") != plan.inputs_digest:
+        raise ApplyRefused(
+            f"{plan_file} was made from different catalogue inputs; run "
+            "`agentctl plan --out FILE` again"
+        )
+    saved_changes = saved.get("changes")
+    fingerprint = sorted(
+        (c["path"], c["action"]) for c in saved_changes
+    ) if isinstance(saved_changes, list) else None
+    if saved.get("state_digest") != plan.state_digest or fingerprint != plan.fingerprint():
+        raise ApplyRefused(
+            f"the workspaces or ledger changed since {plan_file} was made; run "
+            "`agentctl plan --out FILE` again"
+        )
+
+
 def _read_plan(path: Path) -> dict[str, object]:
     try:
         doc = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError) as exc:
+    except OSError as exc:
+        raise ApplyRefused(f"cannot read plan file {path}: {exc.strerror}") from None
+    except ValueError as exc:
         raise ApplyRefused(f"cannot read plan file {path}: {exc}") from None
     if not isinstance(doc, dict) or doc.get("format_version") != "1.0":
         raise ApplyRefused(f"{path} is not an agentctl plan (format_version 1.0)")

@@ -42,6 +42,9 @@ def run(
     """
     built = build(directory, explicit=explicit, target=target, trust=trust, use_cache=True)
     plan, _ledger = compute(built)
+    # plan is read-only but keeps the render cache warm where it can (it only saves
+    # time): a read-only checkout skips it quietly.
+    built.save_cache()
     if as_json:
         ui.out(json.dumps(plan.to_json(), indent=2, sort_keys=True))
     else:

@@ -28,6 +28,11 @@ def run(directory: Path | None, explicit: bool, out_dir: Path | None, check: boo
         *, target: str | None = None, trust: bool = False) -> int:
     """Render into ``out_dir`` for ``target`` (None: the project's), or with ``check``
     compare it; returns the exit code. Secrets are never fetched or written."""
+    if out_dir is not None and not check and out_dir.exists() and not out_dir.is_dir():
+        from agentctl.fsutil import FileSystemError
+
+        raise FileSystemError("render into", str(out_dir), None, "it is a file, not a folder",
+                              "--out names a folder (created when missing)")
     # No render cache: render is stateless inspection and writes nothing under .agentctl.
     built = build(directory, explicit=explicit, target=target, trust=trust)
     ui.print_diagnostics(built.warnings)
