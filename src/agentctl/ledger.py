@@ -165,7 +165,7 @@ class Ledger:
         import hashlib
 
         try:
-            return hashlib.sha256(path.read_bytes()).hexdigest()
+            return hashlib.sha256(_read_file(path)).hexdigest()
         except FileNotFoundError:
             return None
         except OSError as exc:
@@ -179,7 +179,7 @@ class Ledger:
         import hashlib
 
         try:
-            raw = path.read_bytes()
+            raw = _read_file(path)
             doc = json.loads(raw.decode("utf-8"))
             if doc.get("format_version") != FORMAT_VERSION:
                 raise LedgerError(
@@ -194,8 +194,30 @@ class Ledger:
                          for k, v in doc.get("pending", {}).items()},
                 loaded_sha256=hashlib.sha256(raw).hexdigest(),
             )
+        except RecursionError:
+            raise LedgerError(
+                f"cannot read the ledger {path}: it nests deeper than any ledger agentctl "
+                "writes. Restore it from backup or delete it (agentctl then adopts files that "
+                "match the catalogue)."
+            ) from None
         except (OSError, ValueError, TypeError, AttributeError) as exc:
             raise LedgerError(
                 f"cannot read the ledger {path}: {exc}. Restore it from backup or delete it "
                 "(agentctl then adopts files that match the catalogue)."
             ) from None
+
+
+def _read_file(path: Path) -> bytes:
+    """The bytes of the regular file ``path``, never following a final symlink and never
+    waiting on a FIFO or device. Raises ``FileNotFoundError`` when nothing is there and
+    :class:`OSError` (``EINVAL``, "not a regular file") for anything else."""
+    import errno
+
+    from agentctl.fsutil import read_regular
+
+    st, content = read_regular(str(path))
+    if st is None:
+        raise FileNotFoundError(errno.ENOENT, "No such file or directory", str(path))
+    if content is None:
+        raise OSError(errno.EINVAL, "not a regular file", str(path))
+    return content

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import sys
 from pathlib import Path
@@ -17,6 +18,7 @@ from agentctl.apply import (
     refuse_if_changed,
 )
 from agentctl.commands.plan import compute
+from agentctl.fsutil import read_regular
 from agentctl.pipeline import build
 from agentctl.plan import Plan
 
@@ -118,11 +120,20 @@ def _check_saved(plan_file: Path, plan: Plan) -> None:
 
 def _read_plan(path: Path) -> dict[str, object]:
     try:
-        doc = json.loads(path.read_text("utf-8"))
+        st, raw = read_regular(str(path))
+        if st is None:
+            raise FileNotFoundError(errno.ENOENT, "No such file or directory")
+        if raw is None:
+            raise OSError(errno.EINVAL, "not a regular file")
+        doc = json.loads(raw.decode("utf-8"))
     except OSError as exc:
         raise ApplyRefused(f"cannot read plan file {path}: {exc.strerror}") from None
     except ValueError as exc:
         raise ApplyRefused(f"cannot read plan file {path}: {exc}") from None
+    except RecursionError:
+        raise ApplyRefused(f"cannot read plan file {path}: it nests deeper than any plan "
+                           "agentctl writes; make it again with `agentctl plan --out FILE`"
+                           ) from None
     if not isinstance(doc, dict) or doc.get("format_version") != "1.0":
         raise ApplyRefused(f"{path} is not an agentctl plan (format_version 1.0)")
     return doc

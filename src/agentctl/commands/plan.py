@@ -43,14 +43,16 @@ def run(
     built = build(directory, explicit=explicit, target=target, trust=trust, use_cache=True)
     plan, _ledger = compute(built)
     # plan is read-only but keeps the render cache warm where it can (it only saves
-    # time): a read-only checkout skips it quietly.
-    built.save_cache()
+    # time): a read-only checkout skips it quietly, and a plan that ends in an error
+    # writes nothing at all.
+    if not plan.errors:
+        built.save_cache()
     if as_json:
         ui.out(json.dumps(plan.to_json(), indent=2, sort_keys=True))
     else:
         ui.print_diagnostics(plan.warnings)
         ui.print_plan(plan)
-    if out_file is not None:
+    if out_file is not None and not plan.errors:
         atomic_write(out_file, plan_file_json(plan), 0o644)
         if not as_json:
             ui.out(f"Saved the plan to {out_file}; run `agentctl apply {out_file}` to apply it.")
