@@ -107,3 +107,29 @@ def test_catalogue_name_must_match_frontmatter(make_project: ProjectFactory) -> 
     with pytest.raises(DiagnosticError) as info:
         load_catalogue(load_project(root, explicit=True))
     assert [d.code for d in info.value.errors] == ["E303"]
+
+
+@pytest.mark.parametrize(("value", "warns"), [
+    ("Read Grep Bash(git log:*)", False),  # the space-separated string
+    ("\n  - Read\n  - Bash(git log:*)", False),  # a YAML list: valid per the 2026 spec
+    ("\n  - Read\n  - 3", True),  # a list holding a number
+    ("{Read: true}", True),  # a mapping
+])
+def test_allowed_tools_string_or_list(tmp_path: Path, value: str, warns: bool) -> None:
+    """``allowed-tools`` is a space-separated string or a YAML list of strings
+    (agentskills/agentskills docs/specification.mdx); only other shapes warn (W305)."""
+    from agentctl.skills import read_skill_folder
+
+    folder = tmp_path / "demo"
+    folder.mkdir()
+    (folder / "SKILL.md").write_text(
+        f"---\nname: demo\ndescription: A demo.\nallowed-tools: {value}\n---\nBody.\n"
+    )
+    content, diagnostics = read_skill_folder(folder, "skills/demo")
+    assert content is not None
+    w305 = [d for d in diagnostics if d.code == "W305"]
+    assert bool(w305) is warns
+    if warns:  # at the value, in SKILL.md
+        position = w305[0].position
+        assert position is not None and position.file == "skills/demo/SKILL.md"
+        assert position.line >= 4

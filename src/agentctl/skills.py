@@ -14,7 +14,8 @@ folder) and still work in every runtime:
   :data:`MAX_SKILL_BYTES`;
 * warnings: ``description`` over 1024 characters, ``name`` differing from the folder's
   name (agentctl installs it under ``name``), ``compatibility`` over 500 characters,
-  ``metadata`` that is not text → text, ``allowed-tools`` that is not a string, unknown
+  ``metadata`` that is not text → text, ``allowed-tools`` that is neither a
+  space-separated string nor a list of strings (both are the spec's forms), unknown
   frontmatter keys.
 """
 
@@ -246,10 +247,17 @@ def check_frontmatter(
                        detail="Quote numbers and booleans inside metadata.")
         )
     tools = meta.get("allowed-tools")
-    if tools is not None and not isinstance(tools, str):
+    # The spec takes a space-separated string or a YAML list (agentskills/agentskills
+    # docs/specification.mdx, 2026); anything else no runtime can read.
+    if tools is not None and not (
+        isinstance(tools, str) or (isinstance(tools, list)
+                                   and all(isinstance(t, str) for t in tools))
+    ):
         out.append(
-            Diagnostic("warning", "W305", "'allowed-tools' should be a space-separated string",
-                       at("allowed-tools"))
+            Diagnostic("warning", "W305", "'allowed-tools' should be a space-separated "
+                       "string or a list of strings", at("allowed-tools"),
+                       detail="Write allowed-tools: Read Grep, or a YAML list of tool "
+                       "names; quote numbers and booleans.")
         )
     for key in sorted(set(meta) - SPEC_KEYS - CLAUDE_KEYS):
         out.append(
