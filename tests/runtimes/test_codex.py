@@ -67,13 +67,17 @@ def test_servers_name_variables_not_values(tmp_path: Path) -> None:
         "bearer_token_env_var": "AGENTCTL_MCP_PROBE_TOKEN",
         "http_headers": {"X-Team": "platform"},
         "env_http_headers": {"X-Key": "ACME_KEY"},
+        "required": True,
         "enabled_tools": ["echo"],
+        "tools": {"echo": {"approval_mode": "approve"}},
     }
     assert doc["mcp_servers"]["fs"] == {
         "command": "npx",
         "args": ["-y", "@modelcontextprotocol/server-filesystem@2025.8.21", "/workspace"],
         "env": {"MODE": "ro"},
         "env_vars": ["API_KEY"],
+        "required": True,
+        "default_tools_approval_mode": "approve",
     }
     # Codex rejects or ignores these; agentctl never writes them.
     for entry in doc["mcp_servers"].values():
@@ -90,22 +94,37 @@ agents:
 """
     built = build_project(tmp_path, catalogue)
     doc = tomllib.loads(workspace(built, "cx")[".codex/config.toml"])
-    assert doc["mcp_servers"]["tool"] == {"command": "tool-mcp", "env_vars": ["TOOL_TOKEN"]}
+    assert doc["mcp_servers"]["tool"] == {
+        "command": "tool-mcp", "env_vars": ["TOOL_TOKEN"], "required": True,
+        "default_tools_approval_mode": "approve",
+    }
     assert env_names(built, "cx") == ["OPENAI_API_KEY", "TOOL_TOKEN"]
 
 
 @pytest.mark.parametrize(
-    ("permission", "approval", "sandbox"),
+    ("permission", "approval", "profile"),
     [
-        ("read", "on-request", "read-only"),
-        ("write", "on-request", "workspace-write"),
-        ("full", "never", "danger-full-access"),
-        ("auto", "untrusted", "workspace-write"),
+        ("read", "on-request", ":read-only"),
+        ("write", "on-request", ":workspace"),
+        ("full", "never", ":danger-full-access"),
+        ("auto", "untrusted", ":workspace"),
     ],
 )
-def test_permission_mapping(tmp_path: Path, permission: str, approval: str, sandbox: str) -> None:
+def test_permission_mapping(tmp_path: Path, permission: str, approval: str, profile: str) -> None:
+    """Permission profiles (``default_permissions``, built-in names checked on 0.169):
+    the legacy ``sandbox_mode`` would switch them off, so it is never written."""
     doc = config(tmp_path, f"    permission: {permission}\n")
-    assert (doc["approval_policy"], doc["sandbox_mode"]) == (approval, sandbox)
+    assert (doc["approval_policy"], doc["default_permissions"]) == (approval, profile)
+    assert "sandbox_mode" not in doc
+
+
+def test_allow_list_is_pre_approved(tmp_path: Path) -> None:
+    """``enabled_tools`` only hides the rest: each allowed tool is approved by name (a
+    headless call otherwise fails "requires approval"), and nothing else is."""
+    probe = config(tmp_path)["mcp_servers"]["probe"]
+    assert probe["tools"] == {"echo": {"approval_mode": "approve"}}
+    assert "default_tools_approval_mode" not in probe
+    assert probe["required"] is True  # codex exec waits for it, and fails without it
 
 
 @pytest.mark.parametrize(
@@ -137,18 +156,37 @@ def test_settings_with_null_refused(tmp_path: Path) -> None:
 
 
 def test_gateway_and_ollama_endpoints(tmp_path: Path) -> None:
+    """The endpoint goes into a ``[model_providers]`` block: Codex no longer reads
+    ``OPENAI_BASE_URL``, and built-in provider IDs cannot be redefined."""
     runtime = get_runtime("codex")
     built = build_project(tmp_path / "gw", agent(model="gw-model"))
     gw = built.resolved.agents["cx"]
     assert runtime.service(gw, "w", "e")["environment"] == {  # type: ignore[index]
         "CODEX_HOME": "/workspace/.codex",
-        "OPENAI_BASE_URL": "https://llm.example.com/v1",
     }
+    doc = tomllib.loads(workspace(built, "cx")[".codex/config.toml"])
+    assert doc["model_provider"] == "agentctl-gateway"
+    assert doc["model_providers"] == {"agentctl-gateway": {
+        "name": "gateway", "base_url": "https://llm.example.com/v1", "wire_api": "responses",
+        "env_key": "OPENAI_API_KEY",
+    }}
     assert env_names(built, "cx")[0] == "OPENAI_API_KEY"  # a bearer goes the same way
     built = build_project(tmp_path / "ol", agent(model="llama"))
     doc = tomllib.loads(workspace(built, "cx")[".codex/config.toml"])
-    assert doc["model_provider"] == "ollama"
+    assert doc["model_provider"] == "agentctl-local"
+    assert doc["model_providers"]["agentctl-local"] == {
+        "name": "local", "base_url": "http://ollama:11434/v1", "wire_api": "responses",
+    }
     assert "OPENAI_API_KEY" not in env_names(built, "cx")
+
+
+def test_default_openai_endpoint(tmp_path: Path) -> None:
+    """No ``base_url``: the backend's default endpoint, still with the key's variable."""
+    doc = config(tmp_path)
+    assert doc["model_providers"] == {"agentctl-openai": {
+        "name": "openai", "base_url": "https://api.openai.com/v1", "wire_api": "responses",
+        "env_key": "OPENAI_API_KEY",
+    }}
 
 
 def test_service_runs_pinned_release(tmp_path: Path) -> None:

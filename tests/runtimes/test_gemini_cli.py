@@ -70,14 +70,17 @@ def test_reads_agents_md_and_model(tmp_path: Path) -> None:
 
 
 def test_transport_keys(tmp_path: Path) -> None:
+    """``url`` + ``type`` for both remote transports: ``httpUrl`` is deprecated upstream."""
     servers = settings(tmp_path)["mcpServers"]
     assert servers["probe"] == {
-        "httpUrl": "http://127.0.0.1:8765/mcp",
+        "url": "http://127.0.0.1:8765/mcp",
+        "type": "http",
         "headers": {"Authorization": "Bearer ${AGENTCTL_MCP_PROBE_TOKEN}",
                     "X-Key": "${ACME_KEY:-none}"},
         "includeTools": ["echo"],
     }
-    assert servers["events"] == {"url": "https://mcp.example.com/sse"}
+    assert servers["events"] == {"url": "https://mcp.example.com/sse", "type": "sse"}
+    assert not any("httpUrl" in entry for entry in servers.values())
     assert servers["fs"] == {
         "command": "npx",
         "args": ["-y", "@modelcontextprotocol/server-filesystem@2025.8.21", "/workspace"],
@@ -117,7 +120,7 @@ def test_settings_passthrough_deep_merges(tmp_path: Path) -> None:
     assert doc["general"] == {"defaultApprovalMode": "auto_edit", "vimMode": True}
     assert doc["ui"] == {"hideBanner": True}
     assert doc["mcpServers"]["probe"]["timeout"] == 30000
-    assert doc["mcpServers"]["probe"]["httpUrl"] == "http://127.0.0.1:8765/mcp"
+    assert doc["mcpServers"]["probe"]["url"] == "http://127.0.0.1:8765/mcp"
 
 
 def test_env_file(tmp_path: Path) -> None:
@@ -142,4 +145,56 @@ def test_only_gemini_backend(tmp_path: Path, model: str) -> None:
 
 def test_effort_is_a_warning(tmp_path: Path) -> None:
     built = build_project(tmp_path, agent("    effort: low\n"))
-    assert [w.code for w in built.warnings if w.code.startswith("W5")] == ["W501"]
+    assert [w.code for w in built.warnings if w.code == "W501"] == ["W501"]
+
+
+def test_allow_list_is_pre_approved(tmp_path: Path) -> None:
+    """Headless Gemini offers only tools a policy rule allows: ``tools.allowed`` names the
+    allow-listed ones as ``mcp_<server>_<tool>``, a whole server as ``mcp_<server>_*``."""
+    doc = settings(tmp_path)
+    assert doc["tools"] == {"allowed": ["mcp_probe_echo", "mcp_events_*", "mcp_fs_*"]}
+    assert "mcp_probe_add" not in json.dumps(doc)
+
+
+def test_auth_type_follows_the_credential_kind(tmp_path: Path) -> None:
+    """An API key selects ``gemini-api-key``: with ``GOOGLE_GEMINI_BASE_URL`` set, Gemini
+    would otherwise guess ``gateway`` and exit 41 headless."""
+    assert settings(tmp_path)["security"] == {"auth": {"selectedType": "gemini-api-key"}}
+
+
+def test_no_model_no_auth_type(tmp_path: Path) -> None:
+    catalogue = """\
+agents:
+  - {name: gm, runtime: gemini-cli, instructions: x}
+"""
+    doc = json.loads(workspace(build_project(tmp_path, catalogue), "gm")[".gemini/settings.json"])
+    assert "security" not in doc and "tools" not in doc
+
+
+@pytest.mark.parametrize(("base_url", "expected"), [
+    ("http://127.0.0.1:9/gemini", "http://127.0.0.1:9/gemini"),
+    ("https://gw.example.com/v1beta/", "https://gw.example.com"),
+])
+def test_endpoint_without_version(tmp_path: Path, base_url: str, expected: str) -> None:
+    """``GOOGLE_GEMINI_BASE_URL`` is the host part: the SDK appends ``/v1beta/models/…``."""
+    catalogue = f"""\
+providers:
+  - {{name: gw, backend: gemini, base_url: "{base_url}", credential: gemini-key}}
+models:
+  - {{name: gw-flash, provider: gw, provider_model: gemini-2.5-flash}}
+agents:
+  - {{name: gm, runtime: gemini-cli, model: gw-flash, instructions: x}}
+"""
+    built = build_project(tmp_path, catalogue)
+    service = get_runtime("gemini-cli").service(built.resolved.agents["gm"], "w", "e")
+    assert service is not None
+    assert service["environment"]["GOOGLE_GEMINI_BASE_URL"] == expected
+
+
+def test_sse_server_warns(tmp_path: Path) -> None:
+    """MCP 2026-07-28 deprecates HTTP+SSE: a warning at the server's transport."""
+    built = build_project(tmp_path, agent())
+    [warning] = [w for w in built.warnings if w.code == "W502"]
+    assert "'events'" in warning.summary and "deprecated" in warning.summary
+    assert warning.path == "mcp_servers[events].transport"
+    assert warning.position is not None and warning.position.line > 0

@@ -1,4 +1,4 @@
-"""OpenCode: opencode.json, {env:VAR}, provider/model handles, permission, tools."""
+"""OpenCode: opencode.json, {env:VAR}, provider/model handles, permission rules."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from syrupy.assertion import SnapshotAssertion
 
 from agentctl.runtimes import get_runtime
-from agentctl.runtimes.opencode import OPENCODE_VERSION, PERMISSIONS
+from agentctl.runtimes.opencode import OPENCODE_VERSION, PERMISSIONS, tool_name
 from tests.runtimes.conftest import build_errors, build_project, env_names, workspace
 
 SERVERS = """\
@@ -91,19 +91,42 @@ def test_entries_use_env_placeholders(tmp_path: Path) -> None:
     assert "${" not in json.dumps(doc)
 
 
-def test_tools_allow_list(tmp_path: Path) -> None:
-    assert config(tmp_path)["tools"] == {"probe_*": False, "probe_echo": True}
+#: The MCP allow-list as ``permission`` rules: the agent's tools of ``probe`` (echo, not
+#: add) and the two servers it uses whole.
+MCP_RULES = {"probe_*": "deny", "probe_echo": "allow", "fs_*": "allow", "events_*": "allow"}
+
+
+def test_allow_list_is_permission_rules(tmp_path: Path) -> None:
+    """``permission`` replaces the deprecated ``tools`` map (checked headless on 1.18.33:
+    a denied MCP tool is not offered). The later key wins, so the deny glob comes first."""
+    doc = config(tmp_path)
+    assert "tools" not in doc
+    assert doc["permission"] == MCP_RULES
+    assert list(doc["permission"]).index("probe_*") < list(doc["permission"]).index("probe_echo")
 
 
 @pytest.mark.parametrize("permission", ["read", "write", "full", "auto"])
 def test_permission_mapping(tmp_path: Path, permission: str) -> None:
     doc = config(tmp_path, f"    permission: {permission}\n")
-    if PERMISSIONS[permission] is None:
-        assert "permission" not in doc  # auto: OpenCode's own defaults
-    else:
-        assert doc["permission"] == PERMISSIONS[permission]
-    assert PERMISSIONS["full"] == "allow"
+    assert doc["permission"] == {**PERMISSIONS[permission], **MCP_RULES}
+    assert PERMISSIONS["full"] == {"*": "allow"}
     assert PERMISSIONS["read"] == {"edit": "deny", "bash": "deny"}
+
+
+def test_no_servers_no_rules(tmp_path: Path) -> None:
+    catalogue = """\
+agents:
+  - {name: oc, runtime: opencode, model: sonnet, instructions: x}
+"""
+    doc = json.loads(workspace(build_project(tmp_path, catalogue), "oc")["opencode.json"])
+    assert "permission" not in doc and "tools" not in doc
+
+
+def test_tool_names_are_sanitised() -> None:
+    """OpenCode names an MCP tool ``<server>_<tool>``, other characters folded to ``_``."""
+    assert tool_name("probe-header", "echo") == "probe-header_echo"
+    assert tool_name("docs", "search.v2") == "docs_search_v2"
+    assert tool_name("a.b", "c d") == "a_b_c_d"
 
 
 @pytest.mark.parametrize(
@@ -136,6 +159,42 @@ def test_openai_compatible_provider_block(tmp_path: Path) -> None:
     }
 
 
+@pytest.mark.parametrize(("backend", "base_url", "expected"), [
+    ("anthropic", "http://127.0.0.1:9/claude", "http://127.0.0.1:9/claude/v1"),
+    ("anthropic", "https://gw.example.com/v1", "https://gw.example.com/v1"),
+    ("openai", "https://gw.example.com/v1/", "https://gw.example.com/v1"),
+    ("gemini", "https://gw.example.com", "https://gw.example.com/v1beta"),
+])
+def test_endpoint_in_the_sdk_form(tmp_path: Path, backend: str, base_url: str,
+                                  expected: str) -> None:
+    """The AI SDK providers take ``baseURL`` with the API version; the catalogue writes
+    Anthropic's and Gemini's endpoints without it (as their model lists do)."""
+    catalogue = f"""\
+providers:
+  - {{name: gw, backend: {backend}, base_url: "{base_url}", credential: acme-key}}
+models:
+  - {{name: m, provider: gw, provider_model: some-model}}
+agents:
+  - {{name: oc, runtime: opencode, model: m, instructions: x}}
+"""
+    doc = json.loads(workspace(build_project(tmp_path, catalogue), "oc")["opencode.json"])
+    [block] = doc["provider"].values()
+    assert block == {"options": {"baseURL": expected}}
+
+
+def test_ollama_default_endpoint(tmp_path: Path) -> None:
+    catalogue = """\
+providers:
+  - {name: lan, backend: ollama}
+models:
+  - {name: qwen, provider: lan, provider_model: "qwen3:8b"}
+agents:
+  - {name: oc, runtime: opencode, model: qwen, instructions: x}
+"""
+    doc = json.loads(workspace(build_project(tmp_path, catalogue), "oc")["opencode.json"])
+    assert doc["provider"]["lan"]["options"] == {"baseURL": "http://localhost:11434/v1"}
+
+
 def test_ollama_needs_no_credential(tmp_path: Path) -> None:
     built = build_project(tmp_path, agent(model="llama"))
     doc = json.loads(workspace(built, "oc")["opencode.json"])
@@ -153,7 +212,7 @@ def test_settings_passthrough_deep_merges(tmp_path: Path) -> None:
       autoupdate: false
 """
     doc = config(tmp_path, extra)
-    assert doc["permission"] == {"edit": "allow", "bash": "ask", "webfetch": "deny"}
+    assert doc["permission"] == {"edit": "allow", "bash": "ask", **MCP_RULES, "webfetch": "deny"}
     assert doc["mcp"]["probe"]["timeout"] == 10000
     assert doc["mcp"]["probe"]["url"] == "http://127.0.0.1:8765/mcp"
     assert doc["autoupdate"] is False
@@ -177,4 +236,4 @@ def test_oauth_token_refused(tmp_path: Path) -> None:
 
 def test_effort_is_a_warning(tmp_path: Path) -> None:
     built = build_project(tmp_path, agent("    effort: high\n"))
-    assert [w.code for w in built.warnings if w.code.startswith("W5")] == ["W501"]
+    assert [w.code for w in built.warnings if w.code == "W501"] == ["W501"]

@@ -13,6 +13,8 @@ differ.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 from agentctl.diagnostics import Diagnostic
@@ -63,6 +65,64 @@ class Runtime(Protocol):
         ...
 
 
+@runtime_checkable
+class HostLaunch(Protocol):
+    """What ``agentctl run`` asks of a runtime to start its CLI on this machine.
+
+    Separate from :class:`Runtime` so a runtime that renders files only (or a plug-in
+    written before ``run`` existed) still satisfies the rendering contract.
+    """
+
+    def host_command(self, agent: ResolvedAgent) -> list[str] | None:
+        """The program and its fixed arguments (never a secret), or None: no CLI."""
+        ...
+
+    def install_hint(self) -> str:
+        """How to install the program :meth:`host_command` names, for an error message."""
+        ...
+
+    def prepare_host(self, workspace: Path, env: Mapping[str, str]) -> list[str]:
+        """Make the CLI accept ``workspace`` (trust, …) for a user whose environment is
+        ``env``; returns one line per change made, for the user to read."""
+        ...
+
+
+def endpoint(agent: ResolvedAgent) -> str | None:
+    """The agent's inference endpoint as the catalogue means it: the provider's
+    ``base_url``, else its backend's default (``agentctl.providers``), without a
+    trailing ``/``. None without a provider or an endpoint.
+
+    The catalogue's form follows each backend's model-list API (README "Providers and
+    models"): ``https://api.anthropic.com`` and ``http://localhost:11434`` without a
+    version, OpenAI-shaped endpoints with ``/v1``; each runtime turns it into the form
+    its own client reads (:func:`with_suffix`, :func:`without_suffix`).
+    """
+    provider = agent.provider
+    if provider is None:
+        return None
+    url = provider.base_url
+    if not url:
+        from agentctl.providers import default_base_url
+
+        try:
+            url = default_base_url(provider.backend)
+        except KeyError:  # an unknown backend is reported by resolve
+            return None
+    return url.rstrip("/") if url else None
+
+
+def with_suffix(url: str, suffix: str) -> str:
+    """``url`` ending in ``suffix`` (``/v1``), added only when it is not there yet."""
+    url = url.rstrip("/")
+    return url if url.endswith(suffix) else url + suffix
+
+
+def without_suffix(url: str, suffix: str) -> str:
+    """``url`` with a trailing ``suffix`` (``/v1``) removed: for clients that append it."""
+    url = url.rstrip("/")
+    return url[: -len(suffix)] if url.endswith(suffix) else url
+
+
 def dump_json(document: Any) -> bytes:
     """Serialise ``document`` as 2-space JSON with a final newline (deterministic)."""
     return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
@@ -96,6 +156,10 @@ class BaseRuntime:
     backends: ClassVar[frozenset[str]] = frozenset()
     #: MCP transports this runtime can connect to.
     transports: ClassVar[frozenset[str]] = frozenset({"stdio", "http", "sse"})
+    #: The CLI: npm package, the release the service pins, and the program it installs.
+    npm_package: ClassVar[str] = ""
+    version: ClassVar[str] = ""
+    program: ClassVar[str] = ""
 
     def credential_env(self, kind: CredentialKind) -> str | None:
         """See :meth:`Runtime.credential_env`."""
@@ -143,6 +207,8 @@ class BaseRuntime:
                 )
         for server in agent.mcp_servers:
             transport = server.server.transport
+            if transport == "sse" and transport in self.transports:
+                out.append(sse_deprecated(self.name, agent, server, located))
             if transport not in self.transports:
                 out.append(
                     Diagnostic("error", "E505",
@@ -224,8 +290,31 @@ class BaseRuntime:
         """Container image when ``service_inputs.image`` is not set."""
         return "node:22-bookworm-slim"
 
+    def cli_args(self, agent: ResolvedAgent) -> list[str]:
+        """Arguments the runtime's CLI always gets for ``agent`` (in the service and in
+        ``agentctl run``); never a secret."""
+        return []
+
     def default_command(self, agent: ResolvedAgent) -> list[str]:
-        """Container command when ``service_inputs.command`` is not set."""
+        """Container command when ``service_inputs.command`` is not set: the pinned
+        release through ``npx``, with :meth:`cli_args`."""
+        if not self.npm_package:
+            return []
+        return ["npx", "--yes", f"{self.npm_package}@{self.version}", *self.cli_args(agent)]
+
+    def host_command(self, agent: ResolvedAgent) -> list[str] | None:
+        """See :meth:`HostLaunch.host_command`: :attr:`program` and :meth:`cli_args`."""
+        if not self.program or not self.renders_service:
+            return None
+        return [self.program, *self.cli_args(agent)]
+
+    def install_hint(self) -> str:
+        """See :meth:`HostLaunch.install_hint`."""
+        return (f"Install it with `npm install --global {self.npm_package}@{self.version}` "
+                "(the release the service pins), or put it on PATH.")
+
+    def prepare_host(self, workspace: Path, env: Mapping[str, str]) -> list[str]:
+        """See :meth:`HostLaunch.prepare_host`; by default nothing is needed."""
         return []
 
     def service(
@@ -298,6 +387,21 @@ def placeholder_error(
         f"runtime {runtime} cannot express {what} '{key}' of MCP server '{server.name}': {why}",
         position, f"mcp_servers[{server.name}].{field}.{key}",
         f"{fix} (Agent '{agent.name}' uses this server on {runtime}.)",
+    )
+
+
+def sse_deprecated(
+    runtime: str, agent: ResolvedAgent, server: ResolvedServer, located: Located[Agent]
+) -> Diagnostic:
+    """A warning: ``server`` speaks HTTP+SSE, deprecated by MCP 2026-07-28 (SEP-2596)."""
+    return Diagnostic(
+        "warning", "W502",
+        f"MCP server '{server.name}' uses the HTTP+SSE transport, deprecated since MCP "
+        "2026-07-28",
+        server.located.pos("transport") if server.located else located.pos("mcp_servers"),
+        f"mcp_servers[{server.name}].transport",
+        "Serve it over streamable HTTP and write 'transport: http'; clients are dropping "
+        f"SSE. (Agent '{agent.name}' uses it on {runtime}.)",
     )
 
 

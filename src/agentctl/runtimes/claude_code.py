@@ -1,6 +1,7 @@
 """Claude Code (``@anthropic-ai/claude-code``).
 
-Formats, from the shared ``reference/runtimes.md`` (checked against Claude Code 2.1.x):
+Formats, from the shared ``reference/runtimes.md`` (checked against Claude Code 2.1.x;
+the headless facts checked by ``tests/acceptance/test_headless.py`` on 2.1.330):
 
 * ``CLAUDE.md`` is read first; since 2.1.277 ``AGENTS.md`` only when there is no
   ``CLAUDE.md``, so ``CLAUDE.md`` imports it with ``@AGENTS.md``.
@@ -8,17 +9,33 @@ Formats, from the shared ``reference/runtimes.md`` (checked against Claude Code 
   remote ``{type: http|sse, url, headers}``. ``${VAR}`` is expanded in env, url and headers.
 * ``.claude/settings.json``: ``enabledMcpjsonServers`` approves project servers,
   ``permissions.allow`` rules ``mcp__<server>__<tool>``, ``permissions.defaultMode``.
+* Project settings count only in a trusted workspace: ``projects[<path>]
+  .hasTrustDialogAccepted`` in ``~/.claude.json`` (``$CLAUDE_CONFIG_DIR/.claude.json``
+  when that is set), where ``<path>`` is the root of the git checkout holding the
+  workspace, or the workspace itself outside git (:func:`trust_key`). Untrusted, Claude
+  Code drops ``permissions.allow`` and asks (or, under ``-p``, refuses).
+* ``MCP_CONNECTION_NONBLOCKING=false`` makes the first turn wait for every MCP server.
 * skills: ``.claude/skills/<name>/``.
 * auth env: ``ANTHROPIC_API_KEY``, ``CLAUDE_CODE_OAUTH_TOKEN`` (OAuth),
-  ``ANTHROPIC_AUTH_TOKEN`` (a bearer for a gateway), ``ANTHROPIC_BASE_URL``,
-  ``ANTHROPIC_MODEL``.
+  ``ANTHROPIC_AUTH_TOKEN`` (a bearer for a gateway), ``ANTHROPIC_BASE_URL`` (without
+  ``/v1``: the client appends ``/v1/messages``), ``ANTHROPIC_MODEL``.
 """
 
 from __future__ import annotations
 
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from agentctl.runtimes.base import BaseRuntime, deep_merge, dump_json
+from agentctl.runtimes.base import (
+    BaseRuntime,
+    deep_merge,
+    dump_json,
+    endpoint,
+    without_suffix,
+)
 from agentctl.tree import FileSpec
 
 if TYPE_CHECKING:
@@ -26,6 +43,7 @@ if TYPE_CHECKING:
 
 #: Pinned Claude Code release the default service runs.
 CLAUDE_CODE_VERSION = "2.1.330"
+NPM_PACKAGE = "@anthropic-ai/claude-code"
 #: aegis permission → Claude Code ``permissions.defaultMode``.
 PERMISSION_MODES = {
     "read": "plan",
@@ -34,6 +52,30 @@ PERMISSION_MODES = {
     "auto": "default",
 }
 SETTINGS_SCHEMA = "https://json.schemastore.org/claude-code-settings.json"
+#: The service's first step (``sh -c``): run the seed script (``$1``), then the CLI.
+SERVICE_SCRIPT = 'node -e "$1" && shift && exec "$@"'
+#: Node script run in the container before Claude Code starts. It merges into the
+#: user config (``~/.claude.json``, or under ``$CLAUDE_CONFIG_DIR``) what the first-run
+#: dialogs would ask a person at the terminal: onboarding done, the working folder and
+#: the git checkout holding it trusted (:func:`trust_key`'s rule), and the service's
+#: own ``ANTHROPIC_API_KEY`` approved (Claude Code keeps its last 20 characters, as
+#: when a person answers "Yes"). It reads the key from the environment at start-up:
+#: nothing secret is rendered into the script.
+SEED_SCRIPT = (
+    'const fs=require("fs"),path=require("path"),os=require("os");'
+    'const dir=process.env.CLAUDE_CONFIG_DIR||os.homedir(),f=path.join(dir,".claude.json");'
+    'let c={};try{c=JSON.parse(fs.readFileSync(f,"utf8"))}catch(e){}'
+    "c.hasCompletedOnboarding=true;c.projects=c.projects||{};"
+    "const cwd=fs.realpathSync(process.cwd());let root=cwd;"
+    'for(let d=cwd;;d=path.dirname(d)){if(fs.existsSync(path.join(d,".git"))){root=d;break}'
+    "if(path.dirname(d)===d)break}"
+    "for(const p of new Set([cwd,root]))"
+    "c.projects[p]=Object.assign({},c.projects[p],{hasTrustDialogAccepted:true});"
+    "const k=process.env.ANTHROPIC_API_KEY;if(k){const r=c.customApiKeyResponses||{};"
+    "const a=r.approved||[];if(!a.includes(k.slice(-20)))a.push(k.slice(-20));"
+    "c.customApiKeyResponses={approved:a,rejected:r.rejected||[]}}"
+    "fs.mkdirSync(dir,{recursive:true});fs.writeFileSync(f,JSON.stringify(c,null,2))"
+)
 
 
 def mcp_entry(server: ResolvedServer) -> dict[str, Any]:
@@ -65,6 +107,61 @@ def tool_rules(server: ResolvedServer) -> list[str]:
     return [f"mcp__{server.name}__{tool}" for tool in server.tools]
 
 
+def config_file(env: Mapping[str, str]) -> Path:
+    """Claude Code's user config: ``$CLAUDE_CONFIG_DIR/.claude.json``, else
+    ``$HOME/.claude.json``."""
+    base = env.get("CLAUDE_CONFIG_DIR") or env.get("HOME") or str(Path.home())
+    return Path(base) / ".claude.json"
+
+
+def trust_key(workspace: Path) -> Path:
+    """The folder whose ``hasTrustDialogAccepted`` Claude Code reads for ``workspace``:
+    the nearest folder at or above it holding ``.git`` (a folder or a worktree's file),
+    else the workspace itself (checked headless on 2.1.330: inside a git checkout,
+    trusting only the workspace leaves every project setting ignored)."""
+    here = Path(os.path.realpath(workspace))
+    for folder in (here, *here.parents):
+        if (folder / ".git").exists():
+            return folder
+    return here
+
+
+def trust(workspace: Path, env: Mapping[str, str]) -> list[str]:
+    """Mark ``workspace`` (and the git checkout holding it) trusted in the user config.
+
+    Merges into the existing file, writes it atomically with its mode kept (0600 when
+    new), and returns one line per folder newly trusted. Raises ``OSError`` when the file
+    cannot be read or written, ``ValueError`` when it holds something other than a JSON
+    object (it is never overwritten then).
+    """
+    from agentctl.fsutil import atomic_write
+
+    path = Path(os.path.realpath(config_file(env)))  # a dotfiles symlink stays a symlink
+    try:
+        raw = path.read_bytes()
+        mode = path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        raw, mode = b"", 0o600
+    doc = json.loads(raw) if raw.strip() else {}
+    if not isinstance(doc, dict):
+        raise ValueError(f"{path} does not hold a JSON object")
+    projects = doc.setdefault("projects", {})
+    if not isinstance(projects, dict):
+        raise ValueError(f"'projects' in {path} is not a JSON object")
+    here = str(Path(os.path.realpath(workspace)))
+    notes: list[str] = []
+    for folder in dict.fromkeys([here, str(trust_key(workspace))]):
+        entry = projects.get(folder)
+        if isinstance(entry, dict) and entry.get("hasTrustDialogAccepted") is True:
+            continue
+        projects[folder] = {**(entry if isinstance(entry, dict) else {}),
+                            "hasTrustDialogAccepted": True}
+        notes.append(f"Claude Code now trusts {folder} ({path})")
+    if notes:
+        atomic_write(path, (json.dumps(doc, indent=2) + "\n").encode(), mode)
+    return notes
+
+
 class ClaudeCode(BaseRuntime):
     """Renders ``CLAUDE.md``, ``.mcp.json``, ``.claude/settings.json`` and skills."""
 
@@ -77,6 +174,9 @@ class ClaudeCode(BaseRuntime):
     skills_dir: ClassVar[str] = ".claude/skills"
     # Claude Code speaks the Anthropic Messages API; OpenRouter and Ollama serve it too.
     backends: ClassVar[frozenset[str]] = frozenset({"anthropic", "openrouter", "ollama"})
+    npm_package: ClassVar[str] = NPM_PACKAGE
+    version: ClassVar[str] = CLAUDE_CODE_VERSION
+    program: ClassVar[str] = "claude"
 
     def runtime_files(self, agent: ResolvedAgent) -> dict[str, FileSpec]:
         """``CLAUDE.md``, ``.mcp.json`` and ``.claude/settings.json``."""
@@ -98,15 +198,27 @@ class ClaudeCode(BaseRuntime):
         }
 
     def service_environment(self, agent: ResolvedAgent) -> dict[str, str]:
-        """``ANTHROPIC_MODEL`` and, for a compatible endpoint, ``ANTHROPIC_BASE_URL``."""
-        env = {"DISABLE_AUTOUPDATER": "1"}
+        """``ANTHROPIC_MODEL``; ``ANTHROPIC_BASE_URL`` for any endpoint but Anthropic's own
+        default (without ``/v1``); ``MCP_CONNECTION_NONBLOCKING=false`` so the first turn
+        sees every MCP server the catalogue gave the agent."""
+        env = {"DISABLE_AUTOUPDATER": "1", "MCP_CONNECTION_NONBLOCKING": "false"}
         handle = self.model_handle(agent)
         if handle:
             env["ANTHROPIC_MODEL"] = handle
-        if agent.provider is not None and agent.provider.base_url:
-            env["ANTHROPIC_BASE_URL"] = agent.provider.base_url
+        provider = agent.provider
+        url = endpoint(agent)
+        if provider is not None and url and (provider.base_url
+                                             or provider.backend != "anthropic"):
+            env["ANTHROPIC_BASE_URL"] = without_suffix(url, "/v1")
         return env
 
     def default_command(self, agent: ResolvedAgent) -> list[str]:
-        """Run the pinned Claude Code release in the workspace."""
-        return ["npx", "--yes", f"@anthropic-ai/claude-code@{CLAUDE_CODE_VERSION}"]
+        """The pinned release, after :data:`SEED_SCRIPT` pre-answers the first-run
+        dialogs (trust, onboarding, the service's API key) a service cannot answer."""
+        return ["sh", "-c", SERVICE_SCRIPT, "agentctl-seed", SEED_SCRIPT,
+                *super().default_command(agent)]
+
+    def prepare_host(self, workspace: Path, env: Mapping[str, str]) -> list[str]:
+        """Trust ``workspace`` (and its git checkout) in the user config (:func:`trust`):
+        without it Claude Code ignores the rendered permissions."""
+        return trust(workspace, env)

@@ -1,21 +1,33 @@
 """Codex CLI (``@openai/codex``).
 
-Formats, from the shared ``reference/runtimes.md`` (checked against Codex 0.169):
+Formats, from the shared ``reference/runtimes.md`` and openai/codex
+``codex-rs/config/src/mcp_types.rs``; checked against Codex 0.169 (the headless facts by
+``tests/acceptance/test_headless.py``):
 
 * instructions: ``AGENTS.md``.
 * ``.codex/config.toml``, read in a trusted project (user config
-  ``[projects."<abs path>"] trust_level = "trusted"``). ``[mcp_servers.NAME]``:
-  stdio ``command``, ``args``, ``env`` (literal), ``env_vars`` (passed through by name);
-  streamable HTTP ``url``, ``bearer_token_env_var``, ``http_headers`` (literal),
-  ``env_http_headers`` (header → variable name); ``enabled_tools``. The transport is
+  ``[projects."<abs path>"] trust_level = "trusted"``) or as ``$CODEX_HOME/config.toml``.
+  ``[mcp_servers.NAME]``: stdio ``command``, ``args``, ``env`` (literal), ``env_vars``
+  (passed through by name); streamable HTTP ``url``, ``bearer_token_env_var``,
+  ``http_headers`` (literal), ``env_http_headers`` (header → variable name);
+  ``enabled_tools`` (only *hides* the others); ``[mcp_servers.NAME.tools.TOOL]
+  approval_mode = "approve"`` (or ``default_tools_approval_mode``) pre-approves a tool,
+  without which a headless call fails "requires approval"; ``required = true`` makes
+  ``codex exec`` wait for the server and fail when it cannot start. The transport is
   inferred from the keys; there is no SSE transport and no ``headers`` key.
-* placeholders: Codex never expands variables (openai/codex
-  ``codex-rs/config/src/mcp_types.rs``), so a ``${VAR}`` is expressible only as a whole
-  header value, ``Authorization: Bearer ${VAR}``, or a stdio env entry ``K: ${K}``.
-* ``approval_policy`` (untrusted | on-request | never) and ``sandbox_mode`` (read-only |
-  workspace-write | danger-full-access): the pairs Codex's own ``/approvals`` presets use.
+* placeholders: Codex never expands variables, so a ``${VAR}`` is expressible only as a
+  whole header value, ``Authorization: Bearer ${VAR}``, or a stdio env entry ``K: ${K}``.
+* endpoint: the ``OPENAI_BASE_URL`` variable is no longer read (openai/codex #16720);
+  ``model_provider`` names a ``[model_providers.ID]`` block (``base_url`` with ``/v1``,
+  ``env_key``, ``wire_api = "responses"``). Built-in IDs (``openai``, ``ollama``, …)
+  cannot be redefined, so agentctl's IDs are ``agentctl-<provider>``. A custom provider
+  sends no WebSocket first.
+* permissions: ``approval_policy`` (untrusted | on-request | never) and the permission
+  profile ``default_permissions`` (built-ins ``:read-only``, ``:workspace``,
+  ``:danger-full-access``); the legacy ``sandbox_mode`` would switch profiles off.
 * ``model_reasoning_effort``: minimal | low | medium | high | xhigh.
-* skills: ``.agents/skills/<name>/``; auth env ``OPENAI_API_KEY``, ``OPENAI_BASE_URL``.
+* MCP tools reach the model as namespace ``mcp__<server>`` (``-`` → ``_``), tool ``<tool>``.
+* skills: ``.agents/skills/<name>/``.
 """
 
 from __future__ import annotations
@@ -29,9 +41,11 @@ from agentctl.runtimes.base import (
     GENERATED_NOTE,
     BaseRuntime,
     deep_merge,
+    endpoint,
     placeholder_error,
     server_env,
     server_headers,
+    with_suffix,
 )
 from agentctl.schema import Ref, split_placeholders
 from agentctl.tree import FileSpec
@@ -44,14 +58,17 @@ if TYPE_CHECKING:
 #: Pinned Codex release the default service runs.
 CODEX_VERSION = "0.169.0"
 CONFIG_FILE = ".codex/config.toml"
-#: aegis permission → (``approval_policy``, ``sandbox_mode``). ``auto`` is Codex asking
-#: before anything but known-safe reads, the closest to the other runtimes' default mode.
+#: aegis permission → (``approval_policy``, ``default_permissions`` built-in profile).
+#: ``auto`` is Codex asking before anything but known-safe reads, the closest to the
+#: other runtimes' default mode.
 PERMISSIONS = {
-    "read": ("on-request", "read-only"),
-    "write": ("on-request", "workspace-write"),
-    "full": ("never", "danger-full-access"),
-    "auto": ("untrusted", "workspace-write"),
+    "read": ("on-request", ":read-only"),
+    "write": ("on-request", ":workspace"),
+    "full": ("never", ":danger-full-access"),
+    "auto": ("untrusted", ":workspace"),
 }
+#: Prefix of agentctl's ``[model_providers.*]`` IDs (built-in IDs cannot be redefined).
+PROVIDER_PREFIX = "agentctl-"
 #: agentctl effort → ``model_reasoning_effort``.
 EFFORTS = {"low": "low", "medium": "medium", "high": "high", "max": "xhigh"}
 
@@ -132,8 +149,14 @@ def mcp_entry(server: ResolvedServer) -> dict[str, Any]:
             entry["http_headers"] = literal
         if from_env:
             entry["env_http_headers"] = from_env
-    if server.tools is not None:
+    # The catalogue's allow-list is what the agent may call without asking: Codex only
+    # hides the other tools with enabled_tools, and approves per tool.
+    entry["required"] = True
+    if server.tools is None:
+        entry["default_tools_approval_mode"] = "approve"
+    else:
         entry["enabled_tools"] = list(server.tools)
+        entry["tools"] = {tool: {"approval_mode": "approve"} for tool in server.tools}
     return entry
 
 
@@ -141,8 +164,8 @@ class Codex(BaseRuntime):
     """Renders ``.codex/config.toml`` and skills under ``.agents/skills``."""
 
     name: ClassVar[str] = "codex"
-    # Codex sends OPENAI_API_KEY as the bearer token, so a gateway's bearer works too; its
-    # ChatGPT OAuth login lives in auth.json, written by an interactive `codex login`.
+    # The provider block's env_key names OPENAI_API_KEY, sent as the bearer token, so a
+    # gateway's bearer works too; ChatGPT OAuth lives in auth.json (interactive login).
     credential_envs: ClassVar[dict[str, str]] = {
         "api_key": "OPENAI_API_KEY",
         "bearer": "OPENAI_API_KEY",
@@ -151,6 +174,9 @@ class Codex(BaseRuntime):
     backends: ClassVar[frozenset[str]] = frozenset({"openai", "openai-compatible", "ollama"})
     # Codex's MCP client speaks stdio and streamable HTTP only.
     transports: ClassVar[frozenset[str]] = frozenset({"stdio", "http"})
+    npm_package: ClassVar[str] = "@openai/codex"
+    version: ClassVar[str] = CODEX_VERSION
+    program: ClassVar[str] = "codex"
 
     def check(self, agent: ResolvedAgent, located: Located[Agent]) -> list[Diagnostic]:
         """Base checks, then placeholders Codex cannot express, then TOML-able settings."""
@@ -173,18 +199,38 @@ class Codex(BaseRuntime):
             )
         return out
 
+    def model_provider(self, agent: ResolvedAgent) -> tuple[str, dict[str, Any]] | None:
+        """``(ID, [model_providers.ID] table)`` for the agent's provider, or None.
+
+        ``base_url`` is the provider's endpoint with ``/v1`` (Codex appends
+        ``/responses``); ``env_key`` the variable the inference credential is in.
+        """
+        provider = agent.provider
+        url = endpoint(agent)
+        if provider is None or agent.model is None or not url:
+            return None
+        table: dict[str, Any] = {"name": provider.name, "base_url": with_suffix(url, "/v1"),
+                                 "wire_api": "responses"}
+        var = self.inference_env(agent)
+        if var and agent.inference_credential is not None:
+            table["env_key"] = var
+        return PROVIDER_PREFIX + provider.name, table
+
     def config(self, agent: ResolvedAgent) -> dict[str, Any]:
         """The config.toml document, settings merged in."""
         doc: dict[str, Any] = {}
         handle = self.model_handle(agent)
         if handle:
             doc["model"] = handle
-        if agent.provider is not None and agent.provider.backend == "ollama":
-            doc["model_provider"] = "ollama"
+        provider = self.model_provider(agent)
+        if provider is not None:
+            doc["model_provider"] = provider[0]
         if agent.effort:
             doc["model_reasoning_effort"] = EFFORTS[agent.effort]
         if agent.permission:
-            doc["approval_policy"], doc["sandbox_mode"] = PERMISSIONS[agent.permission]
+            doc["approval_policy"], doc["default_permissions"] = PERMISSIONS[agent.permission]
+        if provider is not None:
+            doc["model_providers"] = {provider[0]: provider[1]}
         servers = {
             s.name: mcp_entry(s) for s in agent.mcp_servers if s.server.transport != "sse"
         }
@@ -198,19 +244,10 @@ class Codex(BaseRuntime):
         return {CONFIG_FILE: FileSpec(text.encode("utf-8"))}
 
     def service_environment(self, agent: ResolvedAgent) -> dict[str, str]:
-        """``CODEX_HOME`` on the workspace's ``.codex``, and a custom endpoint's URL.
+        """``CODEX_HOME`` on the workspace's ``.codex`` (the endpoint is in config.toml).
 
         Codex reads a project's ``.codex/config.toml`` only once the project is trusted
         in the user's config; in the service the rendered file *is* the user config, so
         no trust entry is needed (and Codex keeps its state in the mounted workspace).
         """
-        env = {"CODEX_HOME": "/workspace/.codex"}
-        p = agent.provider
-        if p is not None and p.base_url:
-            key = "CODEX_OSS_BASE_URL" if p.backend == "ollama" else "OPENAI_BASE_URL"
-            env[key] = p.base_url
-        return env
-
-    def default_command(self, agent: ResolvedAgent) -> list[str]:
-        """Run the pinned Codex release in the workspace."""
-        return ["npx", "--yes", f"@openai/codex@{CODEX_VERSION}"]
+        return {"CODEX_HOME": "/workspace/.codex"}

@@ -1,20 +1,29 @@
 """Gemini CLI (``@google/gemini-cli``).
 
-Formats, from the shared ``reference/runtimes.md`` (checked against Gemini CLI 0.61) and
-the settings schema in its bundle (``google-gemini/gemini-cli schemas/settings.schema.json``):
+Formats, from the shared ``reference/runtimes.md``, the settings schema in its bundle
+(``google-gemini/gemini-cli schemas/settings.schema.json``) and its sources
+(``packages/core/src/policy/config.ts``, ``packages/cli/src/config/auth.ts``); checked
+against Gemini CLI 0.61 (the headless facts by ``tests/acceptance/test_headless.py``):
 
 * instructions: ``GEMINI.md`` by default; ``context.fileName: ["AGENTS.md"]`` makes it
   read ``AGENTS.md``. Unknown top-level settings keys are rejected.
 * ``.gemini/settings.json`` ``mcpServers``: stdio ``command``, ``args``, ``env``;
-  streamable HTTP ``httpUrl``; SSE ``url``; ``headers``, ``includeTools``.
+  remote ``url`` with ``type: http | sse`` (``httpUrl`` is deprecated); ``headers``,
+  ``includeTools``.
+* MCP tools are named ``mcp_<server>_<tool>``. Headless (``-p``) the policy engine
+  denies whatever no rule allows, and denied tools are not even offered to the model:
+  ``tools.allowed`` lists the allow-listed ones (``mcp_<server>_*`` for a whole server).
+* auth: ``security.auth.selectedType`` (``gemini-api-key`` for an API key). Without it
+  the type is guessed from the environment, and ``GOOGLE_GEMINI_BASE_URL`` makes that
+  guess ``gateway``, which headless mode refuses ("Invalid auth method selected").
 * placeholders: ``$VAR``, ``${VAR}`` and ``${VAR:-default}`` are expanded in every
   string, so the catalogue's form is kept.
 * ``general.defaultApprovalMode``: default | auto_edit | plan. YOLO "can only be enabled
   via command line (--yolo or --approval-mode=yolo)", so ``full`` goes on the command.
 * ``model.name``: bare Gemini model names. Project settings apply only in a trusted
-  folder (``~/.gemini/trustedFolders.json``).
+  folder (``~/.gemini/trustedFolders.json``, or ``GEMINI_CLI_TRUST_WORKSPACE=true``).
 * skills: ``.gemini/skills/<name>/``; auth env ``GEMINI_API_KEY``,
-  ``GOOGLE_GEMINI_BASE_URL``.
+  ``GOOGLE_GEMINI_BASE_URL`` (without a version: the client appends ``/v1beta``).
 """
 
 from __future__ import annotations
@@ -27,8 +36,10 @@ from agentctl.runtimes.base import (
     deep_merge,
     dump_json,
     effort_ignored,
+    endpoint,
     server_env,
     server_headers,
+    without_suffix,
 )
 from agentctl.tree import FileSpec
 
@@ -42,6 +53,8 @@ GEMINI_CLI_VERSION = "0.61.0"
 SETTINGS_FILE = ".gemini/settings.json"
 #: aegis permission → ``general.defaultApprovalMode`` (``full`` → ``--approval-mode=yolo``).
 APPROVAL_MODES = {"read": "plan", "write": "auto_edit", "full": "yolo", "auto": "default"}
+#: Credential kind → ``security.auth.selectedType``.
+AUTH_TYPES = {"api_key": "gemini-api-key"}
 
 
 def mcp_entry(server: ResolvedServer) -> dict[str, Any]:
@@ -55,13 +68,20 @@ def mcp_entry(server: ResolvedServer) -> dict[str, Any]:
             # Gemini passes a stdio server only a sanitised environment: name what it needs.
             entry["env"] = env
     else:
-        entry = {"httpUrl" if s.transport == "http" else "url": server.url}
+        entry = {"url": server.url, "type": s.transport}
         headers = server_headers(server)
         if headers:
             entry["headers"] = headers
     if server.tools is not None:
         entry["includeTools"] = list(server.tools)
     return entry
+
+
+def allowed_tools(server: ResolvedServer) -> list[str]:
+    """``tools.allowed`` entries pre-approving the agent's tools of ``server``."""
+    if server.tools is None:
+        return [f"mcp_{server.name}_*"]
+    return [f"mcp_{server.name}_{tool}" for tool in server.tools]
 
 
 class GeminiCli(BaseRuntime):
@@ -72,6 +92,9 @@ class GeminiCli(BaseRuntime):
     credential_envs: ClassVar[dict[str, str]] = {"api_key": "GEMINI_API_KEY"}
     skills_dir: ClassVar[str] = ".gemini/skills"
     backends: ClassVar[frozenset[str]] = frozenset({"gemini"})
+    npm_package: ClassVar[str] = "@google/gemini-cli"
+    version: ClassVar[str] = GEMINI_CLI_VERSION
+    program: ClassVar[str] = "gemini"
 
     def check(self, agent: ResolvedAgent, located: Located[Agent]) -> list[Diagnostic]:
         """Base checks; Gemini expands every placeholder form, so only effort is noted."""
@@ -89,8 +112,12 @@ class GeminiCli(BaseRuntime):
         handle = self.model_handle(agent)
         if handle:
             doc["model"] = {"name": handle}
+        cred = agent.inference_credential
+        if agent.model is not None and cred is not None and cred.kind in AUTH_TYPES:
+            doc["security"] = {"auth": {"selectedType": AUTH_TYPES[cred.kind]}}
         if agent.mcp_servers:
             doc["mcpServers"] = {s.name: mcp_entry(s) for s in agent.mcp_servers}
+            doc["tools"] = {"allowed": [t for s in agent.mcp_servers for t in allowed_tools(s)]}
         return deep_merge(doc, agent.settings)
 
     def runtime_files(self, agent: ResolvedAgent) -> dict[str, FileSpec]:
@@ -105,13 +132,11 @@ class GeminiCli(BaseRuntime):
         ``checkPathTrust``) trusts it without a ``trustedFolders.json``.
         """
         env = {"GEMINI_CLI_TRUST_WORKSPACE": "true"}
-        if agent.provider is not None and agent.provider.base_url:
-            env["GOOGLE_GEMINI_BASE_URL"] = agent.provider.base_url
+        url = endpoint(agent)
+        if agent.provider is not None and agent.provider.base_url and url:
+            env["GOOGLE_GEMINI_BASE_URL"] = without_suffix(url, "/v1beta")
         return env
 
-    def default_command(self, agent: ResolvedAgent) -> list[str]:
-        """Run the pinned Gemini CLI release; ``full`` adds ``--approval-mode=yolo``."""
-        command = ["npx", "--yes", f"@google/gemini-cli@{GEMINI_CLI_VERSION}"]
-        if agent.permission == "full":
-            command.append("--approval-mode=yolo")
-        return command
+    def cli_args(self, agent: ResolvedAgent) -> list[str]:
+        """``full`` is ``--approval-mode=yolo``: settings cannot select YOLO."""
+        return ["--approval-mode=yolo"] if agent.permission == "full" else []

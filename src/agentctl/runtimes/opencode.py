@@ -13,14 +13,20 @@ Formats, from the shared ``reference/runtimes.md`` (checked against opencode-ai 
   (``ANTHROPIC_API_KEY``, ``OPENAI_API_KEY``, ``GOOGLE_GENERATIVE_AI_API_KEY``,
   ``OPENROUTER_API_KEY``); a custom OpenAI-compatible provider is declared under
   ``provider`` with ``@ai-sdk/openai-compatible``.
-* permissions: ``permission`` (``allow`` | ``ask`` | ``deny``, per tool or all at once;
-  opencode.ai/docs/permissions); tool allow-lists: ``tools`` (``<server>_<tool>`` → bool,
-  globs allowed, the legacy form that still works next to ``permission``).
+* permissions: ``permission`` (``allow`` | ``ask`` | ``deny``, per tool, ``*`` globs; the
+  last matching key wins; opencode.ai/docs/permissions). It also carries the MCP tool
+  allow-list (``<server>_*: deny`` then ``<server>_<tool>: allow``): a denied tool is not
+  offered to the model (checked headless on 1.18.33, where the deprecated ``tools`` map
+  did the same). MCP tools are named ``<server>_<tool>``, each part with characters
+  outside ``[A-Za-z0-9_-]`` turned into ``_``.
+* endpoints: the AI SDK providers take a ``baseURL`` with the API version
+  (``…/v1`` for Anthropic and OpenAI-shaped APIs, ``…/v1beta`` for Gemini).
 * skills: ``.opencode/skills/<name>/``.
 """
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from agentctl.diagnostics import Diagnostic
@@ -29,9 +35,11 @@ from agentctl.runtimes.base import (
     deep_merge,
     dump_json,
     effort_ignored,
+    endpoint,
     placeholder_error,
     server_env,
     server_headers,
+    with_suffix,
 )
 from agentctl.schema import Ref, split_placeholders
 from agentctl.tree import FileSpec
@@ -53,14 +61,16 @@ PROVIDERS: dict[str, tuple[str, str]] = {
 }
 #: Backends OpenCode reaches through a custom ``@ai-sdk/openai-compatible`` provider.
 COMPATIBLE = {"openai-compatible": "OPENAI_API_KEY", "ollama": ""}
-OLLAMA_URL = "http://localhost:11434/v1"
-#: aegis permission → OpenCode ``permission`` (None: OpenCode's own defaults).
-PERMISSIONS: dict[str, Any] = {
+#: Backend → the API version suffix its AI SDK provider's ``baseURL`` carries.
+BASE_URL_SUFFIX = {"anthropic": "/v1", "openai": "/v1", "gemini": "/v1beta", "ollama": "/v1"}
+#: aegis permission → OpenCode ``permission`` rules (empty: OpenCode's own defaults).
+PERMISSIONS: dict[str, dict[str, str]] = {
     "read": {"edit": "deny", "bash": "deny"},
     "write": {"edit": "allow", "bash": "ask"},
-    "full": "allow",
-    "auto": None,
+    "full": {"*": "allow"},
+    "auto": {},
 }
+_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 
 
 def opencode_value(text: str) -> str:
@@ -93,14 +103,18 @@ def mcp_entry(server: ResolvedServer) -> dict[str, Any]:
     return entry
 
 
-def tool_switches(servers: tuple[ResolvedServer, ...]) -> dict[str, bool]:
-    """``tools`` allow-list: each limited server off by glob, then its allowed tools on."""
-    out: dict[str, bool] = {}
+def tool_name(server: str, tool: str) -> str:
+    """OpenCode's name for MCP tool ``tool`` of ``server`` (its ``sanitize`` of each part)."""
+    return _UNSAFE.sub("_", server) + "_" + _UNSAFE.sub("_", tool)
+
+
+def tool_rules(servers: tuple[ResolvedServer, ...]) -> dict[str, str]:
+    """``permission`` rules for the MCP allow-list: a limited server's tools denied by
+    glob, then its allowed tools allowed (the later key wins); a whole server allowed."""
+    out: dict[str, str] = {}
     for server in servers:
-        if server.tools is None:
-            continue
-        out[f"{server.name}_*"] = False
-        out.update({f"{server.name}_{tool}": True for tool in server.tools})
+        out[_UNSAFE.sub("_", server.name) + "_*"] = "allow" if server.tools is None else "deny"
+        out.update({tool_name(server.name, tool): "allow" for tool in server.tools or ()})
     return out
 
 
@@ -116,6 +130,9 @@ class OpenCode(BaseRuntime):
     }
     skills_dir: ClassVar[str] = ".opencode/skills"
     backends: ClassVar[frozenset[str]] = frozenset({*PROVIDERS, *COMPATIBLE})
+    npm_package: ClassVar[str] = "opencode-ai"
+    version: ClassVar[str] = OPENCODE_VERSION
+    program: ClassVar[str] = "opencode"
 
     def inference_env(self, agent: ResolvedAgent) -> str | None:
         """The provider's own key variable (``ANTHROPIC_API_KEY``, …)."""
@@ -168,8 +185,11 @@ class OpenCode(BaseRuntime):
             return {}
         pid = self.provider_id(agent) or p.name
         options: dict[str, Any] = {}
+        url = endpoint(agent)
+        if url and p.backend in BASE_URL_SUFFIX:
+            url = with_suffix(url, BASE_URL_SUFFIX[p.backend])
         if p.backend in COMPATIBLE:
-            options["baseURL"] = p.base_url or OLLAMA_URL
+            options["baseURL"] = url
             var = self.inference_env(agent)
             if var and agent.inference_credential is not None:
                 options["apiKey"] = "{env:" + var + "}"
@@ -180,8 +200,8 @@ class OpenCode(BaseRuntime):
                 "options": options,
                 "models": {model: {}},
             }}
-        if p.base_url:
-            return {pid: {"options": {"baseURL": p.base_url}}}
+        if p.base_url and url:
+            return {pid: {"options": {"baseURL": url}}}
         return {}
 
     def runtime_files(self, agent: ResolvedAgent) -> dict[str, FileSpec]:
@@ -195,16 +215,10 @@ class OpenCode(BaseRuntime):
             config["provider"] = provider
         if agent.mcp_servers:
             config["mcp"] = {s.name: mcp_entry(s) for s in agent.mcp_servers}
-        tools = tool_switches(agent.mcp_servers)
-        if tools:
-            config["tools"] = tools
-        permission = PERMISSIONS.get(agent.permission or "")
-        if permission is not None:
+        permission = {**PERMISSIONS.get(agent.permission or "", {}),
+                      **tool_rules(agent.mcp_servers)}
+        if permission:
             config["permission"] = permission
         config = deep_merge(config, agent.settings)
         return {"opencode.json": FileSpec(dump_json(config))}
-
-    def default_command(self, agent: ResolvedAgent) -> list[str]:
-        """Run the pinned OpenCode release in the workspace."""
-        return ["npx", "--yes", f"opencode-ai@{OPENCODE_VERSION}"]
 
