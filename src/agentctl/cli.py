@@ -266,6 +266,28 @@ def destroy(
          auto_approve=auto_approve, force=force, target=target)
 
 
+@app.command()
+def run(
+    agent: Annotated[str, typer.Argument(help="The agent to start.",
+                                         autocompletion=complete_agent)],
+    args: Annotated[Optional[list[str]], typer.Argument(  # noqa: UP045
+        help="Arguments for the runtime's CLI; put them after `--`.")] = None,
+    trust: TrustOption = False,
+) -> None:
+    """Start an applied agent's runtime CLI here, in its workspace, with its environment.
+
+    The agent's env file and service environment reach the CLI through the environment
+    only; its exit code is agentctl's. Refused when the agent is not applied or differs
+    from the catalogue.
+
+    Example: agentctl run reviewer -- -p "Review the open pull request"
+    """
+    from agentctl.commands import run as cmd
+
+    _run(cmd.run, _state.directory, _state.explicit, agent=agent, args=args or [],
+         trust=trust)
+
+
 from agentctl.commands.models import models_app  # noqa: E402  (sub-apps need `app` first)
 from agentctl.commands.skills import skills_app  # noqa: E402
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
 import urllib.parse
 from pathlib import Path
@@ -35,7 +36,9 @@ STORED = "canary-stored-through-stdin-55aa"
 WRONG_KEY = "sk-ant-canary-wrong-9e3d"
 #: Every verb this test runs; a verb added to the CLI must be added here too.
 COVERED = {"validate", "render", "plan", "apply", "destroy", "secrets", "models", "skills",
-           "schema", "graph", "status", "init"}
+           "schema", "graph", "status", "init", "run"}
+#: `agentctl run`'s stand-in for Claude Code: prints its arguments, nothing else.
+CLAUDE = "#!/bin/sh\necho \"claude stand-in: $*\"\n"
 
 
 def forms(value: str) -> set[str]:
@@ -72,6 +75,13 @@ def _run_every_verb(example: Path, tmp_path: Path) -> None:
     rotated = {**env, "FLEET_GITHUB_PAT": PEM.replace("Canary0a1", "Canary0a2")}
     preview, planfile = tmp_path / "preview", tmp_path / "plan.json"
     target = ["-C", str(example)]
+    # `run` starts the agent's CLI: a stand-in on PATH, and a HOME of its own for the
+    # trust entry Claude Code needs.
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "claude").write_text(CLAUDE)
+    (tmp_path / "bin" / "claude").chmod(0o755)
+    runner = {**env, "PATH": f"{tmp_path / 'bin'}:{os.environ['PATH']}",
+              "HOME": str(tmp_path / "home")}
     runs: list[tuple[list[str], dict[str, str], str, set[int]]] = [
         (["validate"], env, "", {0}),
         (["render", "--out", str(preview)], env, "", {0}),
@@ -85,6 +95,7 @@ def _run_every_verb(example: Path, tmp_path: Path) -> None:
         (["plan", "--out", str(planfile)], env, "", {0}),
         (["apply", str(planfile)], env, "", {0}),
         (["plan", "--detailed-exitcode"], rotated, "", {2}),
+        (["run", "reviewer", "--", "-p", "hi"], {**runner, **rotated}, "", {1}),  # stale
         (["plan", "--json"], rotated, "", {0}),
         (["apply", "-y"], rotated, "", {0}),
         (["secrets", "status"], env, "", {0}),
@@ -113,6 +124,9 @@ def _run_every_verb(example: Path, tmp_path: Path) -> None:
         (["apply", "-y", "--target", "kagent"], env, "", {0}),
         (["destroy", "-y", "--target", "kagent"], env, "", {0}),
         (["apply", "-y"], env, "", {0}),
+        (["run", "reviewer", "--", "-p", "hi"], runner, "", {0}),
+        (["run", "handbook"], runner, "", {1}),  # files only: nothing to run
+        (["run", "reviewr"], runner, "", {1}),  # a typo: did-you-mean
         (["models", "refresh", "anthropic", "--dry-run"], env, "", {0}),
         (["models", "refresh", "anthropic"], {**env, "FLEET_ANTHROPIC_API_KEY": WRONG_KEY},
          "", {1}),
@@ -135,6 +149,7 @@ def _run_every_verb(example: Path, tmp_path: Path) -> None:
                 found = tree_bytes(example / "deploy" / name) if (
                     example / "deploy" / name).is_dir() else {}
                 cluster |= {f"project/deploy/{name}/{k}": v for k, v in found.items()}
+    assert "claude stand-in: -p hi" in "".join(stdouts)  # `run` reached the agent's CLI
     # The rotation shows as changed env files, by variable name only.
     rotation = stdouts[11]
     assert "~ update deploy/env/reviewer.env (change AGENTCTL_MCP_GITHUB_TOKEN)" in rotation
