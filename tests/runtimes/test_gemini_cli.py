@@ -78,13 +78,16 @@ def test_transport_keys(tmp_path: Path) -> None:
         "headers": {"Authorization": "Bearer ${AGENTCTL_MCP_PROBE_TOKEN}",
                     "X-Key": "${ACME_KEY:-none}"},
         "includeTools": ["echo"],
+        "trust": True,
     }
-    assert servers["events"] == {"url": "https://mcp.example.com/sse", "type": "sse"}
+    assert servers["events"] == {"url": "https://mcp.example.com/sse", "type": "sse",
+                                 "trust": True}
     assert not any("httpUrl" in entry for entry in servers.values())
     assert servers["fs"] == {
         "command": "npx",
         "args": ["-y", "@modelcontextprotocol/server-filesystem@2025.8.21", "/workspace"],
         "env": {"API_KEY": "${API_KEY}", "MODE": "ro"},
+        "trust": True,
     }
 
 
@@ -149,11 +152,14 @@ def test_effort_is_a_warning(tmp_path: Path) -> None:
 
 
 def test_allow_list_is_pre_approved(tmp_path: Path) -> None:
-    """Headless Gemini offers only tools a policy rule allows: ``tools.allowed`` names the
-    allow-listed ones as ``mcp_<server>_<tool>``, a whole server as ``mcp_<server>_*``."""
-    doc = settings(tmp_path)
-    assert doc["tools"] == {"allowed": ["mcp_probe_echo", "mcp_events_*", "mcp_fs_*"]}
-    assert "mcp_probe_add" not in json.dumps(doc)
+    """Headless Gemini offers only tools a policy rule allows: each server registers just
+    its allow-listed tools (``includeTools``) and is trusted, which allows those; the
+    deprecated ``tools.allowed`` is not written."""
+    servers = settings(tmp_path)["mcpServers"]
+    assert {name: (entry.get("includeTools"), entry["trust"])
+            for name, entry in servers.items()} == {
+        "probe": (["echo"], True), "events": (None, True), "fs": (None, True)}
+    assert "tools" not in settings(tmp_path)
 
 
 def test_auth_type_follows_the_credential_kind(tmp_path: Path) -> None:

@@ -11,8 +11,10 @@ against Gemini CLI 0.61 (the headless facts by ``tests/acceptance/test_headless.
   remote ``url`` with ``type: http | sse`` (``httpUrl`` is deprecated); ``headers``,
   ``includeTools``.
 * MCP tools are named ``mcp_<server>_<tool>``. Headless (``-p``) the policy engine
-  denies whatever no rule allows, and denied tools are not even offered to the model:
-  ``tools.allowed`` lists the allow-listed ones (``mcp_<server>_*`` for a whole server).
+  denies whatever no rule allows, and denied tools are not even offered to the model.
+  ``includeTools`` registers only the allow-listed tools, and the server's ``trust: true``
+  (a policy rule allowing ``mcp_<server>_*``, outside plan mode) pre-approves them;
+  ``tools.allowed`` would too, but 0.61 warns it is deprecated (removed in 1.0).
 * auth: ``security.auth.selectedType`` (``gemini-api-key`` for an API key). Without it
   the type is guessed from the environment, and ``GOOGLE_GEMINI_BASE_URL`` makes that
   guess ``gateway``, which headless mode refuses ("Invalid auth method selected").
@@ -74,14 +76,9 @@ def mcp_entry(server: ResolvedServer) -> dict[str, Any]:
             entry["headers"] = headers
     if server.tools is not None:
         entry["includeTools"] = list(server.tools)
+    # Only the allow-listed tools are registered: trusting the server pre-approves them.
+    entry["trust"] = True
     return entry
-
-
-def allowed_tools(server: ResolvedServer) -> list[str]:
-    """``tools.allowed`` entries pre-approving the agent's tools of ``server``."""
-    if server.tools is None:
-        return [f"mcp_{server.name}_*"]
-    return [f"mcp_{server.name}_{tool}" for tool in server.tools]
 
 
 class GeminiCli(BaseRuntime):
@@ -117,7 +114,6 @@ class GeminiCli(BaseRuntime):
             doc["security"] = {"auth": {"selectedType": AUTH_TYPES[cred.kind]}}
         if agent.mcp_servers:
             doc["mcpServers"] = {s.name: mcp_entry(s) for s in agent.mcp_servers}
-            doc["tools"] = {"allowed": [t for s in agent.mcp_servers for t in allowed_tools(s)]}
         return deep_merge(doc, agent.settings)
 
     def runtime_files(self, agent: ResolvedAgent) -> dict[str, FileSpec]:
