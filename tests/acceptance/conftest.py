@@ -1,9 +1,12 @@
-"""Fixtures of the acceptance suite: the runtimes' real CLIs, a real MCP server, a
-rendered project.
+"""Fixtures of the acceptance suite: the runtimes' real CLIs, real MCP servers, a scripted
+model, and the acceptance project rendered and applied by the installed ``agentctl``.
 
-The CLIs are installed from npm at the pinned versions below into
-``~/.cache/agentctl-acceptance/npm-<key>/`` (``AGENTCTL_ACCEPTANCE_CACHE`` moves it),
-keyed by the versions and reused between runs. Everything else stays on loopback.
+The CLIs are installed from npm into ``~/.cache/agentctl-acceptance/npm-<key>/``
+(``AGENTCTL_ACCEPTANCE_CACHE`` moves it), keyed by their versions and reused between
+runs: the releases the runtimes' services pin, or with ``AGENTCTL_ACCEPTANCE_LATEST=1``
+the newest release of each on npm (asked of ``npm view`` once per run, installed into a
+``npm-latest-<key>`` folder of its own). The run's summary names the releases proven.
+Everything else stays on loopback.
 """
 
 from __future__ import annotations
@@ -12,62 +15,84 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from agentctl.envfile import parse_env_file
-from agentctl.runtimes.claude_code import CLAUDE_CODE_VERSION
-from agentctl.runtimes.codex import CODEX_VERSION
-from agentctl.runtimes.gemini_cli import GEMINI_CLI_VERSION
-from agentctl.runtimes.opencode import OPENCODE_VERSION
-from tests.conftest import run_cli
+from agentctl.runtimes.claude_code import ClaudeCode
+from agentctl.runtimes.codex import Codex
+from agentctl.runtimes.gemini_cli import GeminiCli
+from agentctl.runtimes.opencode import OpenCode
+from tests.acceptance.model_server import ScriptedModel
+from tests.conftest import AGENTCTL
 
 HERE = Path(__file__).resolve().parent
-#: The npm packages, at the versions the runtimes' default services pin.
-PACKAGES = {
-    "@anthropic-ai/claude-code": CLAUDE_CODE_VERSION,
-    "@openai/codex": CODEX_VERSION,
-    "@google/gemini-cli": GEMINI_CLI_VERSION,
-    "opencode-ai": OPENCODE_VERSION,
+#: Runtime name → (npm package, pinned release): what the default services run.
+RUNTIMES = {r.name: (r.npm_package, r.version) for r in (ClaudeCode, Codex, GeminiCli, OpenCode)}
+PROGRAMS = ("claude", "codex", "gemini", "opencode")
+LATEST = os.environ.get("AGENTCTL_ACCEPTANCE_LATEST") == "1"
+#: The secrets, each reaching agentctl through its credential's `env` override.
+SECRETS = {
+    "AGENTCTL_ACCEPTANCE_MODEL_KEY": "scripted-model-key-3f9a11",
+    "AGENTCTL_ACCEPTANCE_PROBE_TOKEN": "acceptance-token-5b0e7c1d",
+    "AGENTCTL_ACCEPTANCE_PROBE_KEY": "acceptance-header-key-81c4",
+    "AGENTCTL_ACCEPTANCE_STDIO_TOKEN": "acceptance-stdio-token-2d6e",
+    "AGENTCTL_ACCEPTANCE_EXPIRED_TOKEN": "acceptance-expired-token-0000",
 }
-TOKEN_ENV = "AGENTCTL_ACCEPTANCE_PROBE_TOKEN"
-TOKEN = "acceptance-token-5b0e7c1d"
-#: Seconds one CLI call may take (they connect to a loopback server).
-CLI_TIMEOUT = 120
+#: Seconds one CLI run may take (everything it talks to is on loopback).
+CLI_TIMEOUT = 240
+#: The releases this run installed, for the summary: {npm package: version}.
+PROVEN: dict[str, str] = {}
+#: One line per headless matrix case, for the summary (test_headless.py fills it).
+MATRIX_LINES: list[str] = []
 
 
-def cache_dir() -> Path:
-    """Where the CLIs are installed: a folder per set of pinned versions."""
-    base = Path(os.environ.get("AGENTCTL_ACCEPTANCE_CACHE")
+def cache_base() -> Path:
+    """The folder holding every installed set of CLIs."""
+    return Path(os.environ.get("AGENTCTL_ACCEPTANCE_CACHE")
                 or Path.home() / ".cache" / "agentctl-acceptance")
-    specs = sorted(f"{name}@{version}" for name, version in PACKAGES.items())
+
+
+def cache_dir(packages: dict[str, str], latest: bool = False) -> Path:
+    """Where ``packages`` ({name: version}) are installed: a folder per set of versions."""
+    specs = sorted(f"{name}@{version}" for name, version in packages.items())
     key = hashlib.sha256("\n".join(specs).encode()).hexdigest()[:12]
-    return base / f"npm-{key}"
+    return cache_base() / f"npm-{'latest-' if latest else ''}{key}"
+
+
+def newest(npm: str, package: str) -> str:
+    """The newest release of ``package`` on npm (``npm view``)."""
+    result = subprocess.run([npm, "view", package, "version"], capture_output=True, text=True,
+                            check=True, timeout=120)
+    return result.stdout.strip()
 
 
 @pytest.fixture(scope="session")
 def npm_bin() -> Path:
-    """``node_modules/.bin`` holding claude, codex, gemini and opencode at pinned versions."""
+    """``node_modules/.bin`` holding claude, codex, gemini and opencode."""
     npm = shutil.which("npm")
     if npm is None or shutil.which("node") is None:
         pytest.skip("the acceptance suite needs Node.js 20+ and npm on PATH to install "
                     "the runtimes' CLIs")
     from filelock import FileLock
 
-    target = cache_dir()
+    packages = dict(RUNTIMES.values())
+    if LATEST:
+        packages = {name: newest(npm, name) for name in packages}
+    target = cache_dir(packages, LATEST)
     target.mkdir(parents=True, exist_ok=True)
     done = target / ".installed"
+    specs = [f"{name}@{version}" for name, version in sorted(packages.items())]
     with FileLock(str(target) + ".lock"):
         if not done.exists():
             (target / "package.json").write_text('{"private": true}\n')
-            specs = [f"{name}@{version}" for name, version in PACKAGES.items()]
             subprocess.run(
                 [npm, "install", "--prefix", str(target), "--no-audit", "--no-fund",
                  "--save-exact", "--loglevel=error", *specs],
@@ -75,22 +100,45 @@ def npm_bin() -> Path:
             )
             done.write_text("\n".join(specs) + "\n")
     bin_dir = target / "node_modules" / ".bin"
-    for name in ("claude", "codex", "gemini", "opencode"):
+    for name in PROGRAMS:
         assert (bin_dir / name).exists(), f"npm did not install {name} into {bin_dir}"
+    PROVEN.update(packages)
     return bin_dir
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Name the CLI releases the acceptance tests ran against."""
+    if PROVEN:
+        terminalreporter.write_line(
+            ("acceptance: newest" if LATEST else "acceptance: pinned") + " releases: "
+            + ", ".join(f"{name}@{version}" for name, version in sorted(PROVEN.items())))
+    for line in MATRIX_LINES:
+        terminalreporter.write_line("headless: " + line)
+
+
+@dataclass
+class McpLog:
+    """The MCP servers' log: one JSON object per HTTP request or stdio ``tools/call``."""
+
+    path: Path
+
+    def entries(self) -> list[dict[str, object]]:
+        """Every entry so far, in order."""
+        text = self.path.read_text() if self.path.exists() else ""
+        return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+    def calls(self, text: str) -> list[dict[str, object]]:
+        """``tools/call`` entries whose ``text`` argument is ``text``."""
+        return [e for e in self.entries()
+                if e.get("method") == "tools/call" and e.get("text") == text]
 
 
 @dataclass(frozen=True)
 class Probe:
-    """The running MCP server: its URL, and the log of ``<status> <method> <path>`` lines."""
+    """The running HTTP MCP server: its base URL and the shared log."""
 
     url: str
-    log: Path
-
-    def statuses(self) -> list[str]:
-        """The HTTP status of every request so far, in order."""
-        text = self.log.read_text() if self.log.exists() else ""
-        return [line.split()[0] for line in text.splitlines()]
+    log: McpLog
 
 
 def _free_port() -> int:
@@ -101,15 +149,21 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def probe(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Probe]:
-    """A real MCP server (``mcp`` SDK, streamable HTTP) accepting only :data:`TOKEN`."""
+def mcp_log(tmp_path_factory: pytest.TempPathFactory) -> McpLog:
+    """The log both MCP servers (HTTP and every stdio instance) append to."""
+    return McpLog(tmp_path_factory.mktemp("mcp") / "requests.log")
+
+
+@pytest.fixture(scope="session")
+def probe(tmp_path_factory: pytest.TempPathFactory, mcp_log: McpLog) -> Iterator[Probe]:
+    """A real MCP server (``mcp`` SDK, streamable HTTP) on loopback (mcp_server.py)."""
     pytest.importorskip("mcp", reason="install the test extra: pip install -e '.[test]'")
     folder = tmp_path_factory.mktemp("probe")
     port = _free_port()
-    log = folder / "requests.log"
     proc = subprocess.Popen(
-        [sys.executable, str(HERE / "mcp_server.py"), "--port", str(port), "--token", TOKEN,
-         "--log", str(log)],
+        [sys.executable, str(HERE / "mcp_server.py"), "--port", str(port),
+         "--token", SECRETS["AGENTCTL_ACCEPTANCE_PROBE_TOKEN"],
+         "--header-key", SECRETS["AGENTCTL_ACCEPTANCE_PROBE_KEY"], "--log", str(mcp_log.path)],
         stdout=(folder / "server.out").open("w"), stderr=subprocess.STDOUT,
     )
     try:
@@ -124,103 +178,125 @@ def probe(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Probe]:
                         "MCP server did not start: " + (folder / "server.out").read_text()
                     ) from None
                 time.sleep(0.1)
-        yield Probe(f"http://127.0.0.1:{port}/mcp", log)
+        yield Probe(f"http://127.0.0.1:{port}", mcp_log)
     finally:
         proc.terminate()
         proc.wait(timeout=10)
 
 
-@dataclass(frozen=True)
-class Deployed:
-    """The acceptance project after ``agentctl apply``: its output folder."""
+@pytest.fixture(scope="session")
+def model() -> Iterator[ScriptedModel]:
+    """The scripted model (model_server.py), expecting the catalogue's model key."""
+    scripted = ScriptedModel(api_key=SECRETS["AGENTCTL_ACCEPTANCE_MODEL_KEY"]).start()
+    yield scripted
+    scripted.stop()
 
-    output: Path
+
+@dataclass
+class Deployed:
+    """The acceptance project after ``agentctl apply``, inside a git checkout."""
+
+    root: Path
+    homes: Path
+    npm_bin: Path
+    _count: list[int] = field(default_factory=lambda: [0])
+
+    @property
+    def output(self) -> Path:
+        """The output folder (``deploy``)."""
+        return self.root / "deploy"
 
     def workspace(self, agent: str) -> Path:
         """Absolute path of ``agent``'s workspace."""
         return self.output / "workspaces" / agent
 
-    def service_env(self, agent: str) -> dict[str, str]:
-        """The non-secret env of ``agent``'s compose service, ``/workspace`` mapped here."""
-        import yaml
+    def fresh_home(self) -> Path:
+        """An empty HOME of its own for one CLI run."""
+        self._count[0] += 1
+        home = self.homes / f"home-{self._count[0]}"
+        home.mkdir()
+        return home
 
-        compose = yaml.safe_load((self.output / "compose.yaml").read_text())
-        env = compose["services"][agent].get("environment") or {}
-        workspace = str(self.workspace(agent))
+    def run(self, agent: str, *args: str, home: Path | None = None,
+            timeout: float = CLI_TIMEOUT) -> CliRun:
+        """``agentctl run AGENT -- ARGS`` with stdin closed, a fresh HOME and the CLIs on
+        PATH; the whole process group is killed after ``timeout`` seconds."""
+        return run_process(
+            [AGENTCTL, "-C", str(self.root), "run", agent, "--", *args],
+            self.environment(home or self.fresh_home()), timeout,
+        )
+
+    def environment(self, home: Path) -> dict[str, str]:
+        """What ``agentctl run`` is started with: PATH, HOME, locale, and the secrets for
+        its own plan (the agent's CLI gets them only through the env file)."""
         return {
-            str(k): str(v).replace("$$", "$").replace("/workspace", workspace, 1)
-            for k, v in env.items()
+            "PATH": f"{self.npm_bin}{os.pathsep}{os.environ.get('PATH', '')}",
+            "HOME": str(home), "LANG": "C.UTF-8", "TERM": "dumb", "NO_COLOR": "1",
+            "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring", **SECRETS,
         }
 
-    def env(self, agent: str) -> dict[str, str]:
-        """The values of ``agent``'s env file."""
-        values = parse_env_file((self.output / "env" / f"{agent}.env").read_bytes())
-        assert values is not None, f"env file of {agent} is not in agentctl's format"
-        return values
+
+@dataclass(frozen=True)
+class CliRun:
+    """One finished (or killed) CLI run."""
+
+    args: list[str]
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+    timed_out: bool
+
+    @property
+    def output(self) -> str:
+        """stdout and stderr with ANSI escapes removed."""
+        import re
+
+        return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", self.stdout + self.stderr)
+
+
+def run_process(argv: list[str], env: dict[str, str], timeout: float,
+                cwd: Path | None = None) -> CliRun:
+    """Run ``argv`` in a session of its own; on timeout kill the whole group (the npm
+    wrappers start the real binaries as children, which a plain kill would orphan)."""
+    start = time.monotonic()
+    proc = subprocess.Popen(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+        timed_out = False
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+        timed_out = True
+    return CliRun(argv, proc.returncode, out, err, time.monotonic() - start, timed_out)
 
 
 @pytest.fixture(scope="session")
-def deployed(tmp_path_factory: pytest.TempPathFactory, probe: Probe) -> Deployed:
-    """The project rendered and applied by the installed ``agentctl``, token from ``env``."""
-    root = tmp_path_factory.mktemp("project") / "acceptance"
+def deployed(tmp_path_factory: pytest.TempPathFactory, probe: Probe, model: ScriptedModel,
+             npm_bin: Path) -> Deployed:
+    """The project with the loopback addresses filled in, in a git checkout, applied by
+    the installed ``agentctl`` with the secrets from the credentials' ``env``."""
+    base = tmp_path_factory.mktemp("project")
+    root = base / "acceptance"
     shutil.copytree(HERE / "project", root, ignore=shutil.ignore_patterns("deploy", ".agentctl"))
     config = root / "agentctl.yaml"
-    config.write_text(config.read_text().replace("http://127.0.0.1:9/mcp", probe.url))
-    result = run_cli("-C", str(root), "apply", "-y", env={TOKEN_ENV: TOKEN})
-    assert result.returncode == 0, result.stdout + result.stderr
-    return Deployed(root / "deploy")
-
-
-def cli_env(home: Path, npm_bin: Path, values: dict[str, str]) -> dict[str, str]:
-    """A clean environment: PATH with the CLIs, HOME in a temp dir, the env file's values."""
-    env = {
-        "PATH": f"{npm_bin}{os.pathsep}{os.environ.get('PATH', '')}",
-        "HOME": str(home),
-        "LANG": "C.UTF-8",
-        "TERM": "dumb",
-        "NO_COLOR": "1",
-        "CI": "1",
-        # No update checks or telemetry: the suite runs on loopback only.
-        "DISABLE_AUTOUPDATER": "1",
-        "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
-        "OPENCODE_DISABLE_AUTOUPDATE": "1",
-        "GEMINI_CLI_DISABLE_AUTO_UPDATE": "1",
-    }
-    env.update(values)
-    return env
-
-
-def trust(runtime: str, workspace: Path, home: Path) -> None:
-    """Mark ``workspace`` trusted the way ``runtime``'s CLI requires (reference/runtimes.md)."""
-    path = str(workspace.resolve())
-    if runtime == "claude-code":
-        doc = {"projects": {path: {"hasTrustDialogAccepted": True}}}
-        (home / ".claude.json").write_text(json.dumps(doc))
-    elif runtime == "gemini-cli":
-        (home / ".gemini").mkdir(exist_ok=True)
-        (home / ".gemini" / "trustedFolders.json").write_text(
-            json.dumps({path: "TRUST_FOLDER"})
-        )
-    elif runtime == "codex":
-        (home / ".codex").mkdir(exist_ok=True)
-        (home / ".codex" / "config.toml").write_text(
-            f'[projects.{json.dumps(path)}]\ntrust_level = "trusted"\n'
-        )
-    # OpenCode reads a project's opencode.json without a trust step.
-
-
-def run_mcp_list(
-    program: str, workspace: Path, env: dict[str, str]
-) -> subprocess.CompletedProcess[str]:
-    """Run ``<program> mcp list`` in ``workspace``; output with ANSI escapes removed."""
-    import re
-
-    result = subprocess.run(
-        [program, "mcp", "list"], cwd=workspace, env=env, capture_output=True, text=True,
-        timeout=CLI_TIMEOUT, stdin=subprocess.DEVNULL,
-    )
-    strip = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-    return subprocess.CompletedProcess(
-        result.args, result.returncode, strip.sub("", result.stdout),
-        strip.sub("", result.stderr),
-    )
+    config.write_text(config.read_text().replace("http://127.0.0.1:9", probe.url))
+    catalogue = root / "catalogue" / "acceptance.yaml"
+    stdio_hash = hashlib.sha256(SECRETS["AGENTCTL_ACCEPTANCE_STDIO_TOKEN"].encode()).hexdigest()
+    text = catalogue.read_text()
+    for marker, value in {"__MODEL__": model.url, "__PYTHON__": sys.executable,
+                          "__MCP_SERVER__": str(HERE / "mcp_server.py"),
+                          "__STDIO_SHA256__": stdio_hash,
+                          "__MCP_LOG__": str(probe.log.path)}.items():
+        text = text.replace(marker, value)
+    catalogue.write_text(text)
+    subprocess.run(["git", "init", "-q", str(root)], check=True)  # the GitOps layout
+    homes = base / "homes"
+    homes.mkdir()
+    project = Deployed(root, homes, npm_bin)
+    applied = run_process([AGENTCTL, "-C", str(root), "apply", "-y"],
+                          project.environment(project.fresh_home()), 300)
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    return project

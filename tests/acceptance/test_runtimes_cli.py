@@ -1,124 +1,82 @@
-"""Each runtime's own CLI reads agentctl's output and reaches a real MCP server with the
-token from the agent's env file; with a wrong token it reports the failure.
+"""Each runtime's own ``mcp list``, started by ``agentctl run`` in the rendered workspace,
+reaches agentctl's MCP servers with the env file's secrets; with a refused token it
+reports the failure. The README's check recipe is run as written.
 
-`claude mcp list`, `gemini mcp list` and `opencode mcp list` really connect; `codex mcp
-list` only parses the config, so for Codex the check is that it understood the bearer
-variable. The server logs each request's status, so a "connected" line is matched by
-requests it accepted.
+``claude``, ``gemini`` and ``opencode`` really connect; ``codex mcp list`` only parses
+the config, so for Codex the check is that it understood each entry. The servers log
+every request's status, so a "connected" line is matched by requests they accepted.
 """
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
-from tests.acceptance.conftest import (
-    TOKEN,
-    Deployed,
-    Probe,
-    cli_env,
-    run_mcp_list,
-    trust,
-)
+from tests.acceptance.conftest import Deployed, McpLog, run_process
+from tests.conftest import AGENTCTL, ROOT
 
 pytestmark = pytest.mark.acceptance
 
-TOKEN_VAR = "AGENTCTL_MCP_PROBE_TOKEN"
-#: agent name → (runtime, program, regex of the connected line, of the failed line).
-CONNECTING = {
-    "claude": ("claude-code", "claude",
-               r"^probe: {url} \(HTTP\) - ✔ Connected$", r"^probe: {url} \(HTTP\) - ✘ Failed"),
-    "gemini": ("gemini-cli", "gemini",
-               r"^✓ probe: {url} \(http\) - Connected$", r"^✗ probe: {url} \(http\) - Disconn"),
-    "opencode": ("opencode", "opencode", r"✓ probe\s+connected$", r"✗ probe\s+failed$"),
+SERVERS = ("probe", "probe-header", "probe-stdio")
+#: agent → (regex of a connected server's line, of a failed one), ``{name}`` the server.
+LINES = {
+    "claude": (r"^{name}: .* - ✔ Connected$", r"^{name}: .* - ✘ Failed"),
+    "gemini": (r"^✓ {name}: .* - Connected$", r"^✗ {name}: .* - Disconnected"),
+    "opencode": (r"✓ {name}\s+connected$", r"✗ {name}\s+failed"),
 }
 
 
-def _check(
-    agent: str, deployed: Deployed, probe: Probe, npm_bin: Path, tmp_path: Path, token: str
-) -> tuple[str, list[str]]:
-    runtime, program, _, _ = CONNECTING[agent]
-    values = deployed.env(agent)
-    assert values == {TOKEN_VAR: TOKEN}  # the env file carries the credential's value
-    values[TOKEN_VAR] = token
-    workspace = deployed.workspace(agent)
-    trust(runtime, workspace, tmp_path)
-    before = len(probe.statuses())
-    result = run_mcp_list(program, workspace, cli_env(tmp_path, npm_bin, values))
-    out = result.stdout + result.stderr
-    return out, probe.statuses()[before:]
+def mcp_list(deployed: Deployed, mcp_log: McpLog,
+             agent: str) -> tuple[str, list[dict[str, object]]]:
+    before = len(mcp_log.entries())
+    result = deployed.run(agent, "mcp", "list", timeout=180)
+    assert not result.timed_out, result.output
+    return result.output, mcp_log.entries()[before:]
 
 
-@pytest.mark.parametrize("agent", sorted(CONNECTING))
-def test_connects_with_the_env_file_token(
-    agent: str, deployed: Deployed, probe: Probe, npm_bin: Path, tmp_path: Path
-) -> None:
-    out, statuses = _check(agent, deployed, probe, npm_bin, tmp_path, TOKEN)
-    connected = CONNECTING[agent][2].format(url=re.escape(probe.url))
-    assert re.search(connected, out, re.M), out
-    assert "200" in statuses and "401" not in statuses, statuses
+@pytest.mark.parametrize("agent", sorted(LINES))
+def test_connects_with_the_env_file_secrets(deployed: Deployed, mcp_log: McpLog,
+                                            agent: str) -> None:
+    out, entries = mcp_list(deployed, mcp_log, agent)
+    for name in SERVERS:
+        assert re.search(LINES[agent][0].format(name=re.escape(name)), out, re.M), out
+    http = [e for e in entries if e["transport"] == "http"]
+    assert {e["path"] for e in http} == {"/mcp", "/header/mcp"}, http
+    assert {e["status"] for e in http} == {200}, http
 
 
-@pytest.mark.parametrize("agent", sorted(CONNECTING))
-def test_wrong_token_fails(
-    agent: str, deployed: Deployed, probe: Probe, npm_bin: Path, tmp_path: Path
-) -> None:
-    out, statuses = _check(agent, deployed, probe, npm_bin, tmp_path, "wrong-" + TOKEN)
-    failed = CONNECTING[agent][3].format(url=re.escape(probe.url))
-    assert re.search(failed, out, re.M), out
+@pytest.mark.parametrize("agent", sorted(LINES))
+def test_refused_token_fails(deployed: Deployed, mcp_log: McpLog, agent: str) -> None:
+    out, entries = mcp_list(deployed, mcp_log, f"{agent}-expired")
+    assert re.search(LINES[agent][1].format(name="probe-expired"), out, re.M), out
     assert "Connected" not in out and " connected" not in out
-    assert statuses and set(statuses) == {"401"}, statuses
+    refused = [e["status"] for e in entries if e["path"] == "/expired/mcp"]
+    assert refused and set(refused) == {401}, entries
 
 
-def test_codex_understands_the_bearer_variable(
-    deployed: Deployed, probe: Probe, npm_bin: Path, tmp_path: Path
-) -> None:
-    assert deployed.env("codex") == {TOKEN_VAR: TOKEN}
-    workspace = deployed.workspace("codex")
-    trust("codex", workspace, tmp_path)
-    result = run_mcp_list("codex", workspace, cli_env(tmp_path, npm_bin, deployed.env("codex")))
-    assert result.returncode == 0, result.stderr
-    row = re.compile(
-        rf"^probe\s+{re.escape(probe.url)}\s+{TOKEN_VAR}\s+enabled\s+Bearer token\s*$", re.M
-    )
-    assert re.search(row, result.stdout), result.stdout
-    header = next(line for line in result.stdout.splitlines() if line.startswith("Name"))
+def test_codex_understands_every_entry(deployed: Deployed, mcp_log: McpLog) -> None:
+    out, _entries = mcp_list(deployed, mcp_log, "codex")
+    assert re.search(r"^probe\s+http://\S+/mcp\s+AGENTCTL_MCP_PROBE_TOKEN\s+enabled\s+"
+                     r"Bearer token\s*$", out, re.M), out
+    assert re.search(r"^probe-header\s+http://\S+/header/mcp\s+-\s+enabled", out, re.M), out
+    assert re.search(r"^probe-stdio\s+\S+python\S*\s.*PROBE_STDIO_TOKEN=\*+", out, re.M), out
+    header = next(line for line in out.splitlines() if line.startswith("Name") and "Url" in line)
     assert "Bearer Token Env Var" in header and "Auth" in header
 
 
-def test_codex_ignores_an_untrusted_project(
-    deployed: Deployed, npm_bin: Path, tmp_path: Path
-) -> None:
-    """The trust step is what makes Codex read the workspace's .codex/config.toml."""
-    workspace = deployed.workspace("codex")
-    result = run_mcp_list("codex", workspace, cli_env(tmp_path, npm_bin, deployed.env("codex")))
-    assert "probe" not in result.stdout, result.stdout
-
-
-def test_gemini_service_env_trusts_its_workspace(
-    deployed: Deployed, probe: Probe, npm_bin: Path, tmp_path: Path
-) -> None:
-    """Untrusted, Gemini ignores the workspace's servers; the service's env trusts it."""
-    workspace = deployed.workspace("gemini")
-    values = deployed.env("gemini")
-    plain = run_mcp_list("gemini", workspace, cli_env(tmp_path, npm_bin, values))
-    assert "Connected" not in plain.stdout + plain.stderr
-    values.update(deployed.service_env("gemini"))
-    assert values["GEMINI_CLI_TRUST_WORKSPACE"] == "true"
-    result = run_mcp_list("gemini", workspace, cli_env(tmp_path, npm_bin, values))
-    connected = CONNECTING["gemini"][2].format(url=re.escape(probe.url))
-    assert re.search(connected, result.stdout + result.stderr, re.M), result.stdout
-
-
-def test_codex_service_env_reads_the_rendered_config(
-    deployed: Deployed, probe: Probe, npm_bin: Path, tmp_path: Path
-) -> None:
-    """The service points CODEX_HOME at the workspace's .codex: no trust entry needed."""
-    workspace = deployed.workspace("codex")
-    values = {**deployed.env("codex"), **deployed.service_env("codex")}
-    assert values["CODEX_HOME"] == str(workspace / ".codex")
-    result = run_mcp_list("codex", workspace, cli_env(tmp_path, npm_bin, values))
-    row = rf"^probe\s+{re.escape(probe.url)}\s+{TOKEN_VAR}\s+enabled\s+Bearer token\s*$"
-    assert re.search(row, result.stdout, re.M), result.stdout + result.stderr
+def test_readme_check_recipe_inside_a_git_checkout(deployed: Deployed) -> None:
+    """The README's "Check a workspace" commands, as written, in the acceptance project
+    (a git checkout, like every GitOps repository): only the agent's name differs."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Check a workspace", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```sh\n", 1)[1].split("```", 1)[0]
+    commands = [line.split("#", 1)[0].strip() for line in block.splitlines()
+                if line.startswith("agentctl ")]
+    assert commands == ["agentctl run reviewer -- mcp list"], block
+    argv = [AGENTCTL, *commands[0].replace("reviewer", "claude").split()[1:]]
+    result = run_process(argv, deployed.environment(deployed.fresh_home()), 180,
+                         cwd=deployed.root)
+    for name in SERVERS:
+        assert re.search(LINES["claude"][0].format(name=re.escape(name)), result.output,
+                         re.M), result.output
