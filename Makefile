@@ -15,7 +15,7 @@ EXAMPLE_SECRETS := \
 	FLEET_OPENAI_API_KEY=sk-example-not-a-real-key \
 	FLEET_GEMINI_API_KEY=example-gemini-key-not-real
 
-.PHONY: example test lint clean
+.PHONY: example test lint clean acceptance acceptance-latest
 
 $(BIN)/agentctl: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,14 @@ lint: $(BIN)/agentctl
 
 test: lint
 	$(BIN)/pytest
+
+# The acceptance suite alone: the runtimes' own CLIs at their pinned releases, or (-latest)
+# at the newest release of each on npm, installed into a cache folder of their own.
+acceptance: $(BIN)/agentctl
+	$(BIN)/pytest -m acceptance
+
+acceptance-latest: $(BIN)/agentctl
+	AGENTCTL_ACCEPTANCE_LATEST=1 $(BIN)/pytest -m acceptance
 
 clean:
 	rm -rf $(VENV) examples/fleet/deploy examples/fleet/.agentctl
