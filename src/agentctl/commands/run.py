@@ -27,10 +27,13 @@ import signal
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentctl import ui
 from agentctl.diagnostics import Diagnostic, DiagnosticError, did_you_mean, display_path
+
+if TYPE_CHECKING:
+    from agentctl.plan import Plan
 
 #: Variables of this machine the runtime's CLI gets (besides ``LC_*``): what a program
 #: needs to find itself, its user's home and locale, a terminal, proxies and CA bundles.
@@ -94,7 +97,7 @@ def to_host(value: str, folders: list[tuple[str, Path]]) -> str:
     return value
 
 
-def _refuse_unless_current(plan: Any, agent: str) -> None:
+def _refuse_unless_current(plan: Plan, agent: str) -> None:
     """Raise E401/E704/E705 unless the plan leaves ``agent`` exactly as applied."""
     errors = [d for d in plan.errors if d.path == f"agents[{agent}]"]
     if errors:
