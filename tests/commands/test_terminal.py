@@ -91,6 +91,28 @@ def test_completion_includes_applied_agents_and_survives_broken_files(example: P
     assert "reviewer" in agent_names(example, explicit=True)
 
 
+def test_completion_reads_nothing_outside_the_project(tmp_path: Path) -> None:
+    """Completion holds to the confinement rules: an outside glob, an absolute glob, a
+    catalogue file linked from outside, a symlinked state folder and a FIFO ledger are
+    skipped (and never hang the shell's TAB)."""
+    outside = tmp_path / "outside"
+    (outside / ".agentctl").mkdir(parents=True)
+    (outside / "secret.yaml").write_text("agents: [{name: leaked-outside}]\n")
+    (outside / ".agentctl/state.json").write_text('{"agents": {"leaked-ledger": {}}}')
+    project = tmp_path / "project"
+    (project / "catalogue").mkdir(parents=True)
+    (project / "agentctl.yaml").write_text(
+        "name: demo\ncatalogue: ['catalogue/*.yaml', '../outside/*.yaml', '/tmp/*.yaml']\n")
+    (project / "catalogue/agents.yaml").write_text("agents: [{name: inside}]\n")
+    (project / "catalogue/linked.yaml").symlink_to(outside / "secret.yaml")
+    (project / ".agentctl").symlink_to(outside / ".agentctl")
+    assert agent_names(project, explicit=True) == ["inside"]
+    (project / ".agentctl").unlink()
+    (project / ".agentctl").mkdir()
+    os.mkfifo(project / ".agentctl/state.json")
+    assert agent_names(project, explicit=True) == ["inside"]
+
+
 def test_bash_completion_through_the_installed_cli(example: Path) -> None:
     env = {**os.environ, "_AGENTCTL_COMPLETE": "complete_bash",
            "COMP_WORDS": "agentctl destroy t", "COMP_CWORD": "2"}
