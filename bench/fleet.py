@@ -64,15 +64,15 @@ def per_agent_copier(root: Path) -> tuple[float, float, int]:
     """(seconds through per-agent run_copy, seconds through agentctl's render, renders)."""
     import copier
 
-    from agentctl.pipeline import build
     from agentctl.render import env_file_path, render, workspace_dir
-    from agentctl.runtimes import get_runtime
-    from agentctl.workspace import (
+    from agentctl.render.pipeline import build
+    from agentctl.render.workspace import (
         service_answers,
         service_template,
         workspace_answers,
         workspace_template,
     )
+    from agentctl.runtimes import get_runtime
 
     built = build(root, explicit=True)
     jobs: list[tuple[str, dict[str, str]]] = []

@@ -32,7 +32,7 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """No test sees the developer's own example secrets or keyring choice."""
     for key in EXAMPLE_SECRETS:
         monkeypatch.delenv(key, raising=False)
-    from agentctl import redact
+    from agentctl.support import redact
 
     redact.clear()
     yield

@@ -26,8 +26,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from agentctl.envfile import parse_env_file
 from agentctl.runtimes.claude_code import NPM_PACKAGE
+from agentctl.support.envfile import parse_env_file
 from tests.acceptance.conftest import Deployed
 
 pytestmark = pytest.mark.acceptance

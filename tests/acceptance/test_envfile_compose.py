@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agentctl.envfile import format_env_file
+from agentctl.support.envfile import format_env_file
 from tests.conftest import EXAMPLE_SECRETS, run_cli
 
 pytestmark = pytest.mark.acceptance

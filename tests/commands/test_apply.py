@@ -111,7 +111,7 @@ def test_refusals_of_an_applied_project_write_nothing_anywhere(world: Path, exam
     refused(*agentctl(example, "destroy", "--force"), "re-run with -y/--auto-approve")
     assert snapshot(world) == before
 
-    from agentctl.lock import hold
+    from agentctl.apply.lock import hold
 
     with hold(example / ".agentctl/apply.lock", "destroy"):
         before = snapshot(world)

@@ -13,7 +13,7 @@ import pytest
 import typer
 
 from agentctl.cli import app, complete_agent
-from agentctl.completion import agent_names
+from agentctl.cli.completion import agent_names
 from tests.conftest import AGENTCTL, EXAMPLE, EXAMPLE_SECRETS, run_cli
 
 HEAVY = ("rich", "pydantic", "yaml", "httpx", "jinja2", "copier", "keyring")

@@ -9,9 +9,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from agentctl.codes import CODES
 from agentctl.diagnostics import Diagnostic, Position
-from agentctl.formats import escape_data, escape_property, github_annotations
+from agentctl.diagnostics.codes import CODES
+from agentctl.diagnostics.formats import escape_data, escape_property, github_annotations
 from tests.conftest import ROOT, run_cli
 
 SARIF_SCHEMA = ROOT / "tests/data/sarif/sarif-2.1.0-rtm.5.json"

@@ -7,13 +7,13 @@ from importlib.metadata import EntryPoint, EntryPoints
 
 import pytest
 
-from agentctl import plugins as agentctl_plugins
 from agentctl import providers
+from agentctl.catalogue.load import load_catalogue
+from agentctl.catalogue.project import load_project
 from agentctl.diagnostics import DiagnosticError
-from agentctl.load import load_catalogue
-from agentctl.project import load_project
 from agentctl.providers.base import ProviderBackend
 from agentctl.resolve import resolve
+from agentctl.support import plugins as agentctl_plugins
 from tests.conftest import ProjectFactory
 
 

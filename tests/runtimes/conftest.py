@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from agentctl.diagnostics import Diagnostic, DiagnosticError
-from agentctl.pipeline import Built, build
+from agentctl.render.pipeline import Built, build
 
 #: Credentials, providers and models every runtime test can use.
 BASE = """\

@@ -7,8 +7,9 @@ from importlib.metadata import EntryPoint, EntryPoints
 
 import pytest
 
-from agentctl import plugins, runtimes
+from agentctl import runtimes
 from agentctl.runtimes.base import Runtime
+from agentctl.support import plugins
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 import yaml
 from syrupy.assertion import SnapshotAssertion
 
-from agentctl.pipeline import build
+from agentctl.render.pipeline import build
 from tests.conftest import ProjectFactory
 from tests.targets.conftest import all_manifests, crd_schemas, validate_core, validate_crd
 

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from syrupy.assertion import SnapshotAssertion
 
-from agentctl.pipeline import build
+from agentctl.render.pipeline import build
 from agentctl.targets.manifests import SecretManifest, configmap_key
 from tests.conftest import ProjectFactory
 from tests.targets.conftest import all_manifests, documents, validate_core

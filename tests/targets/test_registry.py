@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from agentctl.diagnostics import DiagnosticError
-from agentctl.pipeline import build
+from agentctl.render.pipeline import build
 from agentctl.targets import BUILTIN, get_target, target_names
 from agentctl.targets.base import Target
 

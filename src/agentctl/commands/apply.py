@@ -7,7 +7,6 @@ import json
 import sys
 from pathlib import Path
 
-from agentctl import ui
 from agentctl.apply import (
     ApplyRefused,
     ApplyResult,
@@ -17,10 +16,11 @@ from agentctl.apply import (
     refuse_drift,
     refuse_if_changed,
 )
+from agentctl.commands import ui
 from agentctl.commands.plan import compute
-from agentctl.fsutil import read_regular
-from agentctl.pipeline import build
 from agentctl.plan import Plan
+from agentctl.render.pipeline import build
+from agentctl.support.fsutil import read_regular
 
 
 def confirm(question: str, auto_approve: bool) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agentctl import ui
 from agentctl.apply import (
     apply_lock,
     apply_plan,
@@ -13,11 +12,12 @@ from agentctl.apply import (
     refuse_drift,
     refuse_if_changed,
 )
+from agentctl.commands import ui
 from agentctl.commands.apply import confirm, report_errors
 from agentctl.diagnostics import Diagnostic, DiagnosticError, did_you_mean
-from agentctl.ledger import Ledger
-from agentctl.pipeline import build
 from agentctl.plan import make_plan
+from agentctl.plan.ledger import Ledger
+from agentctl.render.pipeline import build
 from agentctl.secrets import SecretResolver
 
 
@@ -46,7 +46,7 @@ def run(
     were rendered for (so destroying after ``apply --target kubernetes`` rewrites the
     kustomization, not a compose file).
     """
-    from agentctl.project import load_project
+    from agentctl.catalogue.project import load_project
 
     project = load_project(directory, explicit=explicit)
     ledger = Ledger.load(ledger_path(project))
@@ -79,7 +79,7 @@ def run(
     if built is not None:
         tree = built.tree
     else:
-        from agentctl.tree import DesiredTree
+        from agentctl.support.tree import DesiredTree
 
         tree = DesiredTree(target=target or applied_target(ledger) or "compose")
     plan = make_plan(project, tree, ledger, SecretResolver(), only_agents=targets)

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agentctl import ui
+from agentctl.commands import ui
 from agentctl.diagnostics import Diagnostic, DiagnosticError
 
 
 def project_template() -> Path:
     """agentctl's built-in project template folder."""
-    from agentctl.workspace import templates_root
+    from agentctl.render.workspace import templates_root
 
     return templates_root() / "project"
 
@@ -55,8 +55,8 @@ def run(dest: Path, *, force: bool, data: dict[str, str], template: str | None) 
 
 def _check_data_keys(src: str, data: dict[str, str]) -> None:
     """E804 for each ``--data`` key the template at ``src`` (a folder) does not ask."""
-    from agentctl.copier_engine import CopierTemplate, TemplateError
     from agentctl.diagnostics import did_you_mean
+    from agentctl.render.copier_engine import CopierTemplate, TemplateError
 
     folder = Path(src)
     if not data or not folder.is_dir():

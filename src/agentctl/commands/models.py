@@ -1,7 +1,7 @@
 """``agentctl models refresh``: upsert the models each provider lists into the catalogue.
 
 The typer sub-app :data:`models_app` is registered by :mod:`agentctl.cli`; its commands
-parse flags and call :func:`refresh`, which drives :mod:`agentctl.models_refresh`.
+parse flags and call :func:`refresh`, which drives :mod:`agentctl.providers.refresh`.
 This module's top level imports only typer, so ``agentctl --version`` stays light.
 """
 
@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 if TYPE_CHECKING:
+    from agentctl.catalogue.load import Located
+    from agentctl.catalogue.schema import Provider
     from agentctl.diagnostics import Diagnostic
-    from agentctl.load import Located
     from agentctl.providers.base import ListedModel
     from agentctl.providers.http import RetryPolicy
-    from agentctl.schema import Provider
 
 models_app = typer.Typer(
     name="models",
@@ -55,7 +55,7 @@ def _fetch_all(
     fetch: Callable[[Located[Provider]], list[ListedModel]],
 ) -> tuple[dict[str, list[ListedModel]], list[Diagnostic]]:
     """Fetch every provider, with a progress bar on a terminal when there are several."""
-    from agentctl import ui
+    from agentctl.commands import ui
     from agentctl.diagnostics import DiagnosticError
 
     listings: dict[str, list[ListedModel]] = {}
@@ -98,19 +98,19 @@ def refresh(
     Returns 0. Raises :class:`~agentctl.diagnostics.DiagnosticError` naming each provider
     (and credential) that failed; then nothing is written.
     """
-    from agentctl import ui
+    from agentctl.catalogue.load import load_catalogue
+    from agentctl.catalogue.project import load_project
+    from agentctl.commands import ui
     from agentctl.diagnostics import Diagnostic, DiagnosticError, display_path
-    from agentctl.load import load_catalogue
-    from agentctl.models_refresh import (
+    from agentctl.providers import backend_names
+    from agentctl.providers.http import RetryPolicy
+    from agentctl.providers.refresh import (
         check_models_file,
         fetch_models,
         plan_refresh,
         select_providers,
         write,
     )
-    from agentctl.project import load_project
-    from agentctl.providers import backend_names
-    from agentctl.providers.http import RetryPolicy
     from agentctl.secrets import SecretResolver
 
     project = load_project(directory, explicit=explicit)

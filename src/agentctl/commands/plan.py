@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from agentctl import ui
 from agentctl.apply import ledger_path
-from agentctl.fsutil import atomic_write
-from agentctl.ledger import Ledger
-from agentctl.pipeline import Built, build
+from agentctl.commands import ui
 from agentctl.plan import Plan, make_plan, plan_file_json
+from agentctl.plan.ledger import Ledger
+from agentctl.render.pipeline import Built, build
 from agentctl.secrets import SecretResolver
+from agentctl.support.fsutil import atomic_write
 
 
 def compute(built: Built, only_agents: list[str] | None = None) -> tuple[Plan, Ledger]:

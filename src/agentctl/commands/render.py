@@ -16,12 +16,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from agentctl import ui
+from agentctl.commands import ui
 from agentctl.diagnostics import display_path
-from agentctl.fsutil import write_tree
-from agentctl.pipeline import build
 from agentctl.render import ENV_DIR
-from agentctl.tree import DesiredTree
+from agentctl.render.pipeline import build
+from agentctl.support.fsutil import write_tree
+from agentctl.support.tree import DesiredTree
 
 
 def run(directory: Path | None, explicit: bool, out_dir: Path | None, check: bool = False,
@@ -29,7 +29,7 @@ def run(directory: Path | None, explicit: bool, out_dir: Path | None, check: boo
     """Render into ``out_dir`` for ``target`` (None: the project's), or with ``check``
     compare it; returns the exit code. Secrets are never fetched or written."""
     if out_dir is not None and not check and out_dir.exists() and not out_dir.is_dir():
-        from agentctl.fsutil import FileSystemError
+        from agentctl.support.fsutil import FileSystemError
 
         raise FileSystemError("render into", str(out_dir), None, "it is a file, not a folder",
                               "--out names a folder (created when missing)")

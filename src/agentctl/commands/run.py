@@ -29,7 +29,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from agentctl import ui
+from agentctl.commands import ui
 from agentctl.diagnostics import Diagnostic, DiagnosticError, did_you_mean, display_path
 
 if TYPE_CHECKING:
@@ -135,15 +135,15 @@ def run(
     prepare this machine (unreadable config); E401 for a secret without a value.
     """
     from agentctl.apply import ledger_path
+    from agentctl.catalogue.project import load_project
     from agentctl.commands.destroy import applied_target
     from agentctl.commands.plan import compute
-    from agentctl.ledger import Ledger
-    from agentctl.pipeline import build
-    from agentctl.project import load_project
+    from agentctl.plan.ledger import Ledger
     from agentctl.render import COMPOSE_FILE, service_block
+    from agentctl.render.pipeline import build
+    from agentctl.render.workspace import render_service
     from agentctl.runtimes import get_runtime
     from agentctl.runtimes.base import HostLaunch
-    from agentctl.workspace import render_service
 
     project = load_project(directory, explicit=explicit)
     target = applied_target(Ledger.load(ledger_path(project)))
@@ -184,7 +184,7 @@ def run(
     for key, value in (service.get("environment") or {}).items():
         env[str(key)] = to_host(str(value), folders)
     if output.env_file:
-        from agentctl.envfile import parse_env_file
+        from agentctl.support.envfile import parse_env_file
 
         written = plan.writes.get(display_path(project.output_dir / output.env_file,
                                                project.root))

@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING, Annotated, Any, BinaryIO
 
 import typer
 
-from agentctl import ui
+from agentctl.commands import ui
 from agentctl.diagnostics import Diagnostic, DiagnosticError, did_you_mean
 
 if TYPE_CHECKING:
-    from agentctl.schema import Credential
+    from agentctl.catalogue.schema import Credential
 
 #: Largest value ``secrets set`` accepts, in bytes (a PEM chain fits many times over).
 MAX_VALUE_BYTES = 64 * 1024
@@ -65,8 +65,8 @@ class CredentialStatus:
 
 
 def _credentials(directory: Path | None, explicit: bool) -> dict[str, Credential]:
-    from agentctl.load import load_catalogue
-    from agentctl.project import load_project
+    from agentctl.catalogue.load import load_catalogue
+    from agentctl.catalogue.project import load_project
 
     catalogue = load_catalogue(load_project(directory, explicit=explicit))
     return {name: located.entry for name, located in catalogue.credentials.items()}
@@ -79,7 +79,7 @@ def find_credential(credentials: dict[str, Credential], name: str) -> Credential
     if name in credentials:
         return credentials[name]
     known = sorted(credentials)
-    from agentctl.schema import KEY_PATTERN
+    from agentctl.catalogue.schema import KEY_PATTERN
 
     hint = did_you_mean(name, known)
     if not (hint and re.match(KEY_PATTERN, name)):
@@ -104,7 +104,7 @@ def collect_status(directory: Path | None, explicit: bool) -> list[CredentialSta
     Raises :class:`~agentctl.secrets.KeyringUnavailable` when the keyring must be asked
     and cannot answer, and :class:`DiagnosticError` for an invalid catalogue.
     """
-    from agentctl.pipeline import build
+    from agentctl.render.pipeline import build
     from agentctl.secrets import SecretResolver, keyring_username
 
     built = build(directory, explicit=explicit)

@@ -1,8 +1,8 @@
 """``agentctl skills sync | list | validate``: skill sources, the lock file, the spec.
 
 The typer sub-app :data:`skills_app` is registered by :mod:`agentctl.cli`; each command
-parses flags and calls a function here, which drives :mod:`agentctl.skill_sources` and
-:mod:`agentctl.skills`. Only ``sync`` reaches the network (git remotes).
+parses flags and calls a function here, which drives :mod:`agentctl.catalogue.skill_sources` and
+:mod:`agentctl.catalogue.skills`. Only ``sync`` reaches the network (git remotes).
 """
 
 from __future__ import annotations
@@ -66,11 +66,11 @@ def sync(directory: Path | None, explicit: bool, *, update: bool = False) -> int
     Returns 0. Raises :class:`~agentctl.diagnostics.DiagnosticError` naming each source
     that failed (then the lock is not written).
     """
-    from agentctl import ui
-    from agentctl.load import load_catalogue
-    from agentctl.project import load_project
-    from agentctl.skill_sources import LOCK_FILE, write_lock
-    from agentctl.skill_sources import sync as sync_sources
+    from agentctl.catalogue.load import load_catalogue
+    from agentctl.catalogue.project import load_project
+    from agentctl.catalogue.skill_sources import LOCK_FILE, write_lock
+    from agentctl.catalogue.skill_sources import sync as sync_sources
+    from agentctl.commands import ui
 
     project = load_project(directory, explicit=explicit)
     cat = load_catalogue(project, source_skills=False)
@@ -95,10 +95,10 @@ def list_skills(directory: Path | None, explicit: bool) -> int:
     Status is ``ok``, ``N warning(s)`` (spec warnings of its SKILL.md) or, for a skill a
     source holds that no catalogue entry uses, ``unused``. Returns 0.
     """
-    from agentctl import ui
-    from agentctl.load import load_catalogue
-    from agentctl.project import load_project
-    from agentctl.skills import check_frontmatter
+    from agentctl.catalogue.load import load_catalogue
+    from agentctl.catalogue.project import load_project
+    from agentctl.catalogue.skills import check_frontmatter
+    from agentctl.commands import ui
 
     project = load_project(directory, explicit=explicit)
     cat = load_catalogue(project)
@@ -141,13 +141,13 @@ def validate(directory: Path | None, explicit: bool, *, paths: list[Path]) -> in
     Prints errors (they stop rendering) and warnings (spec only) with file:line:column,
     then a summary. Returns 0 without errors, 1 with; a missing path is an error.
     """
-    from agentctl import ui
+    from agentctl.catalogue.skills import SKILL_FILE, read_skill_folder
+    from agentctl.commands import ui
     from agentctl.diagnostics import Diagnostic, display_path
-    from agentctl.skills import SKILL_FILE, read_skill_folder
 
     if not paths:
-        from agentctl.load import load_catalogue
-        from agentctl.project import load_project
+        from agentctl.catalogue.load import load_catalogue
+        from agentctl.catalogue.project import load_project
 
         cat = load_catalogue(load_project(directory, explicit=explicit))
         ui.print_diagnostics(cat.warnings)

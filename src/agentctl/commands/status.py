@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from agentctl import ui
+from agentctl.commands import ui
 
 
 def run(directory: Path | None, explicit: bool, *, as_json: bool) -> int:
@@ -14,11 +14,11 @@ def run(directory: Path | None, explicit: bool, *, as_json: bool) -> int:
     Needs no catalogue and no secrets: the ledger and the rendered compose file suffice.
     """
     from agentctl.apply import ledger_path
+    from agentctl.apply.status import DOT, DOT_COLOURS, agent_statuses, observe
+    from agentctl.catalogue.project import load_project
     from agentctl.diagnostics import display_path
-    from agentctl.ledger import Ledger
-    from agentctl.project import load_project
+    from agentctl.plan.ledger import Ledger
     from agentctl.render import COMPOSE_FILE
-    from agentctl.status import DOT, DOT_COLOURS, agent_statuses, observe
 
     project = load_project(directory, explicit=explicit)
     ledger = Ledger.load(ledger_path(project))

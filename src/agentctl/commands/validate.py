@@ -11,10 +11,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from agentctl import __version__, ui
+from agentctl import __version__
+from agentctl.catalogue.project import find_project_root
+from agentctl.commands import ui
 from agentctl.diagnostics import Diagnostic, DiagnosticError, sort_diagnostics
-from agentctl.pipeline import build
-from agentctl.project import find_project_root
+from agentctl.render.pipeline import build
 
 FORMATS = ("text", "json", "github", "sarif")
 
@@ -38,7 +39,7 @@ def run(directory: Path | None, explicit: bool, output_format: str = "text") -> 
 
 
 def _render(diagnostics: list[Diagnostic], output_format: str, root: Path | None) -> str:
-    from agentctl import formats
+    from agentctl.diagnostics import formats
 
     if output_format == "json":
         return formats.validate_json(diagnostics)

@@ -26,7 +26,7 @@ ENTRY_POINT_GROUP = "agentctl.providers"
 
 @cache
 def _registry() -> dict[str, str]:
-    from agentctl.plugins import registry
+    from agentctl.support.plugins import registry
 
     return registry(BUILTIN, ENTRY_POINT_GROUP)
 
@@ -39,7 +39,7 @@ def backend_names() -> list[str]:
 @cache
 def get_backend(name: str) -> ProviderBackend:
     """Return the backend called ``name``. Raises ``KeyError`` for an unknown name."""
-    from agentctl.plugins import instantiate
+    from agentctl.support.plugins import instantiate
 
     backend: ProviderBackend = instantiate(_registry()[name], ProviderBackend, "ProviderBackend")
     return backend

@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from agentctl.redact import redact
+from agentctl.support.redact import redact
 
 #: Statuses worth another attempt: rate limited, or the provider's own trouble.
 RETRY_STATUSES = frozenset({408, 409, 425, 429, 500, 502, 503, 504, 529})

@@ -24,7 +24,7 @@ ENTRY_POINT_GROUP = "agentctl.runtimes"
 
 @cache
 def _registry() -> dict[str, str]:
-    from agentctl.plugins import registry
+    from agentctl.support.plugins import registry
 
     return registry(BUILTIN, ENTRY_POINT_GROUP)
 
@@ -37,7 +37,7 @@ def runtime_names() -> list[str]:
 @cache
 def get_runtime(name: str) -> Runtime:
     """Return the runtime called ``name``. Raises ``KeyError`` for an unknown name."""
-    from agentctl.plugins import instantiate
+    from agentctl.support.plugins import instantiate
 
     runtime: Runtime = instantiate(_registry()[name], Runtime, "Runtime")
     return runtime

@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 from agentctl.diagnostics import Diagnostic
-from agentctl.tree import EXEC_MODE, FILE_MODE, EnvVar, FileSpec
+from agentctl.support.tree import EXEC_MODE, FILE_MODE, EnvVar, FileSpec
 
 if TYPE_CHECKING:
-    from agentctl.load import Located
+    from agentctl.catalogue.load import Located
+    from agentctl.catalogue.schema import Agent, CredentialKind
     from agentctl.resolve import ResolvedAgent, ResolvedServer
-    from agentctl.schema import Agent, CredentialKind
 
 #: Keys ``service_inputs`` may set; structured keys (model, env, workspace) win over them.
 SERVICE_INPUT_KEYS = ("image", "command", "environment", "restart", "labels")
@@ -416,6 +416,6 @@ def effort_ignored(runtime: str, agent: ResolvedAgent, located: Located[Agent]) 
 
 
 def _text(value: Any) -> str:
-    from agentctl.yamlsource import scalar_text
+    from agentctl.catalogue.yamlsource import scalar_text
 
     return scalar_text(value)

@@ -36,7 +36,7 @@ from agentctl.runtimes.base import (
     endpoint,
     without_suffix,
 )
-from agentctl.tree import FileSpec
+from agentctl.support.tree import FileSpec
 
 if TYPE_CHECKING:
     from agentctl.resolve import ResolvedAgent, ResolvedServer
@@ -134,7 +134,7 @@ def trust(workspace: Path, env: Mapping[str, str]) -> list[str]:
     cannot be read or written, ``ValueError`` when it holds something other than a JSON
     object (it is never overwritten then).
     """
-    from agentctl.fsutil import atomic_write
+    from agentctl.support.fsutil import atomic_write
 
     path = Path(os.path.realpath(config_file(env)))  # a dotfiles symlink stays a symlink
     try:

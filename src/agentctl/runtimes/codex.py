@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import tomli_w
 
+from agentctl.catalogue.schema import Ref, split_placeholders
 from agentctl.diagnostics import Diagnostic
 from agentctl.runtimes.base import (
     GENERATED_NOTE,
@@ -47,13 +48,12 @@ from agentctl.runtimes.base import (
     server_headers,
     with_suffix,
 )
-from agentctl.schema import Ref, split_placeholders
-from agentctl.tree import FileSpec
+from agentctl.support.tree import FileSpec
 
 if TYPE_CHECKING:
-    from agentctl.load import Located
+    from agentctl.catalogue.load import Located
+    from agentctl.catalogue.schema import Agent
     from agentctl.resolve import ResolvedAgent, ResolvedServer
-    from agentctl.schema import Agent
 
 #: Pinned Codex release the default service runs.
 CODEX_VERSION = "0.169.0"

@@ -43,12 +43,12 @@ from agentctl.runtimes.base import (
     server_headers,
     without_suffix,
 )
-from agentctl.tree import FileSpec
+from agentctl.support.tree import FileSpec
 
 if TYPE_CHECKING:
-    from agentctl.load import Located
+    from agentctl.catalogue.load import Located
+    from agentctl.catalogue.schema import Agent
     from agentctl.resolve import ResolvedAgent, ResolvedServer
-    from agentctl.schema import Agent
 
 #: Pinned Gemini CLI release the default service runs.
 GEMINI_CLI_VERSION = "0.61.0"

@@ -15,9 +15,9 @@ from agentctl.diagnostics import Diagnostic
 from agentctl.runtimes.base import BaseRuntime
 
 if TYPE_CHECKING:
-    from agentctl.load import Located
+    from agentctl.catalogue.load import Located
+    from agentctl.catalogue.schema import Agent
     from agentctl.resolve import ResolvedAgent
-    from agentctl.schema import Agent
 
 
 class NoRuntime(BaseRuntime):

@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from agentctl.catalogue.schema import Ref, split_placeholders
 from agentctl.diagnostics import Diagnostic
 from agentctl.runtimes.base import (
     BaseRuntime,
@@ -41,13 +42,12 @@ from agentctl.runtimes.base import (
     server_headers,
     with_suffix,
 )
-from agentctl.schema import Ref, split_placeholders
-from agentctl.tree import FileSpec
+from agentctl.support.tree import FileSpec
 
 if TYPE_CHECKING:
-    from agentctl.load import Located
+    from agentctl.catalogue.load import Located
+    from agentctl.catalogue.schema import Agent
     from agentctl.resolve import ResolvedAgent, ResolvedServer
-    from agentctl.schema import Agent
 
 #: Pinned OpenCode release the default service runs.
 OPENCODE_VERSION = "1.18.33"

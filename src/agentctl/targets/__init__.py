@@ -25,7 +25,7 @@ ENTRY_POINT_GROUP = "agentctl.targets"
 
 @cache
 def _registry() -> dict[str, str]:
-    from agentctl.plugins import registry
+    from agentctl.support.plugins import registry
 
     return registry(BUILTIN, ENTRY_POINT_GROUP)
 
@@ -38,7 +38,7 @@ def target_names() -> list[str]:
 @cache
 def get_target(name: str) -> Target:
     """Return the target called ``name``. Raises ``KeyError`` for an unknown name."""
-    from agentctl.plugins import instantiate
+    from agentctl.support.plugins import instantiate
 
     target: Target = instantiate(_registry()[name], Target, "Target")
     return target

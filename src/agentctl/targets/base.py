@@ -13,9 +13,9 @@ from collections.abc import Collection
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
-    from agentctl.render_cache import RenderCache
+    from agentctl.render.cache import RenderCache
     from agentctl.resolve import ResolvedProject
-    from agentctl.tree import DesiredTree
+    from agentctl.support.tree import DesiredTree
 
 
 @runtime_checkable
@@ -29,7 +29,7 @@ class Target(Protocol):
         """Render every agent of ``resolved`` except those in ``exclude``.
 
         ``trust`` lets workspace/service templates that run code go through real Copier;
-        ``cache`` (:mod:`agentctl.render_cache`) may be used to skip unchanged agents.
+        ``cache`` (:mod:`agentctl.render.cache`) may be used to skip unchanged agents.
 
         Returns a tree whose ``target`` is :attr:`name`; user-facing limits (what the
         target cannot carry over) go into ``tree.warnings``, never exceptions.

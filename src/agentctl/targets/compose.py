@@ -9,9 +9,9 @@ from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from agentctl.render_cache import RenderCache
+    from agentctl.render.cache import RenderCache
     from agentctl.resolve import ResolvedProject
-    from agentctl.tree import DesiredTree
+    from agentctl.support.tree import DesiredTree
 
 
 class Compose:

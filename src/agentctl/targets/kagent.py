@@ -30,18 +30,18 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any
 
+from agentctl.catalogue.schema import Ref, split_placeholders
 from agentctl.diagnostics import Diagnostic
 from agentctl.runtimes import get_runtime
 from agentctl.runtimes.base import server_headers
-from agentctl.schema import Ref, split_placeholders
+from agentctl.support.tree import AgentOutput, DesiredTree, EnvFileSpec, EnvVar, FileSpec
 from agentctl.targets import manifests as m
 from agentctl.targets.kubernetes import gitignore, kustomization
-from agentctl.tree import AgentOutput, DesiredTree, EnvFileSpec, EnvVar, FileSpec
 
 if TYPE_CHECKING:
-    from agentctl.render_cache import RenderCache
+    from agentctl.catalogue.schema import Credential
+    from agentctl.render.cache import RenderCache
     from agentctl.resolve import ResolvedAgent, ResolvedProject, ResolvedServer
-    from agentctl.schema import Credential
 
 ROOT = "kagent"
 API_VERSION = "kagent.dev/v1alpha2"

@@ -26,13 +26,13 @@ from typing import TYPE_CHECKING, Any
 from agentctl.diagnostics import Diagnostic, DiagnosticError
 from agentctl.render import render_agents
 from agentctl.runtimes import get_runtime
+from agentctl.support.tree import AgentOutput, DesiredTree, EnvFileSpec, FileSpec
 from agentctl.targets import manifests as m
-from agentctl.tree import AgentOutput, DesiredTree, EnvFileSpec, FileSpec
 
 if TYPE_CHECKING:
-    from agentctl.render_cache import RenderCache
+    from agentctl.catalogue.target_settings import KubernetesSettings
+    from agentctl.render.cache import RenderCache
     from agentctl.resolve import ResolvedAgent, ResolvedProject
-    from agentctl.targets.settings import KubernetesSettings
 
 ROOT = "kubernetes"
 SECRETS = "secrets"

@@ -1,0 +1,197 @@
+"""Write a group of files so that it lands whole or not at all.
+
+An agent's workspace is one group: its files only make sense together (an ``AGENTS.md``
+naming a skill whose folder is missing would mislead the runtime). :func:`write_group`
+stages every file first (a temp file beside its target: folders, permissions and disk
+space fail here, before anything is replaced), keeps each file it is about to replace
+(a hard link to it under a temp name, or its bytes when the file system cannot link),
+then moves the staged files into place one by one. If a move fails (an immutable file,
+a disk error), the files already moved are put back from what was kept, files that did
+not exist are removed again, new folders are removed, and every temp file is deleted:
+the group is as it was, and the error says why.
+
+A kill -9 cannot be rolled back: each file is then its old or its new version, and the
+temp files left (named ``.NAME.XXXXXXXX.tmp``, :data:`agentctl.support.fsutil.STRAY`) are removed
+by the next apply (:func:`agentctl.support.fsutil.remove_stray_temps`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import stat
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from agentctl.support.fsutil import (
+    FileSystemError,
+    UnsafePathError,
+    check_relative,
+    commit,
+    discard,
+    make_dirs,
+    read_regular,
+    stage,
+    stage_into,
+    step,
+    temp_name,
+)
+
+
+@dataclass
+class _Slot:
+    """One file of a group on its way into place."""
+
+    rel: str
+    target: Path
+    tmp: Path | None = None
+    kept: Path | None = None  # a hard link to the file being replaced
+    old: tuple[bytes, int] | None = None  # its bytes and mode, when it could not be linked
+    existed: bool = False
+    moved: bool = False
+
+
+def write_group(root: Path, items: Sequence[tuple[str, bytes, int]], *,
+                durable: bool = True, scope: Path | None = None) -> None:
+    """Write each ``(path relative to root, content, mode)`` of ``items``, all or none.
+
+    ``durable=False`` skips the per-file fsync (the caller flushes many groups at once).
+    Raises :class:`UnsafePathError` for a path leading out of ``scope`` (default
+    ``root``; apply passes the output folder) or through a symlink, and
+    :class:`FileSystemError` naming the path and the operation that failed; either way
+    nothing of the group is left changed (see the module docstring).
+    """
+    slots: list[_Slot] = []
+    place = _Place(root, scope)
+    try:
+        for rel, content, mode in items:
+            slot = _Slot(rel, place.target(rel))
+            slots.append(slot)
+            _prepare(slot, content, mode, durable, place)
+        for slot in slots:
+            assert slot.tmp is not None
+            try:
+                commit(slot.tmp, slot.target)
+            except OSError as exc:
+                raise FileSystemError.of("replace", slot.rel, exc) from None
+            slot.moved = True
+            slot.tmp = None
+    except BaseException as exc:
+        problems = _undo(slots, place.made)
+        if problems and isinstance(exc, FileSystemError):
+            exc.note = ("Putting the group back failed too (" + "; ".join(problems)
+                        + "): run apply again once the cause is fixed")
+        raise
+    for slot in slots:
+        if slot.kept is not None:
+            discard(slot.kept)
+
+
+class _Place:
+    """Where a group's files go: each folder resolved, checked and made once per group
+    (a workspace holds many files in few folders; resolving each file's folder was most
+    of a fleet's apply time)."""
+
+    def __init__(self, root: Path, scope: Path | None) -> None:
+        self.real_root = root.resolve()
+        self.real_scope = (scope or root).resolve()
+        self.shown = scope or root
+        self.folders: dict[str, Path] = {}
+        self.ready: set[str] = set()
+        self.made: list[Path] = []
+
+    def target(self, rel: str) -> Path:
+        """``root/rel`` with its folder resolved; raises :class:`UnsafePathError` for a
+        path that is not clean or whose folder resolves out of the scope."""
+        check_relative(rel)
+        head, _, name = rel.rpartition("/")
+        folder = self.folders.get(head)
+        if folder is None:
+            folder = self.real_root.joinpath(*head.split("/")).resolve() if head \
+                else self.real_root
+            if folder != self.real_scope and not folder.is_relative_to(self.real_scope):
+                raise UnsafePathError(f"{rel!r} leads out of {self.shown} through a symlink; "
+                                      "agentctl does not write through links")
+            self.folders[head] = folder
+        return folder / name
+
+    def make_folder(self, target: Path, mode: int) -> None:
+        """Create ``target``'s folder (0700 for private files) unless made already."""
+        head = str(target.parent)
+        if head not in self.ready:
+            self.made.extend(make_dirs(target.parent, 0o700 if mode & 0o077 == 0 else 0o755))
+            self.ready.add(head)
+
+
+def _prepare(slot: _Slot, content: bytes, mode: int, durable: bool, place: _Place) -> None:
+    """Stage ``slot``'s new bytes and keep the file it will replace."""
+    try:
+        st = os.lstat(slot.target)
+    except FileNotFoundError:
+        st = None
+    except OSError as exc:
+        raise FileSystemError.of("read", slot.rel, exc) from None
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        if stat.S_ISLNK(st.st_mode):
+            raise UnsafePathError(f"{slot.rel!r} is a symlink; agentctl does not write "
+                                  "through links")
+        what = "Is a directory" if stat.S_ISDIR(st.st_mode) else "Not a regular file"
+        raise FileSystemError("replace", slot.rel, errno.EISDIR, what)
+    try:
+        place.make_folder(slot.target, mode)
+        slot.tmp = stage_into(slot.target, content, mode, durable)
+    except OSError as exc:
+        raise FileSystemError.of("write", slot.rel, exc) from None
+    if st is not None:
+        slot.existed = True
+        _keep(slot)
+
+
+def _keep(slot: _Slot) -> None:
+    """Keep the file ``slot`` replaces: a hard link (no copy, no space), else its bytes."""
+    kept = temp_name(slot.target)
+    step()
+    try:
+        os.link(slot.target, kept)
+        slot.kept = kept
+        return
+    except OSError:
+        pass  # no hard links here (FAT, some network file systems) or an immutable file
+    st, data = read_regular(str(slot.target))
+    if st is None or data is None:
+        raise FileSystemError("read", slot.rel, errno.EACCES, "Permission denied",
+                              "agentctl keeps a file it replaces until its group lands")
+    slot.old = (data, stat.S_IMODE(st.st_mode))
+
+
+def _undo(slots: list[_Slot], made: list[Path]) -> list[str]:
+    """Put every moved file back, delete every temp and kept file and new folder; return
+    what could not be undone."""
+    problems = []
+    for slot in reversed(slots):
+        try:
+            if slot.moved:
+                _restore(slot)
+        except OSError as exc:
+            problems.append(f"{slot.rel}: {exc.strerror or exc}")
+        for leftover in (slot.tmp, slot.kept):
+            if leftover is not None:
+                discard(leftover)
+    for folder in reversed(made):
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+    return problems
+
+
+def _restore(slot: _Slot) -> None:
+    if slot.kept is not None:
+        commit(slot.kept, slot.target)
+        slot.kept = None
+    elif slot.old is not None:
+        data, mode = slot.old
+        commit(stage(slot.target, data, mode), slot.target)
+    elif not slot.existed:
+        step()
+        os.unlink(slot.target)

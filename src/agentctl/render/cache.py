@@ -1,0 +1,251 @@
+"""Incremental rendering: an agent whose inputs did not change is not rendered again.
+
+The key of an agent is a sha256 over everything its rendering reads: agentctl's version,
+the resolved agent (every catalogue entry it references, with its instructions, each
+skill file's sha256, its MCP servers, model, provider and credential references, its
+inputs and settings, and where it is written for diagnostics), its env file path, and the
+digest of every file of its workspace and service templates. Same key, same bytes: the
+stored files, service and warnings are exactly what a cold render produced.
+
+The cache is one JSON file, ``.agentctl/cache/render.json``; a missing, unreadable or
+foreign-version file is an empty cache. It holds rendered workspace files, which never
+contain a secret value (rendering reads none), so it is as safe as the workspaces.
+
+A cache is read only if it is the very file this machine's agentctl wrote: beside it,
+``render.stamp`` keeps the file's inode, size and nanosecond mtime as written. A cache
+that arrived any other way (committed to the repository by a pull request, copied from
+elsewhere) gets a fresh inode and mtime on checkout, which nobody can predict, so it is
+an empty cache: a crafted cache cannot put bytes into workspaces that the catalogue does
+not produce.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import hashlib
+import json
+import os
+from pathlib import Path, PurePath
+from typing import TYPE_CHECKING, Any
+
+from agentctl import __version__
+from agentctl.diagnostics import Diagnostic, Position
+from agentctl.support.tree import FileSpec
+
+if TYPE_CHECKING:
+    from agentctl.render.workspace import AgentRender
+    from agentctl.resolve import ResolvedAgent
+
+CACHE_FILE = Path("cache") / "render.json"
+#: Beside the cache: the identity of the file as written (see the module docstring).
+STAMP_FILE = "render.stamp"
+FORMAT = 3  # 3: each agent's block of compose.yaml kept with it, no documents
+
+
+class _Pictures:
+    """Digests of the records an agent's key is made of, each computed once per run.
+
+    Plain containers (dicts, lists, tuples, strings, numbers) are walked by the C JSON
+    encoder; only what it cannot encode comes here (:meth:`default`): catalogue entries
+    (pydantic models) and skills read from disk become their sha256, memoised by identity
+    (many agents share them), other records (dataclasses) their fields, bytes their sha256,
+    paths and positions their text, sets a sorted list. A float written ``1.10`` keeps
+    that text (:class:`~agentctl.catalogue.yamlsource.SourceFloat`): it renders differently from
+    ``1.1``, so it must key differently.
+    """
+
+    def __init__(self) -> None:
+        self.memo: dict[int, tuple[Any, str]] = {}
+        self._fields: dict[type, tuple[str, ...]] = {}
+
+    def digest(self, picture: Any) -> str:
+        """sha256 of ``picture``'s canonical JSON (sorted keys)."""
+        blob = json.dumps(picture, sort_keys=True, ensure_ascii=False,
+                          default=self.default)
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+    def fields(self, record: Any) -> dict[str, Any]:
+        """A dataclass's fields by name, minus ``located`` (where it is written)."""
+        names = self._fields.get(type(record))
+        if names is None:
+            names = self._fields[type(record)] = tuple(
+                f.name for f in dataclasses.fields(record) if f.name != "located")
+        return {name: getattr(record, name) for name in names}
+
+    def default(self, value: Any) -> Any:
+        """The JSON stand-in of a value the encoder cannot write (see the class doc)."""
+        found = self.memo.get(id(value))
+        if found is not None and found[0] is value:  # the object is kept: ids stay unique
+            return found[1]
+        if isinstance(value, bytes):
+            return hashlib.sha256(value).hexdigest()
+        if isinstance(value, (PurePath, Position)):
+            return str(value)
+        if isinstance(value, (set, frozenset)):
+            return sorted(value, key=str)
+        from pydantic import BaseModel
+
+        from agentctl.catalogue.skills import SkillContent
+
+        if isinstance(value, BaseModel):
+            made: Any = _texts(value.model_dump(mode="python"))
+        elif isinstance(value, SkillContent):
+            made = self.fields(value)
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+            return self.fields(value)  # an agent's own record: written out in its place
+        else:
+            return str(value)
+        digest = self.digest(made)
+        self.memo[id(value)] = (value, digest)
+        return digest
+
+
+#: The agent's free-form mappings, where a number keeps the way it is written.
+FREE_FORM = frozenset({"workspace_inputs", "service_inputs", "settings"})
+
+
+def _texts(value: Any) -> Any:
+    """``value`` with each :class:`SourceFloat` replaced by ``{"float": its text}``, for
+    free-form mappings (inputs, settings), where the way a number is written matters."""
+    from agentctl.catalogue.yamlsource import SourceFloat
+
+    if isinstance(value, SourceFloat):
+        return {"float": value.text}
+    if isinstance(value, dict):
+        if any(isinstance(v, (SourceFloat, dict, list)) for v in value.values()):
+            return {k: _texts(v) for k, v in value.items()}
+        return value
+    if isinstance(value, list) and any(isinstance(v, (SourceFloat, dict, list))
+                                       for v in value):
+        return [_texts(v) for v in value]
+    return value
+
+
+class RenderCache:
+    """Rendered agents by input key, loaded from and saved to a project's state folder.
+
+    ``hits`` and ``misses`` name the agents served from the cache and rendered afresh.
+    """
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path
+        self.entries: dict[str, dict[str, Any]] = {}
+        self.changed = False
+        self.hits: list[str] = []
+        self.misses: list[str] = []
+        self._pictures = _Pictures()
+        self._keys: dict[str, str] = {}
+        if path is not None:
+            try:
+                with path.open("rb") as handle:
+                    raw = handle.read()
+                    written = _identity(os.fstat(handle.fileno()))
+                if json.loads((path.parent / STAMP_FILE).read_bytes()) != written:
+                    return  # not the file agentctl wrote here: never trusted
+                doc = json.loads(raw)
+                if doc.get("format") == FORMAT and doc.get("agentctl") == __version__:
+                    self.entries = doc["agents"]
+            except (OSError, ValueError, KeyError, AttributeError):
+                self.entries = {}
+
+    @classmethod
+    def for_state_dir(cls, state_dir: Path) -> RenderCache:
+        """The cache file under ``state_dir`` (``.agentctl/``)."""
+        return cls(state_dir / CACHE_FILE)
+
+    def key(self, agent: ResolvedAgent, env_file: str | None, root: Path | None) -> str:
+        """The agent's input key (see the module docstring); computed once per run."""
+        found = self._keys.get(agent.name)
+        if found is None:
+            found = self._keys[agent.name] = self._key(agent, env_file, root)
+        return found
+
+    def _key(self, agent: ResolvedAgent, env_file: str | None, root: Path | None) -> str:
+        from agentctl.render.workspace import service_template, workspace_template
+
+        template = workspace_template(agent)
+        service = service_template(agent.runtime, root)
+        pictures = self._pictures
+        return pictures.digest({
+            "agentctl": __version__,
+            "agent": {name: _texts(v) if name in FREE_FORM else v
+                      for name, v in pictures.fields(agent).items()},
+            "env_file": env_file,
+            "workspace_template": template.digest if template else None,
+            "service_template": service.digest if service else None,
+        })
+
+    def get(self, agent: ResolvedAgent, env_file: str | None,
+            root: Path | None) -> AgentRender | None:
+        """The stored render of ``agent`` when its key matches, else None (a miss)."""
+        from agentctl.render.workspace import AgentRender
+
+        entry = self.entries.get(agent.name)
+        key = self.key(agent, env_file, root)
+        if entry is None or entry.get("key") != key:
+            self.misses.append(agent.name)
+            return None
+        self.hits.append(agent.name)
+        files = {rel: FileSpec(base64.b64decode(c), mode, create_only=bool(once))
+                 for rel, (c, mode, once) in entry["files"].items()}
+        warnings = [
+            Diagnostic(d["severity"], d["code"], d["summary"],
+                       Position(d["file"], d["line"], d["column"]) if d["file"] else None,
+                       d["path"], d["detail"])
+            for d in entry["warnings"]
+        ]
+        return AgentRender(files, entry["service"], warnings, entry["service_block"])
+
+    def put(self, agent: ResolvedAgent, env_file: str | None, root: Path | None,
+            done: AgentRender) -> None:
+        """Store a fresh render of ``agent`` under its key."""
+        self.entries[agent.name] = {
+            "key": self.key(agent, env_file, root),
+            "files": {rel: [base64.b64encode(s.content).decode(), s.mode, s.create_only]
+                      for rel, s in sorted(done.files.items())},
+            "service": done.service,
+            "service_block": done.service_block,
+            "warnings": [
+                {"severity": d.severity, "code": d.code, "summary": d.summary,
+                 "file": d.position.file if d.position else "",
+                 "line": d.position.line if d.position else 0,
+                 "column": d.position.column if d.position else 0,
+                 "path": d.path, "detail": d.detail}
+                for d in done.warnings
+            ],
+        }
+        self.changed = True
+
+    def save(self) -> None:
+        """Write the cache atomically when anything changed (deterministic JSON).
+
+        Raises :class:`~agentctl.support.fsutil.FileSystemError` when it cannot be written.
+        """
+        if self.path is None or not self.changed:
+            return
+        from agentctl.support.fsutil import FileSystemError, atomic_write, make_dirs
+
+        try:
+            make_dirs(self.path.parent, 0o755)
+        except OSError as exc:
+            raise FileSystemError.of("create the folder", self.path.parent, exc) from None
+        ignore = self.path.parent / ".gitignore"
+        if not ignore.exists():  # a cache is never committed
+            atomic_write(ignore, b"# agentctl's render cache: safe to delete, never commit\n*\n",
+                         0o644)
+        doc = {"format": FORMAT, "agentctl": __version__,
+               "agents": dict(sorted(self.entries.items()))}
+        # No sort_keys: a service mapping keeps its key order (it is compose.yaml order).
+        atomic_write(self.path, json.dumps(doc, ensure_ascii=False).encode(), 0o644)
+        try:
+            written = _identity(os.stat(self.path))
+        except OSError as exc:
+            raise FileSystemError.of("read", self.path, exc) from None
+        atomic_write(self.path.parent / STAMP_FILE, json.dumps(written).encode(), 0o644)
+        self.changed = False
+
+
+def _identity(st: os.stat_result) -> list[int]:
+    """What tells the file agentctl wrote from any other: inode, size, mtime in ns."""
+    return [st.st_ino, st.st_size, st.st_mtime_ns]

@@ -1,0 +1,101 @@
+"""Running the pure stages in order: project → load → resolve → render."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Collection
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from agentctl.catalogue.load import Catalogue, input_files, load_catalogue
+from agentctl.catalogue.project import Project, load_project
+from agentctl.diagnostics import Diagnostic
+from agentctl.resolve import ResolvedProject, resolve
+from agentctl.support.tree import DesiredTree
+
+if TYPE_CHECKING:
+    from agentctl.render.cache import RenderCache
+
+
+@dataclass
+class Built:
+    """The outputs of the pure stages for one project (and the render cache they used)."""
+
+    project: Project
+    catalogue: Catalogue
+    resolved: ResolvedProject
+    tree: DesiredTree
+    cache: RenderCache | None = None
+
+    def save_cache(self) -> None:
+        """Save the render cache when it changed; skipped quietly when it cannot be
+        written (a read-only checkout: the cache only saves time). Never creates the state
+        folder through a link (:func:`~agentctl.catalogue.project.check_state_dir`)."""
+        from agentctl.catalogue.project import check_state_dir
+        from agentctl.support.fsutil import FileSystemError, UnsafePathError
+
+        if self.cache is None or check_state_dir(self.project.root):
+            return
+        with contextlib.suppress(FileSystemError, UnsafePathError, OSError):
+            self.cache.save()
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        """Warnings found while loading, resolving and rendering."""
+        return [*self.resolved.warnings, *self.tree.warnings]
+
+    def inputs(self) -> list[Path]:
+        """Every input file, for the plan's digest (catalogue, skills, templates)."""
+        from agentctl.render.copier_engine import loaded_template_files
+
+        return [*input_files(self.catalogue), *loaded_template_files()]
+
+
+def target_name(project: Project, override: str | None = None) -> str:
+    """The deployment target: ``override`` (``--target``), else ``target:`` in
+    agentctl.yaml, else ``compose``. Raises :class:`DiagnosticError` (E010) for a name no
+    target has.
+    """
+    from agentctl.diagnostics import DiagnosticError, did_you_mean
+    from agentctl.targets import DEFAULT, target_names
+
+    name = override or project.config.target or DEFAULT
+    known = target_names()
+    if name not in known:
+        raise DiagnosticError([
+            Diagnostic("error", "E010", f"unknown target '{name}'", path="target",
+                       detail=("Targets: " + ", ".join(known) + "." + did_you_mean(name, known))
+                       .strip())
+        ])
+    return name
+
+
+def build(
+    directory: Path | None,
+    *,
+    explicit: bool = False,
+    exclude: Collection[str] = (),
+    target: str | None = None,
+    trust: bool = False,
+    use_cache: bool = False,
+) -> Built:
+    """Load, resolve and render the project at ``directory`` for ``target`` (see
+    :func:`target_name`).
+
+    ``trust`` lets templates with tasks, migrations or Jinja extensions run (through real
+    Copier); ``use_cache`` reuses ``.agentctl/cache/render.json`` so agents whose inputs
+    did not change are not rendered again (nothing is written: the caller saves it with
+    :meth:`Built.save_cache` once the run is going to write, or for ``plan``).
+    Raises :class:`~agentctl.diagnostics.DiagnosticError` with every problem found.
+    """
+    from agentctl.render.cache import RenderCache
+    from agentctl.targets import get_target
+
+    project = load_project(directory, explicit=explicit)
+    name = target_name(project, target)
+    catalogue = load_catalogue(project, defer=True)  # resolve reports them with its own
+    resolved = resolve(catalogue)
+    cache = RenderCache.for_state_dir(project.state_dir) if use_cache else None
+    tree = get_target(name).render(resolved, exclude=exclude, trust=trust, cache=cache)
+    return Built(project, catalogue, resolved, tree, cache)
