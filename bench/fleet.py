@@ -7,7 +7,9 @@ and reports wall time and the child's peak RSS (``os.wait4`` rusage, ``ru_maxrss
 * ``validate``;
 * ``render --out`` into a new folder, with an empty render cache;
 * the first ``apply -y`` (empty cache, nothing on disk);
-* ``plan`` with nothing to do (after that apply; warm render cache).
+* ``plan`` with nothing to do (after that apply; warm render cache), and beside it a plain
+  script that reads and hashes every file of the project (the "read+hash floor", a fresh
+  Python process like agentctl) with plan's ratio to it.
 
 Each command runs ``--repeat`` times (default 3; once at 10,000 agents) and the table
 shows the median and, in brackets, the fastest run. Before every timed run the file system
@@ -153,6 +155,30 @@ def write_floor(tree: Path, into: Path) -> float:
     return time.perf_counter() - start
 
 
+READ_HASH = """
+import hashlib, os, sys
+for top in sys.argv[1:]:
+    for folder, dirs, files in os.walk(top):
+        dirs.sort()
+        for name in sorted(files):
+            with open(os.path.join(folder, name), "rb") as f:
+                hashlib.sha256(f.read()).digest()
+"""
+
+
+def read_hash_floor(root: Path, repeat: int) -> list[float]:
+    """Wall seconds of a plain Python script (a fresh process, like agentctl) that reads and
+    hashes every file of the project folder (catalogue, templates, skills, rendered output,
+    ledger): the least a ``plan`` that reads what it compares can cost."""
+    walls = []
+    for _ in range(repeat):
+        settle()
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", READ_HASH, str(root)], check=True)
+        walls.append(time.perf_counter() - start)
+    return walls
+
+
 def timed(args: list[str], cwd: Path, repeat: int,
           before: Callable[[int], None] | None = None) -> tuple[list[float], float]:
     """Run ``agentctl args`` ``repeat`` times: (wall seconds of each run, peak RSS MB)."""
@@ -183,8 +209,8 @@ def main() -> None:
     args = parser.parse_args()
     base = args.keep or Path(tempfile.mkdtemp(prefix="agentctl-bench-"))
     print("| agents | validate | render --out | write floor | first apply | plan (no-op) "
-          "| peak RSS |")
-    print("|---:|---:|---:|---:|---:|---:|---:|")
+          "| read+hash floor | plan / floor | peak RSS |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     try:
         for n in args.agents:
             repeat = args.repeat if n < 10000 else 1
@@ -202,9 +228,11 @@ def main() -> None:
             apply_s, m3 = timed(["apply", "-y"], root, repeat,
                                 before=functools.partial(never_applied, root))
             plan_s, m4 = timed(["plan", "--detailed-exitcode"], root, repeat)
+            hashed = read_hash_floor(root, repeat)
+            ratio = statistics.median(plan_s) / statistics.median(hashed)
             print(f"| {n:,} | {cell(validate)} | {cell(render_s)} | {floor:.2f} s | "
-                  f"{cell(apply_s)} | {cell(plan_s)} | {max(m1, m2, m3, m4):.0f} MB |",
-                  flush=True)
+                  f"{cell(apply_s)} | {cell(plan_s)} | {cell(hashed)} | {ratio:.1f}x | "
+                  f"{max(m1, m2, m3, m4):.0f} MB |", flush=True)
             for out in [*outs, base / f"floor-{n}"]:
                 shutil.rmtree(out, ignore_errors=True)
         n = min(args.agents)
