@@ -32,6 +32,7 @@ _PATTERN_HINTS = {
 
 
 def yaml_kind(value: Any) -> str:
+    """How YAML read ``value``, for a message: ``a boolean``, ``a number``, ``text``…"""
     if isinstance(value, bool):
         return "a boolean"
     if isinstance(value, (int, float)):
@@ -79,40 +80,46 @@ def _format_loc(prefix: str, loc: tuple[Any, ...]) -> str:
     return text
 
 
-def _friendly(err: Any, model: type[BaseModel], loc: tuple[Any, ...]) -> tuple[str, str, str]:
-    """Map one pydantic error to (code, summary, detail)."""
-    kind = err["type"]
-    value = err.get("input")
-    leaf = str(loc[-1]) if loc else ""
-    if kind == "extra_forbidden":
-        allowed = _fields_at(model, loc[:-1])
-        hint = did_you_mean(leaf, allowed).strip()
-        detail = (hint + " " if hint else "") + (
-            "Allowed keys: " + ", ".join(allowed) + "." if allowed else "Remove it."
+_Friendly = tuple[str, str, str]
+
+
+def _extra(err: Any, model: type[BaseModel], loc: tuple[Any, ...], leaf: str) -> _Friendly:
+    allowed = _fields_at(model, loc[:-1])
+    hint = did_you_mean(leaf, allowed).strip()
+    detail = (hint + " " if hint else "") + (
+        "Allowed keys: " + ", ".join(allowed) + "." if allowed else "Remove it."
+    )
+    return "E110", f"unknown key '{leaf}'", detail
+
+
+def _not_text(value: Any, leaf: str) -> _Friendly:
+    shown = value.text if isinstance(value, SourceFloat) else value
+    if isinstance(value, bool):
+        shown = "true" if value else "false"
+    detail = "Write text here."
+    if isinstance(value, (int, float, bool)):
+        detail = (
+            f"YAML read this as {yaml_kind(value)}; quote it to keep it as text: "
+            f"{leaf}: \"{shown}\"."
         )
-        return "E110", f"unknown key '{leaf}'", detail
-    if kind == "missing":
-        return "E111", f"missing required key '{leaf}'", f"Add '{leaf}: …' to this entry."
-    if kind in {"string_type", "str_type"}:
-        shown = value.text if isinstance(value, SourceFloat) else value
-        if isinstance(value, bool):
-            shown = "true" if value else "false"
-        detail = "Write text here."
-        if isinstance(value, (int, float, bool)):
-            detail = (
-                f"YAML read this as {yaml_kind(value)}; quote it to keep it as text: "
-                f"{leaf}: \"{shown}\"."
-            )
-        return "E112", f"expected text, got {yaml_kind(value)}", detail
-    if kind == "string_pattern_mismatch":
-        pattern = err.get("ctx", {}).get("pattern", "")
-        hint = _PATTERN_HINTS.get(pattern, f"it must match {pattern}")
-        return "E113", f"'{value}' is not a valid value here", hint[0].upper() + hint[1:] + "."
-    if kind == "literal_error":
-        expected = err.get("ctx", {}).get("expected", "")
-        choices = [c.strip().strip("'") for c in expected.replace(" or ", ", ").split(",")]
-        hint = did_you_mean(str(value), choices)
-        return "E114", f"'{value}' is not one of {expected}", ("Use one of them." + hint).strip()
+    return "E112", f"expected text, got {yaml_kind(value)}", detail
+
+
+def _pattern(err: Any, value: Any) -> _Friendly:
+    pattern = err.get("ctx", {}).get("pattern", "")
+    hint = _PATTERN_HINTS.get(pattern, f"it must match {pattern}")
+    return "E113", f"'{value}' is not a valid value here", hint[0].upper() + hint[1:] + "."
+
+
+def _literal(err: Any, value: Any) -> _Friendly:
+    expected = err.get("ctx", {}).get("expected", "")
+    choices = [c.strip().strip("'") for c in expected.replace(" or ", ", ").split(",")]
+    hint = did_you_mean(str(value), choices)
+    return "E114", f"'{value}' is not one of {expected}", ("Use one of them." + hint).strip()
+
+
+def _shape(kind: str, value: Any) -> _Friendly | None:
+    """Errors about a value of the wrong YAML shape (bool, list, mapping, number)."""
     if kind == "bool_type":
         return (
             "E112",
@@ -122,10 +129,31 @@ def _friendly(err: Any, model: type[BaseModel], loc: tuple[Any, ...]) -> tuple[s
     if kind in {"list_type", "dict_type", "model_type", "model_attributes_type"}:
         want = "a list" if kind == "list_type" else "a mapping"
         return "E112", f"expected {want}, got {yaml_kind(value)}", f"Write {want} here."
-    if kind in {"string_too_short", "too_short"}:
-        return "E115", "must not be empty", "Give it a value, or remove the key."
     if kind in {"int_type", "float_type"}:
         return "E112", f"expected a number, got {yaml_kind(value)}", "Write a number here."
+    return None
+
+
+def _friendly(err: Any, model: type[BaseModel], loc: tuple[Any, ...]) -> _Friendly:
+    """Map one pydantic error to (code, summary, detail)."""
+    kind = err["type"]
+    value = err.get("input")
+    leaf = str(loc[-1]) if loc else ""
+    if kind == "extra_forbidden":
+        return _extra(err, model, loc, leaf)
+    if kind == "missing":
+        return "E111", f"missing required key '{leaf}'", f"Add '{leaf}: …' to this entry."
+    if kind in {"string_type", "str_type"}:
+        return _not_text(value, leaf)
+    if kind == "string_pattern_mismatch":
+        return _pattern(err, value)
+    if kind == "literal_error":
+        return _literal(err, value)
+    shape = _shape(kind, value)
+    if shape is not None:
+        return shape
+    if kind in {"string_too_short", "too_short"}:
+        return "E115", "must not be empty", "Give it a value, or remove the key."
     if kind == "git_transport":
         return "E314", str(err["msg"]), (
             "Use " + ", ".join(f"{s}://" for s in GIT_SCHEMES)

@@ -67,17 +67,15 @@ def env_change_reason(
     changed = sorted(
         k for k in set(old_vars) | set(new_vars) if old_vars.get(k) != new_vars.get(k)
     )
-    parts = []
-    added = [k for k in changed if k not in old_vars]
-    removed = [k for k in changed if k not in new_vars]
-    updated = [k for k in changed if k in old_vars and k in new_vars]
-    if added:
-        parts.append("add " + ", ".join(added))
-    if updated:
-        parts.append("change " + ", ".join(updated))
-    if removed:
-        parts.append("remove " + ", ".join(removed))
-    return "; ".join(parts) or "mode", changed
+    return _describe(changed, old_vars, new_vars) or "mode", changed
+
+
+def _describe(changed: list[str], old_vars: dict[str, str], new_vars: dict[str, str]) -> str:
+    """``add A; change B; remove C``: the changed variables by what happens to them."""
+    groups = (("add", [k for k in changed if k not in old_vars]),
+              ("change", [k for k in changed if k in old_vars and k in new_vars]),
+              ("remove", [k for k in changed if k not in new_vars]))
+    return "; ".join(f"{verb} " + ", ".join(names) for verb, names in groups if names)
 
 
 def mode_text(disk_mode: int, mode: int) -> str:

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from agentctl.catalogue.project import Project
-from agentctl.support.fsutil import atomic_write
+from agentctl.support.fsutil import atomic_write, read_regular
 
 FORMAT_VERSION = 1
 #: The ledger's name in the state folder (``.agentctl/``).
@@ -213,8 +213,6 @@ def _read_file(path: Path) -> bytes:
     waiting on a FIFO or device. Raises ``FileNotFoundError`` when nothing is there and
     :class:`OSError` (``EINVAL``, "not a regular file") for anything else."""
     import errno
-
-    from agentctl.support.fsutil import read_regular
 
     st, content = read_regular(str(path))
     if st is None:

@@ -46,8 +46,8 @@ def refuse_foreign_ledger(ledger: Ledger, out_rel: str, shown: str) -> None:
 
 
 def orphans(plan: Plan, project: Project, ledger: Ledger, desired: set[str],
-             wanted: Callable[[str | None], bool], target: str, folders: FolderCheck, *,
-             with_pending: bool) -> None:
+            wanted: Callable[[str | None], bool], target: str, folders: FolderCheck, *,
+            with_pending: bool) -> None:
     """Deletes (or drift) for ledger files the tree no longer wants; a file the ledger
     names but that is gone is only dropped from the ledger (``ledger_cleanup``).
 
@@ -56,7 +56,6 @@ def orphans(plan: Plan, project: Project, ledger: Ledger, desired: set[str],
     """
     root = project.root
     readable = folders.inside
-
     for full, record in sorted(ledger.files.items()):
         if full in desired or not wanted(record.agent):
             continue
@@ -67,15 +66,10 @@ def orphans(plan: Plan, project: Project, ledger: Ledger, desired: set[str],
         if disk is None:
             plan.ledger_cleanup.append(full)
             continue
-        gone = ("no longer in the catalogue" if record.target == target
-                else f"rendered for target {record.target}; this plan is for {target}")
-        if sha256(disk) not in (record.sha256, ledger.pending.get(full)):
-            plan.changes.append(FileChange(full, "drift", record.agent,
-                                           "edited by hand since agentctl wrote it; "
-                                           + gone, text_diff(full, disk, None)))
-        else:
-            plan.changes.append(FileChange(full, "delete", record.agent, gone,
-                                           text_diff(full, disk, None)))
+        plan.changes.append(_file_orphan(full, disk, record.agent,
+                                         (record.sha256, ledger.pending.get(full)),
+                                         _gone(record.target, target,
+                                               "no longer in the catalogue")))
     if with_pending:  # an interrupted apply's files it never recorded
         _pending_orphans(plan, root, ledger, desired, readable)
     for full, env_record in sorted(ledger.env_files.items()):
@@ -83,16 +77,30 @@ def orphans(plan: Plan, project: Project, ledger: Ledger, desired: set[str],
             continue
         if readable(full) and os.path.lexists(root / full):
             plan.changes.append(FileChange(full, "delete", env_record.agent,
-                                           "no longer needed" if env_record.target
-                                           == target else f"rendered for target "
-                                           f"{env_record.target}; this plan is for "
-                                           f"{target}", None,
+                                           _gone(env_record.target, target,
+                                                 "no longer needed"), None,
                                            sorted(env_record.variables), env_file=True))
         elif readable(full):
             plan.ledger_cleanup.append(full)
         else:
             plan.changes.append(FileChange(full, "drift", env_record.agent, LINKED_OUT,
                                            None, env_file=True))
+
+
+def _gone(recorded: str, target: str, same: str) -> str:
+    """Why a file goes: ``same`` when it was rendered for this plan's target."""
+    return same if recorded == target else (
+        f"rendered for target {recorded}; this plan is for {target}")
+
+
+def _file_orphan(full: str, disk: bytes, agent: str | None,
+                 ours: tuple[str, str | None], gone: str) -> FileChange:
+    """A delete for an orphan holding bytes agentctl wrote (``ours``: the recorded and
+    the intended sha256), else drift."""
+    if sha256(disk) not in ours:
+        return FileChange(full, "drift", agent, "edited by hand since agentctl wrote it; "
+                          + gone, text_diff(full, disk, None))
+    return FileChange(full, "delete", agent, gone, text_diff(full, disk, None))
 
 
 def _pending_orphans(plan: Plan, root: Path, ledger: Ledger, desired: set[str],

@@ -18,7 +18,6 @@ from agentctl.resolve.chains import MERGED_FIELDS, NOT_INHERITED, Chains
 from agentctl.resolve.entries import check_providers_models, check_servers
 from agentctl.resolve.model import (
     KEYLESS_BACKENDS,
-    KNOWN_BACKENDS,
     ResolvedAgent,
     ResolvedProject,
     ResolvedServer,
@@ -29,7 +28,6 @@ from agentctl.resolve.model import (
 
 __all__ = [
     "KEYLESS_BACKENDS",
-    "KNOWN_BACKENDS",
     "MERGED_FIELDS",
     "NOT_INHERITED",
     "ResolvedAgent",

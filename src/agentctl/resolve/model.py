@@ -15,8 +15,7 @@ from agentctl.catalogue.schema import Credential, MCPServer, Model, Provider
 from agentctl.catalogue.skills import SkillContent
 from agentctl.diagnostics import Diagnostic, Position
 
-#: Provider backends agentctl knows; ``ollama`` needs no API key.
-KNOWN_BACKENDS = ("anthropic", "openai", "openai-compatible", "openrouter", "ollama", "gemini")
+#: Provider backends that need no API key.
 KEYLESS_BACKENDS = frozenset({"ollama"})
 
 
