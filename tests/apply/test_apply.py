@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from agentctl.apply import ApplyRefused, apply_lock, apply_plan, ledger_path
+from agentctl.apply import ApplyRefused, apply_lock, apply_plan
 from agentctl.plan import make_plan
-from agentctl.plan.ledger import Ledger
+from agentctl.plan.ledger import Ledger, ledger_path
 from agentctl.render.pipeline import build
 from agentctl.secrets import SecretResolver
 from tests.conftest import tree_bytes

@@ -150,3 +150,19 @@ def test_duplicate_project_entry_of_a_built_in_name_is_still_e120(
         load(project(root, explicit=True))
     (err,) = info.value.errors
     assert err.code == "E120" and "also defined at catalogue/a.yaml:2:12" in err.summary
+
+
+def test_instruction_files_are_read_while_loading(make_project: ProjectFactory) -> None:
+    root = make_project({
+        "catalogue/a.yaml": "agents:\n  - {name: a, instructions_file: ../a.md}\n"
+                            "  - {name: b, instructions_file: ../missing.md}\n"
+                            "  - {name: c, instructions: inline}\n",
+        "a.md": "be brief\n",
+    })
+    cat = load_catalogue(load_project(root, explicit=True))
+    assert cat.instructions["a"].text == "be brief\n"
+    assert cat.instructions["a"].file == root / "a.md"
+    assert root / "a.md" in cat.files  # part of the plan's input digest
+    missing = cat.instructions["b"]
+    assert missing.text is None and [d.code for d in missing.problems] == ["E214"]
+    assert "c" not in cat.instructions

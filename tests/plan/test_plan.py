@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from agentctl.apply import apply_plan, ledger_path
+from agentctl.apply import apply_plan
 from agentctl.plan import Plan, make_plan
-from agentctl.plan.ledger import Ledger
+from agentctl.plan.ledger import Ledger, ledger_path
 from agentctl.render.pipeline import build
 from agentctl.secrets import SecretResolver
 from tests.conftest import MemoryKeyring, ProjectFactory
@@ -219,3 +219,57 @@ def test_an_unrecorded_file_of_a_dropped_agent_is_pruned(
     plan, _ = plan_for(example)
     deletes = {c.path for c in plan.changes if c.action == "delete"}
     assert deletes == set(ours) - {mine}
+
+
+def test_a_destroy_plan_deprovisions_exactly_its_agents(
+    example: Path, example_env: dict[str, str]
+) -> None:
+    from agentctl.plan.destroy import destroy_targets, destroy_tree
+
+    applied(example)
+    project = build(example, explicit=True).project
+    ledger = Ledger.load(ledger_path(project))
+    targets = destroy_targets(ledger, ["reviewer"])
+    tree = destroy_tree(example, True, ledger, targets, None)
+    plan = make_plan(project, tree, ledger, SecretResolver(), only_agents=targets,
+                     destroy=True)
+    assert [(a.name, a.action, a.error) for a in plan.agents] == [
+        ("reviewer", "deprovision", "")]
+    assert {c.action for c in plan.changes if c.agent == "reviewer"} == {"delete"}
+    assert "deploy/workspaces/reviewer/AGENTS.md" in actions(plan)
+    assert actions(plan)["deploy/env/reviewer.env"] == "delete"
+    # Only shared files are written (compose.yaml no longer names the agent).
+    assert plan.writes and all(w.agent is None for w in plan.writes.values())
+    assert actions(plan)["deploy/compose.yaml"] == "update"
+    assert b"reviewer" not in plan.writes["deploy/compose.yaml"].content
+
+
+def test_destroy_refuses_an_agent_never_applied(example: Path) -> None:
+    from agentctl.diagnostics import DiagnosticError
+    from agentctl.plan.destroy import destroy_targets
+
+    with pytest.raises(DiagnosticError) as info:
+        destroy_targets(Ledger(), ["handbok"])
+    (err,) = info.value.errors
+    assert err.code == "E701" and err.summary == "agent 'handbok' was never applied"
+
+
+def test_a_saved_plan_is_read_once_and_held_against_the_fresh_one(
+    example: Path, example_env: dict[str, str], tmp_path: Path
+) -> None:
+    from agentctl.plan import plan_file_json
+    from agentctl.plan.saved import ApplyRefused, read_saved_plan
+
+    plan, _ = plan_for(example)
+    saved_file = tmp_path / "plan.json"
+    saved_file.write_bytes(plan_file_json(plan))
+    saved = read_saved_plan(saved_file)
+    saved_file.unlink()  # everything needed was read
+    assert saved.target == "compose"
+    saved.check(plan)
+    plan.inputs_digest = "0" * 64
+    with pytest.raises(ApplyRefused, match="different catalogue inputs"):
+        saved.check(plan)
+    saved_file.write_text('{"format_version": "2.0"}')
+    with pytest.raises(ApplyRefused, match="is not an agentctl plan"):
+        read_saved_plan(saved_file)

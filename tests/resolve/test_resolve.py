@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from agentctl.catalogue.load import load_catalogue
+from agentctl.catalogue.load import Catalogue, load_catalogue
 from agentctl.catalogue.project import load_project
 from agentctl.diagnostics import DiagnosticError
+from agentctl.render.checks import check_plugins
 from agentctl.resolve import ResolvedProject, resolve
 from tests.conftest import ProjectFactory
 
@@ -41,11 +42,18 @@ mcp_servers:
 """
 
 
+def checked(cat: Catalogue) -> ResolvedProject:
+    """Resolve ``cat`` and make the plug-in checks, as every command does."""
+    resolved = resolve(cat, defer=True)
+    check_plugins(resolved)
+    return resolved
+
+
 def resolved(make_project: ProjectFactory, agents: str, config: str = "output: deploy\n"
              ) -> ResolvedProject:
     root = make_project({"catalogue/base.yaml": BASE, "catalogue/agents.yaml": agents,
                          "child.md": "from the file\n"}, config)
-    return resolve(load_catalogue(load_project(root, explicit=True)))
+    return checked(load_catalogue(load_project(root, explicit=True)))
 
 
 def errors(make_project: ProjectFactory, agents: str) -> list[str]:
@@ -173,7 +181,7 @@ models: [{name: m, provider: p}]
 agents: [{name: a, runtime: claude-code, model: m, instructions: x}]
 """})
     with pytest.raises(DiagnosticError) as info:
-        resolve(load_catalogue(load_project(root, explicit=True)))
+        checked(load_catalogue(load_project(root, explicit=True)))
     assert [d.code for d in info.value.errors] == ["E502"]
 
 
@@ -185,7 +193,7 @@ models: [{name: m, provider: p}]
 agents: [{name: a, runtime: claude-code, model: m, instructions: x}]
 """})
     with pytest.raises(DiagnosticError) as info:
-        resolve(load_catalogue(load_project(root, explicit=True)))
+        checked(load_catalogue(load_project(root, explicit=True)))
     (err,) = info.value.errors
     assert err.code == "E501" and "backend openai" in err.summary
 
@@ -203,13 +211,13 @@ mcp_servers:
     url: ftp://nope
 """})
     with pytest.raises(DiagnosticError) as info:
-        resolve(load_catalogue(load_project(root, explicit=True)))
+        checked(load_catalogue(load_project(root, explicit=True)))
     codes = sorted(d.code for d in info.value.errors)
     assert codes == ["E221", "E222", "E224", "E225"]
 
 
 def test_the_example_resolves(example: Path) -> None:
-    project = resolve(load_catalogue(load_project(example, explicit=True)))
+    project = checked(load_catalogue(load_project(example, explicit=True)))
     assert sorted(project.agents) == ["docs-writer", "handbook", "on-call", "release-manager",
                                       "reviewer", "test-fixer", "triager"]
     assert {a.runtime for a in project.agents.values()} == {
@@ -225,7 +233,7 @@ def deferred(make_project: ProjectFactory, agents: str,
     root = make_project({"catalogue/base.yaml": BASE, "catalogue/agents.yaml": agents,
                          **(files or {})})
     with pytest.raises(DiagnosticError) as info:
-        resolve(load_catalogue(load_project(root, explicit=True), defer=True))
+        checked(load_catalogue(load_project(root, explicit=True), defer=True))
     return info.value
 
 
@@ -346,3 +354,32 @@ agents:
   - {name: mcp-files, runtime: none, instructions: hi}
 """)
     assert len(msgs) == 1 and msgs[0].startswith("catalogue/agents.yaml:4:12: error[E231]")
+
+
+def test_runtime_names_are_judged_by_the_plugin_checks(make_project: ProjectFactory) -> None:
+    root = make_project({"catalogue/base.yaml": BASE, "catalogue/agents.yaml": """\
+agents:
+  - {name: a, runtime: claude, instructions: x}
+  - {name: b, runtime: claude-code, model: nope, instructions: x}
+"""})
+    project = resolve(load_catalogue(load_project(root, explicit=True)), defer=True)
+    # resolve knows no runtimes: it keeps 'a' and records where its runtime is written.
+    assert list(project.agents) == ["a"]
+    assert [p.code for p in project.problems] == ["E203"]
+    assert [(r.agent, r.runtime, str(r.where)) for r in project.runtimes] == [
+        ("a", "claude", "catalogue/agents.yaml:2:24"), ("b", "claude-code",
+                                                        "catalogue/agents.yaml:3:24")]
+    with pytest.raises(DiagnosticError) as info:
+        check_plugins(project)
+    assert [d.code for d in info.value.errors] == ["E210", "E203"]
+    assert project.agents == {}
+
+
+def test_a_runtime_warning_stays_beside_its_agent(make_project: ProjectFactory) -> None:
+    project = resolved(make_project, """\
+agents:
+  - {name: a, runtime: none, instructions: hi, permission: read}
+  - {name: b, runtime: claude-code}
+""")
+    assert [(w.code, w.path) for w in project.warnings] == [
+        ("W510", "agents[a].permission"), ("W202", "agents[b]")]

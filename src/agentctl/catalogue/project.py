@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from agentctl.catalogue.validation import validate_model
 from agentctl.diagnostics import Diagnostic, DiagnosticError, Position
 
 if TYPE_CHECKING:
@@ -189,7 +190,6 @@ def load_project(directory: Path | None = None, *, explicit: bool = False) -> Pr
     With ``explicit`` (``-C DIR``) only ``directory`` itself is considered.
     Raises :class:`DiagnosticError` when there is no ``agentctl.yaml`` or it is invalid.
     """
-    from agentctl.catalogue.load import validate_model
     from agentctl.catalogue.schema import ProjectConfig
     from agentctl.catalogue.yamlsource import load_yaml
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import errno
-import json
 import sys
 from pathlib import Path
 
@@ -19,8 +17,8 @@ from agentctl.apply import (
 from agentctl.commands import ui
 from agentctl.commands.plan import compute
 from agentctl.plan import Plan
+from agentctl.plan.saved import read_saved_plan
 from agentctl.render.pipeline import build
-from agentctl.support.fsutil import read_regular
 
 
 def confirm(question: str, auto_approve: bool) -> None:
@@ -55,13 +53,13 @@ def run(
     changed agent blocked, an unwritable output folder) comes before anything is written:
     the state folder, the lock and the render cache are made only once the run writes.
     """
-    if plan_file is not None and target is None:
-        saved_target = _read_plan(plan_file).get("target")
-        target = saved_target if isinstance(saved_target, str) else None
+    saved = read_saved_plan(plan_file) if plan_file is not None else None
+    if saved is not None and target is None:
+        target = saved.target
     built = build(directory, explicit=explicit, target=target, trust=trust, use_cache=True)
     plan, ledger = compute(built)
-    if plan_file is not None:
-        _check_saved(plan_file, plan)
+    if saved is not None:
+        saved.check(plan)
         auto_approve = True  # a saved plan is the approval, as in Terraform
     ui.print_diagnostics(plan.warnings)
     ui.print_plan(plan)
@@ -97,43 +95,3 @@ def report_errors(plan: Plan, result: ApplyResult) -> None:
             continue
         ui.err(ui.style("error: ", "red", sys.stderr)
                + (f"agent {agent}: {message}" if agent else message))
-
-
-def _check_saved(plan_file: Path, plan: Plan) -> None:
-    """Refuse a saved plan made from other inputs or another state than ``plan``."""
-    saved = _read_plan(plan_file)
-    if saved.get("inputs_digest") != plan.inputs_digest:
-        raise ApplyRefused(
-            f"{plan_file} was made from different catalogue inputs; run "
-            "`agentctl plan --out FILE` again"
-        )
-    saved_changes = saved.get("changes")
-    fingerprint = sorted(
-        (c["path"], c["action"]) for c in saved_changes
-    ) if isinstance(saved_changes, list) else None
-    if saved.get("state_digest") != plan.state_digest or fingerprint != plan.fingerprint():
-        raise ApplyRefused(
-            f"the workspaces or ledger changed since {plan_file} was made; run "
-            "`agentctl plan --out FILE` again"
-        )
-
-
-def _read_plan(path: Path) -> dict[str, object]:
-    try:
-        st, raw = read_regular(str(path))
-        if st is None:
-            raise FileNotFoundError(errno.ENOENT, "No such file or directory")
-        if raw is None:
-            raise OSError(errno.EINVAL, "not a regular file")
-        doc = json.loads(raw.decode("utf-8"))
-    except OSError as exc:
-        raise ApplyRefused(f"cannot read plan file {path}: {exc.strerror}") from None
-    except ValueError as exc:
-        raise ApplyRefused(f"cannot read plan file {path}: {exc}") from None
-    except RecursionError:
-        raise ApplyRefused(f"cannot read plan file {path}: it nests deeper than any plan "
-                           "agentctl writes; make it again with `agentctl plan --out FILE`"
-                           ) from None
-    if not isinstance(doc, dict) or doc.get("format_version") != "1.0":
-        raise ApplyRefused(f"{path} is not an agentctl plan (format_version 1.0)")
-    return doc

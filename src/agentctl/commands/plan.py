@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from agentctl.apply import ledger_path
 from agentctl.commands import ui
 from agentctl.plan import Plan, make_plan, plan_file_json
-from agentctl.plan.ledger import Ledger
+from agentctl.plan.ledger import Ledger, ledger_path
 from agentctl.render.pipeline import Built, build
 from agentctl.secrets import SecretResolver
 from agentctl.support.fsutil import atomic_write

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from agentctl.commands import ui
 from agentctl.diagnostics import display_path
+from agentctl.plan.compare import folder_file_change, text_diff
 from agentctl.render import ENV_DIR
 from agentctl.render.pipeline import build
 from agentctl.support.fsutil import write_tree
@@ -88,8 +89,6 @@ def compare(tree: DesiredTree, folder: Path) -> CheckResult:
 
     Symlinks on disk count as files to delete (render never makes one). Never writes.
     """
-    from agentctl.plan import text_diff
-
     result = CheckResult()
     on_disk: dict[str, Path] = {}
     if folder.is_dir():
@@ -110,15 +109,11 @@ def compare(tree: DesiredTree, folder: Path) -> CheckResult:
             continue
         if spec.create_only:  # a template's _skip_if_exists file: the user's once written
             continue
-        old = path.read_bytes()
-        why = []
-        if old != spec.content:
-            why.append("content")
-            result.diffs[rel] = text_diff(rel, old, spec.content)
-        if bool(path.stat().st_mode & 0o111) != bool(spec.mode & 0o111):
-            why.append(f"mode {oct(path.stat().st_mode & 0o777)} → {oct(spec.mode)}")
+        why, diff = folder_file_change(rel, path, spec.content, spec.mode)
+        if diff is not None:
+            result.diffs[rel] = diff
         if why:
-            result.changed[rel] = ", ".join(why)
+            result.changed[rel] = why
     for rel, stale in sorted(on_disk.items()):
         result.delete.append(rel)
         if not stale.is_symlink():

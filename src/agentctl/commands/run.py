@@ -134,11 +134,9 @@ def run(
     from the catalogue, E706 the program is not installed, E707 the runtime could not
     prepare this machine (unreadable config); E401 for a secret without a value.
     """
-    from agentctl.apply import ledger_path
     from agentctl.catalogue.project import load_project
-    from agentctl.commands.destroy import applied_target
     from agentctl.commands.plan import compute
-    from agentctl.plan.ledger import Ledger
+    from agentctl.plan.ledger import Ledger, applied_target, ledger_path
     from agentctl.render import COMPOSE_FILE, service_block
     from agentctl.render.pipeline import build
     from agentctl.render.workspace import render_service

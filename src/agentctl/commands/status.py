@@ -13,11 +13,10 @@ def run(directory: Path | None, explicit: bool, *, as_json: bool) -> int:
 
     Needs no catalogue and no secrets: the ledger and the rendered compose file suffice.
     """
-    from agentctl.apply import ledger_path
     from agentctl.apply.status import DOT, DOT_COLOURS, agent_statuses, observe
     from agentctl.catalogue.project import load_project
     from agentctl.diagnostics import display_path
-    from agentctl.plan.ledger import Ledger
+    from agentctl.plan.ledger import Ledger, ledger_path
     from agentctl.render import COMPOSE_FILE
 
     project = load_project(directory, explicit=explicit)

@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from agentctl.support.fsutil import atomic_write
+from agentctl.catalogue.project import Project
+from agentctl.support.fsutil import atomic_write, read_regular
 
 FORMAT_VERSION = 1
 #: The ledger's name in the state folder (``.agentctl/``).
@@ -213,11 +214,21 @@ def _read_file(path: Path) -> bytes:
     :class:`OSError` (``EINVAL``, "not a regular file") for anything else."""
     import errno
 
-    from agentctl.support.fsutil import read_regular
-
     st, content = read_regular(str(path))
     if st is None:
         raise FileNotFoundError(errno.ENOENT, "No such file or directory", str(path))
     if content is None:
         raise OSError(errno.EINVAL, "not a regular file", str(path))
     return content
+
+
+def ledger_path(project: Project) -> Path:
+    """Where ``project``'s ledger lives: ``<state folder>/state.json``."""
+    return project.state_dir / LEDGER_FILE
+
+
+def applied_target(ledger: Ledger) -> str | None:
+    """The one target the ledger's files were rendered for, or None (none or several)."""
+    found = {r.target for r in ledger.files.values()} | {
+        r.target for r in ledger.env_files.values()}
+    return found.pop() if len(found) == 1 else None

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from agentctl.catalogue.load import Catalogue, input_files, load_catalogue
 from agentctl.catalogue.project import Project, load_project
 from agentctl.diagnostics import Diagnostic
+from agentctl.render.checks import check_plugins
 from agentctl.resolve import ResolvedProject, resolve
 from agentctl.support.tree import DesiredTree
 
@@ -95,7 +96,8 @@ def build(
     project = load_project(directory, explicit=explicit)
     name = target_name(project, target)
     catalogue = load_catalogue(project, defer=True)  # resolve reports them with its own
-    resolved = resolve(catalogue)
+    resolved = resolve(catalogue, defer=True)
+    check_plugins(resolved)  # what needs the plug-ins; raises every error together
     cache = RenderCache.for_state_dir(project.state_dir) if use_cache else None
     tree = get_target(name).render(resolved, exclude=exclude, trust=trust, cache=cache)
     return Built(project, catalogue, resolved, tree, cache)
