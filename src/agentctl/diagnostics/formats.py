@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from agentctl.diagnostics import Diagnostic, Position
-from agentctl.diagnostics.codes import CODES
+from agentctl.diagnostics.codes import all_codes
 
 #: ``format_version`` of :func:`validate_json` output.
 VALIDATE_FORMAT_VERSION = "1.0"
@@ -122,13 +122,14 @@ def sarif_log(
     ``originalUriBaseIds`` to ``project_root`` as a file URI).
     """
     codes = sorted({d.code for d in diagnostics})
+    described = all_codes()
     index = {code: i for i, code in enumerate(codes)}
     first: dict[str, Diagnostic] = {}
     for d in diagnostics:
         first.setdefault(d.code, d)
     rules = [
         {"id": code, "name": code,
-         "shortDescription": {"text": CODES.get(code, first[code].summary)},
+         "shortDescription": {"text": described.get(code, first[code].summary)},
          "defaultConfiguration": {"level": first[code].severity}}
         for code in codes
     ]

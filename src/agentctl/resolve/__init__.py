@@ -35,9 +35,6 @@ from agentctl.diagnostics import (
     display_path,
 )
 
-#: Provider backends agentctl knows; ``ollama`` needs no API key.
-KNOWN_BACKENDS = ("anthropic", "openai", "openai-compatible", "openrouter", "ollama", "gemini")
-KEYLESS_BACKENDS = frozenset({"ollama"})
 #: Fields merged key by key along an ``extends`` chain.
 MERGED_FIELDS = ("workspace_inputs", "service_inputs", "settings")
 NOT_INHERITED = ("name", "is_template", "extends", "description")

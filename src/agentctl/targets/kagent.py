@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from agentctl.catalogue.schema import Ref, split_placeholders
 from agentctl.diagnostics import Diagnostic
 from agentctl.runtimes import get_runtime
-from agentctl.runtimes.base import server_headers
+from agentctl.runtimes.common import server_headers
 from agentctl.support.tree import AgentOutput, DesiredTree, EnvFileSpec, EnvVar, FileSpec
 from agentctl.targets import manifests as m
 from agentctl.targets.kubernetes import gitignore, kustomization
