@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from agentctl.runtimes import get_runtime
-from agentctl.runtimes.base import HostLaunch, endpoint, with_suffix, without_suffix
+from agentctl.runtimes.base import HostLaunch
+from agentctl.runtimes.common import endpoint, with_suffix, without_suffix
 from tests.runtimes.conftest import MODEL, RUNTIMES, build_errors, build_project
 
 
