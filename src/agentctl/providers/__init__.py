@@ -37,6 +37,11 @@ def backend_names() -> list[str]:
     return sorted(_registry())
 
 
+def backend_description() -> str:
+    """The catalogue schema's description of a provider's ``backend`` field."""
+    return "Backend key: " + ", ".join(backend_names()) + "."
+
+
 @cache
 def get_backend(name: str) -> ProviderBackend:
     """Return the backend called ``name``. Raises ``KeyError`` for an unknown name."""

@@ -48,6 +48,11 @@ def runtime_choices() -> str:
     return ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else "".join(names)
 
 
+def runtime_description() -> str:
+    """The catalogue schema's description of an agent's ``runtime`` field."""
+    return f"Runtime: {runtime_choices()}."
+
+
 @cache
 def get_runtime(name: str) -> Runtime:
     """Return the runtime called ``name``. Raises ``KeyError`` for an unknown name, and
