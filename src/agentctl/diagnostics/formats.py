@@ -115,7 +115,8 @@ def sarif_log(
 ) -> str:
     """A SARIF 2.1.0 log with one run of ``agentctl validate``.
 
-    ``tool.driver.rules`` holds one rule per code used (sorted); each result has
+    ``tool.driver.rules`` holds one rule per code used (sorted), described by
+    :func:`~agentctl.diagnostics.codes.all_codes` (plug-ins' codes included); each result has
     ``ruleId``, ``ruleIndex``, ``level`` (error or warning), ``message.text`` and, when
     the diagnostic has a file, a physical location whose ``artifactLocation.uri`` is
     relative to the project (``uriBaseId`` PROJECTROOT, resolved through
