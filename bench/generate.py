@@ -1,8 +1,9 @@
 """Generate a synthetic agentctl project: N agents × k skills × m MCP servers.
 
-Runtimes and workspace templates are mixed round-robin (claude-code, codex, gemini-cli,
-opencode, none × no template, built-in ``default``, built-in ``python``, a project-local
-Copier template), so every render path is exercised. Credentials use ``env`` overrides
+Runtimes and workspace templates are mixed round-robin (every built-in runtime, from the
+registry: those rendering a service in name order, then the files-only ones × no
+template, built-in ``default``, built-in ``python``, a project-local Copier template), so
+every render path is exercised. Credentials use ``env`` overrides
 (:data:`SECRETS`), so plan/apply need no keyring.
 
     python bench/generate.py DIR --agents 1000 --skills 3 --servers 4
@@ -13,9 +14,22 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-RUNTIMES = ("claude-code", "codex", "gemini-cli", "opencode", "none")
-MODELS = {"claude-code": "sonnet", "codex": "gpt-5", "gemini-cli": "gemini-2.5-pro",
-          "opencode": "sonnet", "none": None}
+from agentctl.runtimes import BUILTIN, get_runtime
+
+#: The catalogue's models (below) → their provider's backend, in order of preference.
+MODEL_BACKENDS = {"sonnet": "anthropic", "gpt-5": "openai", "gemini-2.5-pro": "gemini"}
+
+
+def _model(runtime: str) -> str | None:
+    """The first model ``runtime``'s backends accept; None for a files-only runtime."""
+    found = get_runtime(runtime)
+    if not found.renders_service:
+        return None
+    return next(m for m, b in MODEL_BACKENDS.items() if not found.backends or b in found.backends)
+
+
+RUNTIMES = tuple(sorted(BUILTIN, key=lambda name: (not get_runtime(name).renders_service, name)))
+MODELS = {name: _model(name) for name in RUNTIMES}
 TEMPLATES = (None, "default", "python", "../templates/local")
 SECRETS = {"BENCH_ANTHROPIC": "bench-anthropic", "BENCH_OPENAI": "bench-openai",
            "BENCH_GEMINI": "bench-gemini", "BENCH_MCP": "bench-mcp"}

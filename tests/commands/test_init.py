@@ -102,7 +102,7 @@ def test_an_unknown_data_key_is_an_error_listing_the_questions(tmp_path: Path) -
     assert made.returncode == 1
     assert "error[E804] --data: the template asks no question 'runtim'" in made.stderr
     assert "Did you mean 'runtime'?" in made.stderr
-    assert "project_name, agent_name, runtime, workspace_template" in made.stderr
+    assert "project_name, agent_name, runtime, model, workspace_template" in made.stderr
     assert not (tmp_path / "demo").exists()
 
 
@@ -113,3 +113,27 @@ def test_the_starter_none_agent_validates_without_warnings(tmp_path: Path) -> No
     assert checked.returncode == 0 and "warning" not in checked.stdout + checked.stderr
     agents = yaml.safe_load((tmp_path / "demo" / "catalogue" / "agents.yaml").read_text())
     assert "mcp_servers" not in agents["agents"][0]
+
+
+def test_the_template_reads_its_runtime_choices_from_the_registry() -> None:
+    from agentctl.commands.init import runtime_facts
+    from agentctl.runtimes import get_runtime, listed_runtimes
+
+    facts = runtime_facts()
+    assert list(facts) == listed_runtimes()
+    for name, fact in facts.items():
+        runtime = get_runtime(name)
+        assert fact == {"service": runtime.renders_service, "backends": sorted(runtime.backends)}
+    copier_yml = (ROOT / "templates/project/copier.yml").read_text()
+    assert "_agentctl_runtimes" in copier_yml
+    assert not any(f"[{name}," in copier_yml or f" {name}]" in copier_yml for name in facts)
+
+
+def test_the_first_agents_model_is_one_its_runtime_can_use(tmp_path: Path) -> None:
+    made = run_cli("init", "demo", "--data", "runtime=gemini-cli", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    agents = (tmp_path / "demo/catalogue/agents.yaml").read_text()
+    assert "    model: gemini-2.5-pro   # its key comes from GEMINI_API_KEY" in agents
+    answers = yaml.safe_load((tmp_path / "demo/.copier-answers.yml").read_text())
+    assert answers["model"] == "gemini-2.5-pro" and "_agentctl_runtimes" not in answers
+    assert run_cli("validate", cwd=tmp_path / "demo").returncode == 0

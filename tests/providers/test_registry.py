@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from importlib.metadata import EntryPoint, EntryPoints
+from typing import ClassVar
 
 import pytest
 
@@ -69,3 +70,40 @@ def test_openai_compatible_needs_a_base_url(make_project: ProjectFactory) -> Non
         checked(load_catalogue(load_project(root, explicit=True)))
     (err,) = info.value.errors
     assert err.code == "E217" and "base_url" in err.detail
+
+
+def test_backend_facts_come_from_each_backend(fresh_registry: None) -> None:
+    assert [n for n in providers.backend_names() if not providers.needs_credential(n)] == [
+        "ollama"]
+    assert providers.needs_credential("no-such-backend")  # resolve reports it (E212)
+    kagent = providers.kagent_providers()
+    assert kagent["openrouter"] == ("OpenAI", "openAI")
+    assert kagent["anthropic"] == ("Anthropic", "anthropic")
+    assert set(kagent) == set(providers.backend_names())
+    assert providers.backend_description() == (
+        "Backend key: " + ", ".join(providers.backend_names()) + ".")
+
+
+def test_a_backend_without_kagent_equivalent_is_left_out(
+    fresh_registry: None, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    plugins(monkeypatch, EntryPoint(name="acme", value=f"{__name__}:NoKagent",
+                                    group=providers.ENTRY_POINT_GROUP))
+    assert "acme" in providers.backend_names()
+    assert "acme" not in providers.kagent_providers()
+
+
+class NoKagent:
+    """A backend kagent has no ModelConfig provider for."""
+
+    name = "acme"
+    default_base_url = "http://acme.invalid"
+    needs_credential = False
+    kagent_provider = None
+    codes: ClassVar[dict[str, str]] = {}
+
+    def auth_headers(self, api_key: str | None) -> dict[str, str]:
+        return {}
+
+    def list_models(self, client: object, base_url: str) -> list[object]:
+        return []

@@ -11,6 +11,7 @@ from agentctl.catalogue.project import load_project
 from agentctl.diagnostics import DiagnosticError
 from agentctl.render.checks import check_plugins
 from agentctl.resolve import ResolvedProject, resolve
+from agentctl.runtimes import BUILTIN
 from tests.conftest import ProjectFactory
 
 BASE = """\
@@ -220,8 +221,7 @@ def test_the_example_resolves(example: Path) -> None:
     project = checked(load_catalogue(load_project(example, explicit=True)))
     assert sorted(project.agents) == ["docs-writer", "handbook", "on-call", "release-manager",
                                       "reviewer", "test-fixer", "triager"]
-    assert {a.runtime for a in project.agents.values()} == {
-        "claude-code", "codex", "gemini-cli", "opencode", "none"}
+    assert {a.runtime for a in project.agents.values()} == set(BUILTIN)  # every runtime
     # Only the deprecation of the SSE server the example keeps to show the transport.
     assert [(w.code, w.path) for w in project.warnings] == [
         ("W502", "mcp_servers[sentry].transport")] * 2  # on-call and triager use it

@@ -9,6 +9,7 @@ import pytest
 
 from agentctl.diagnostics import Diagnostic, DiagnosticError
 from agentctl.render.pipeline import Built, build
+from agentctl.runtimes import BUILTIN, get_runtime
 
 #: Credentials, providers and models every runtime test can use.
 BASE = """\
@@ -44,9 +45,19 @@ description: A demo skill for runtime tests.
 Say hello.
 """
 
-#: A default model per runtime, one its backends accept.
-MODEL = {"claude-code": "sonnet", "opencode": "sonnet", "codex": "gpt", "gemini-cli": "flash"}
-RUNTIMES = ("claude-code", "opencode", "codex", "gemini-cli")
+#: The built-in runtimes that render a service, from the registry, in the docs' order.
+RUNTIMES = tuple(n for n in BUILTIN if get_runtime(n).renders_service)
+#: BASE's models of the first-party providers: model → its provider's backend.
+FIRST_PARTY = {"sonnet": "anthropic", "gpt": "openai", "flash": "gemini"}
+#: A default model per runtime: the first of BASE's that the runtime's backends accept.
+MODEL = {
+    name: next(model for model, backend in FIRST_PARTY.items()
+               if not get_runtime(name).backends or backend in get_runtime(name).backends)
+    for name in RUNTIMES
+}
+#: Service runtimes that still speak the deprecated HTTP+SSE transport, and those that don't.
+SSE_RUNTIMES = tuple(n for n in RUNTIMES if "sse" in get_runtime(n).transports)
+NO_SSE_RUNTIMES = tuple(n for n in RUNTIMES if n not in SSE_RUNTIMES)
 
 
 def write_project(root: Path, catalogue: str) -> Path:

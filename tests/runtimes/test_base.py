@@ -8,8 +8,16 @@ from pathlib import Path
 import pytest
 
 from agentctl.runtimes import get_runtime
-from agentctl.runtimes.base import HostLaunch, endpoint, with_suffix, without_suffix
-from tests.runtimes.conftest import MODEL, RUNTIMES, build_errors, build_project
+from agentctl.runtimes.base import HostLaunch
+from agentctl.runtimes.common import endpoint, with_suffix, without_suffix
+from tests.runtimes.conftest import (
+    MODEL,
+    NO_SSE_RUNTIMES,
+    RUNTIMES,
+    SSE_RUNTIMES,
+    build_errors,
+    build_project,
+)
 
 
 def test_suffix_helpers() -> None:
@@ -47,7 +55,7 @@ agents:
 """
 
 
-@pytest.mark.parametrize("runtime", ["claude-code", "opencode", "gemini-cli"])
+@pytest.mark.parametrize("runtime", SSE_RUNTIMES)
 def test_sse_server_warns(tmp_path: Path, runtime: str) -> None:
     """MCP 2026-07-28 deprecates HTTP+SSE (SEP-2596): W502 wherever an agent uses it."""
     built = build_project(tmp_path, SSE.replace("RUNTIME", runtime)
@@ -55,9 +63,16 @@ def test_sse_server_warns(tmp_path: Path, runtime: str) -> None:
     assert [w.code for w in built.warnings if w.code.startswith("W5")] == ["W502"]
 
 
-def test_sse_on_codex_is_refused_not_warned(tmp_path: Path) -> None:
-    errors = build_errors(tmp_path, SSE.replace("RUNTIME", "codex").replace("MODEL", "gpt"))
+@pytest.mark.parametrize("runtime", NO_SSE_RUNTIMES)
+def test_sse_without_the_transport_is_refused_not_warned(tmp_path: Path, runtime: str) -> None:
+    errors = build_errors(tmp_path, SSE.replace("RUNTIME", runtime)
+                          .replace("MODEL", MODEL[runtime]))
     assert [e.code for e in errors] == ["E505"]
+
+
+def test_the_sse_split_is_the_documented_one() -> None:
+    assert (SSE_RUNTIMES, NO_SSE_RUNTIMES) == (("claude-code", "opencode", "gemini-cli"),
+                                                ("codex",))
 
 
 @pytest.mark.parametrize("runtime", RUNTIMES)

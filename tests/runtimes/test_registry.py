@@ -22,7 +22,8 @@ def fresh_registry() -> Iterator[None]:
 
 
 def test_builtins_implement_the_protocol(fresh_registry: None) -> None:
-    assert runtimes.runtime_names() == ["claude-code", "codex", "gemini-cli", "none", "opencode"]
+    assert runtimes.runtime_names() == sorted(runtimes.BUILTIN)
+    assert runtimes.listed_runtimes() == list(runtimes.BUILTIN)
     for name in runtimes.runtime_names():
         runtime = runtimes.get_runtime(name)
         assert isinstance(runtime, Runtime)

@@ -130,7 +130,8 @@ class Provider(Entry):
 
     name: Key = Field(description="Unique provider name.")
     backend: Key = Field(
-        description="Backend key: anthropic, openai, openai-compatible, openrouter, ollama, gemini."
+        description="Backend key: a registered provider backend (the JSON Schema from "
+        "`agentctl schema` lists them)."
     )
     base_url: str | None = Field(
         None, description="Endpoint for OpenAI- or Anthropic-compatible providers; unset uses "
@@ -360,7 +361,8 @@ class Agent(Entry):
     is_template: bool = Field(False, description="Templates are only extended, never rendered.")
     extends: Name | None = Field(None, description="An agent or template to inherit from.")
     runtime: Key | None = Field(
-        None, description="Runtime: claude-code, opencode, codex, gemini-cli or none."
+        None, description="Runtime: a registered runtime (the JSON Schema from `agentctl "
+        "schema` lists them)."
     )
     model: ModelHandle | None = Field(None, description="Model handle from `models`.")
     inference_credential: Key | None = Field(

@@ -10,9 +10,24 @@ their own copy of ``templates/project`` (see README "Templates").
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from agentctl.commands import ui
 from agentctl.diagnostics import Diagnostic, DiagnosticError
+from agentctl.runtimes import get_runtime, listed_runtimes
+
+#: The data key the project template reads the registered runtimes from.
+RUNTIMES_KEY = "_agentctl_runtimes"
+
+
+def runtime_facts() -> dict[str, dict[str, Any]]:
+    """What the project template needs of each registered runtime, in the docs' order:
+    name → ``{"service": renders a service, "backends": sorted provider backends}``
+    (its ``runtime`` choices and the first agent's model come from it)."""
+    return {
+        name: {"service": runtime.renders_service, "backends": sorted(runtime.backends)}
+        for name, runtime in ((n, get_runtime(n)) for n in listed_runtimes())
+    }
 
 
 def project_template() -> Path:
@@ -41,8 +56,8 @@ def run(dest: Path, *, force: bool, data: dict[str, str], template: str | None) 
     src = template or str(project_template())
     _check_data_keys(src, data)
     try:
-        copier.run_copy(src, dest, data=data, defaults=True, quiet=True, unsafe=False,
-                        overwrite=force, vcs_ref=None)
+        copier.run_copy(src, dest, data={**data, RUNTIMES_KEY: runtime_facts()},
+                        defaults=True, quiet=True, unsafe=False, overwrite=force, vcs_ref=None)
     except Exception as exc:  # Copier's errors are many types; all mean "could not render"
         raise DiagnosticError([Diagnostic(
             "error", "E802", f"cannot scaffold from {src}: {type(exc).__name__}: {exc}",

@@ -5,10 +5,24 @@ CI filters key on them. ``E0xx`` project, ``E1xx`` syntax and schema, ``E2xx``
 references, ``E3xx`` skills and skill sources, ``E4xx`` secrets, ``E5xx`` runtime
 pairings, ``E6xx`` providers, ``E7xx`` command arguments, ``E8xx`` init, ``E9xx``
 workspace and service templates. ``W…`` are warnings (``W7xx`` the kubernetes target,
-``W8xx`` kagent). SARIF output uses this table for each rule's ``shortDescription``.
+``W8xx`` kagent). SARIF output uses :func:`all_codes` for each rule's
+``shortDescription``.
+
+Plug-ins (runtimes, provider backends, …) declare the codes they emit beyond this table
+in a ``codes`` class attribute (code → one-line description). Each plug-in family's
+registry hands them over with :func:`register_code_source`, and :func:`all_codes` merges
+them into :data:`CODES`; one code declared by two owners is an error naming both.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+
+#: A plug-in family's codes: ``(owner, {code: description})`` pairs, the owner naming
+#: the class that declares them (``module:Class``).
+CodeSource = Callable[[], Iterable[tuple[str, Mapping[str, str]]]]
+#: Owner of the codes in :data:`CODES`.
+BUILTIN_OWNER = "agentctl"
 
 CODES: dict[str, str] = {
     "E001": "No agentctl.yaml found",
@@ -86,7 +100,7 @@ CODES: dict[str, str] = {
     "E504": "Unknown service input",
     "E505": "Runtime cannot use this MCP transport",
     "E506": "Runtime cannot express this MCP header or env",
-    "E507": "Settings cannot be written as TOML",
+    # E507 (codex) and W510 (none) are declared by the runtimes that emit them.
     "E601": "Provider request failed",
     "E602": "Provider refused the credential",
     "E603": "Provider has no usable credential",
@@ -118,7 +132,6 @@ CODES: dict[str, str] = {
     "W306": "Unknown SKILL.md frontmatter key",
     "W501": "Runtime has no effort setting",
     "W502": "MCP server uses the deprecated HTTP+SSE transport",
-    "W510": "Runtime ignores a field it cannot use",
     "W701": "Workspace ConfigMap too large for the API server",
     "W801": "kagent: agent without a model not rendered",
     "W802": "kagent: provider has no kagent equivalent",
@@ -128,3 +141,55 @@ CODES: dict[str, str] = {
     "W806": "kagent: credential kind sent as an API key",
     "W901": "Template file shadowed by a runtime-owned file",
 }
+
+
+_SOURCES: list[CodeSource] = []
+
+
+class CodeClash(ValueError):
+    """One diagnostic code declared by two owners; the message names both."""
+
+
+def register_code_source(source: CodeSource) -> CodeSource:
+    """Make :func:`all_codes` include the codes ``source`` returns; returns ``source``.
+
+    A plug-in family's registry module registers one source when it is imported (a code
+    can only be emitted by a plug-in whose family is imported). Registering the same
+    source again changes nothing.
+    """
+    if source not in _SOURCES:
+        _SOURCES.append(source)
+    return source
+
+
+def declaring_owner(plugin: object, attr: str = "codes") -> str:
+    """``module:Class`` of the class in ``plugin``'s MRO that defines ``attr`` itself, so
+    a subclass inheriting its parent's codes shares the parent's owner."""
+    cls = next((c for c in type(plugin).__mro__ if attr in vars(c)), type(plugin))
+    return f"{cls.__module__}:{cls.__qualname__}"
+
+
+def merge_codes(owned: Iterable[tuple[str, Mapping[str, str]]]) -> dict[str, str]:
+    """:data:`CODES` with every ``(owner, codes)`` pair merged in.
+
+    An owner listed twice (one class registered under two names) counts once. Raises
+    :class:`CodeClash` when a code is declared by two owners (the built-in table's owner
+    is :data:`BUILTIN_OWNER`).
+    """
+    merged = dict(CODES)
+    owners = dict.fromkeys(CODES, BUILTIN_OWNER)
+    for owner, codes in owned:
+        for code, description in codes.items():
+            if owners.setdefault(code, owner) != owner:
+                raise CodeClash(f"diagnostic code {code} is declared by both "
+                                f"{owners[code]} and {owner}")
+            merged[code] = description
+    return dict(sorted(merged.items()))
+
+
+def all_codes() -> dict[str, str]:
+    """Every code agentctl and its registered plug-ins emit → description, sorted by code.
+
+    Raises :class:`CodeClash` when two owners declare one code.
+    """
+    return merge_codes(pair for source in _SOURCES for pair in source())

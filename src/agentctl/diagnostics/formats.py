@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from agentctl.diagnostics import Diagnostic, Position
-from agentctl.diagnostics.codes import CODES
+from agentctl.diagnostics.codes import all_codes
 
 #: ``format_version`` of :func:`validate_json` output.
 VALIDATE_FORMAT_VERSION = "1.0"
@@ -115,20 +115,22 @@ def sarif_log(
 ) -> str:
     """A SARIF 2.1.0 log with one run of ``agentctl validate``.
 
-    ``tool.driver.rules`` holds one rule per code used (sorted); each result has
+    ``tool.driver.rules`` holds one rule per code used (sorted), described by
+    :func:`~agentctl.diagnostics.codes.all_codes` (plug-ins' codes included); each result has
     ``ruleId``, ``ruleIndex``, ``level`` (error or warning), ``message.text`` and, when
     the diagnostic has a file, a physical location whose ``artifactLocation.uri`` is
     relative to the project (``uriBaseId`` PROJECTROOT, resolved through
     ``originalUriBaseIds`` to ``project_root`` as a file URI).
     """
     codes = sorted({d.code for d in diagnostics})
+    described = all_codes()
     index = {code: i for i, code in enumerate(codes)}
     first: dict[str, Diagnostic] = {}
     for d in diagnostics:
         first.setdefault(d.code, d)
     rules = [
         {"id": code, "name": code,
-         "shortDescription": {"text": CODES.get(code, first[code].summary)},
+         "shortDescription": {"text": described.get(code, first[code].summary)},
          "defaultConfiguration": {"level": first[code].severity}}
         for code in codes
     ]

@@ -9,6 +9,7 @@ Anthropic's own, so ``publisher`` is ``anthropic``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar
 
 from agentctl.providers.base import ListedModel, join, shape_error
@@ -24,6 +25,8 @@ class Anthropic:
 
     name: ClassVar[str] = "anthropic"
     default_base_url: ClassVar[str | None] = "https://api.anthropic.com"
+    kagent_provider: ClassVar[tuple[str, str] | None] = ("Anthropic", "anthropic")
+    codes: ClassVar[Mapping[str, str]] = {}
     needs_credential: ClassVar[bool] = True
     publisher: ClassVar[str | None] = "anthropic"
 

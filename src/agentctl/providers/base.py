@@ -8,6 +8,7 @@ client, the retry policy and the credential's value are handed to it per call
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Protocol, runtime_checkable
 
@@ -35,12 +36,17 @@ class ProviderBackend(Protocol):
 
     ``name`` is the ``backend:`` key of catalogue providers; ``default_base_url`` is used
     when a provider sets no ``base_url``; ``needs_credential`` is False for local servers
-    (Ollama) that take no API key.
+    (Ollama) that take no API key; ``kagent_provider`` is the kagent ModelConfig
+    ``(provider, provider-specific block key)`` the backend maps to (kagent.dev/v1alpha2),
+    or None without an equivalent; ``codes`` are the diagnostic codes the backend emits
+    beyond agentctl's own table (code → one-line description).
     """
 
     name: ClassVar[str]
     default_base_url: ClassVar[str | None]
     needs_credential: ClassVar[bool]
+    kagent_provider: ClassVar[tuple[str, str] | None]
+    codes: ClassVar[Mapping[str, str]]
 
     def auth_headers(self, api_key: str | None) -> dict[str, str]:
         """Request headers carrying ``api_key`` (and any version header the API wants)."""

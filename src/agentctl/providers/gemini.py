@@ -9,6 +9,7 @@ Google's; a model that only supports ``embedContent`` is an embedding model.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar
 
 from agentctl.providers.base import ListedModel, join, shape_error
@@ -22,6 +23,8 @@ class Gemini:
 
     name: ClassVar[str] = "gemini"
     default_base_url: ClassVar[str | None] = "https://generativelanguage.googleapis.com"
+    kagent_provider: ClassVar[tuple[str, str] | None] = ("Gemini", "gemini")
+    codes: ClassVar[Mapping[str, str]] = {}
     needs_credential: ClassVar[bool] = True
 
     def auth_headers(self, api_key: str | None) -> dict[str, str]:

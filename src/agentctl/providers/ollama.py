@@ -8,6 +8,7 @@ for Ollama behind an authenticating proxy); the answer is ``{"models": [{"name",
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar
 
 from agentctl.providers.base import ListedModel, join, shape_error
@@ -21,6 +22,8 @@ class Ollama:
 
     name: ClassVar[str] = "ollama"
     default_base_url: ClassVar[str | None] = "http://localhost:11434"
+    kagent_provider: ClassVar[tuple[str, str] | None] = ("Ollama", "ollama")
+    codes: ClassVar[Mapping[str, str]] = {}
     needs_credential: ClassVar[bool] = False
 
     def auth_headers(self, api_key: str | None) -> dict[str, str]:

@@ -14,6 +14,7 @@ routers name models ``<maker>/<model>``; the ``openrouter`` backend reports the 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar
 
 from agentctl.providers.base import ListedModel, join, shape_error
@@ -28,6 +29,8 @@ class OpenAI:
     name: ClassVar[str] = "openai"
     default_base_url: ClassVar[str | None] = "https://api.openai.com/v1"
     needs_credential: ClassVar[bool] = True
+    kagent_provider: ClassVar[tuple[str, str] | None] = ("OpenAI", "openAI")
+    codes: ClassVar[Mapping[str, str]] = {}
 
     def auth_headers(self, api_key: str | None) -> dict[str, str]:
         """``Authorization: Bearer``."""

@@ -102,7 +102,7 @@ def render_agent(agent: ResolvedAgent, env_file: str | None, project_root: Path 
         answers = workspace_answers(agent, runtime.model_handle(agent))
         rendered = render_template(template, answers, agent.name, agent, trust=trust,
                                    what="workspace")
-    skills_dir = str(getattr(runtime, "skills_dir", "") or "")
+    skills_dir = runtime.skills_dir
     out = layer(rendered, runtime.workspace_files(agent), skills_dir, agent,
                 agent.workspace_template or "")
     out.service = render_service(agent, runtime, workspace, env_file, project_root,

@@ -341,5 +341,4 @@ def _service_mapping(content: bytes) -> Any:
 
 def runtime_environment(runtime: Runtime, agent: ResolvedAgent) -> dict[str, str]:
     """The structured, non-secret service environment of ``agent`` (model handle, …)."""
-    method = getattr(runtime, "service_environment", None)
-    return dict(method(agent)) if callable(method) else {}
+    return dict(runtime.service_environment(agent))

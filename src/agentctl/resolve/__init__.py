@@ -17,7 +17,6 @@ from agentctl.resolve.agent import AgentContext, resolve_agent, runtime_ref
 from agentctl.resolve.chains import MERGED_FIELDS, NOT_INHERITED, Chains
 from agentctl.resolve.entries import check_providers_models, check_servers
 from agentctl.resolve.model import (
-    KEYLESS_BACKENDS,
     ResolvedAgent,
     ResolvedProject,
     ResolvedServer,
@@ -27,7 +26,6 @@ from agentctl.resolve.model import (
 )
 
 __all__ = [
-    "KEYLESS_BACKENDS",
     "MERGED_FIELDS",
     "NOT_INHERITED",
     "ResolvedAgent",

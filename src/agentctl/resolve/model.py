@@ -15,9 +15,6 @@ from agentctl.catalogue.schema import Credential, MCPServer, Model, Provider
 from agentctl.catalogue.skills import SkillContent
 from agentctl.diagnostics import Diagnostic, Position
 
-#: Provider backends that need no API key.
-KEYLESS_BACKENDS = frozenset({"ollama"})
-
 
 @dataclass(frozen=True)
 class RuntimeRef:

@@ -29,13 +29,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from agentctl.runtimes.base import (
-    BaseRuntime,
-    deep_merge,
-    dump_json,
-    endpoint,
-    without_suffix,
-)
+from agentctl.runtimes.base import BaseRuntime
+from agentctl.runtimes.common import deep_merge, dump_json, endpoint, without_suffix
+from agentctl.runtimes.docs import RuntimeDocs
 from agentctl.support.tree import FileSpec
 
 if TYPE_CHECKING:
@@ -175,6 +171,17 @@ class ClaudeCode(BaseRuntime):
     # Claude Code speaks the Anthropic Messages API; OpenRouter and Ollama serve it too.
     backends: ClassVar[frozenset[str]] = frozenset({"anthropic", "openrouter", "ollama"})
     npm_package: ClassVar[str] = NPM_PACKAGE
+    docs: ClassVar[RuntimeDocs] = RuntimeDocs(
+        instructions="`AGENTS.md` + `CLAUDE.md` (`@AGENTS.md`)",
+        mcp_config="`.mcp.json`",
+        placeholder="`${VAR}`",
+        tool_allow_list="`permissions.allow` `mcp__s__t`",
+        server_approval="`enabledMcpjsonServers`; trust seeded in `~/.claude.json`",
+        endpoint="`ANTHROPIC_BASE_URL`, without `/v1`",
+        permissions="`defaultMode` plan / acceptEdits / bypassPermissions / default",
+        model_handle="provider model id",
+        last_proven="2.1.332",
+    )
     version: ClassVar[str] = CLAUDE_CODE_VERSION
     program: ClassVar[str] = "claude"
 

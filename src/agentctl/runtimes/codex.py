@@ -32,22 +32,17 @@ Formats, from the shared ``reference/runtimes.md`` and openai/codex
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import tomli_w
 
 from agentctl.catalogue.schema import Ref, split_placeholders
 from agentctl.diagnostics import Diagnostic
-from agentctl.runtimes.base import (
-    GENERATED_NOTE,
-    BaseRuntime,
-    deep_merge,
-    endpoint,
-    placeholder_error,
-    server_env,
-    server_headers,
-    with_suffix,
-)
+from agentctl.runtimes.base import GENERATED_NOTE, BaseRuntime
+from agentctl.runtimes.checks import placeholder_error
+from agentctl.runtimes.common import deep_merge, endpoint, server_env, server_headers, with_suffix
+from agentctl.runtimes.docs import RuntimeDocs
 from agentctl.support.tree import FileSpec
 
 if TYPE_CHECKING:
@@ -103,52 +98,69 @@ def _only_ref(field: str, key: str, text: str) -> Ref | None:
     return refs[0]
 
 
+def _stdio_entry(server: ResolvedServer) -> dict[str, Any]:
+    """``command``, ``args``, literal ``env`` and ``env_vars`` passed through by name."""
+    s = server.server
+    entry: dict[str, Any] = {"command": s.command or ""}
+    if s.args:
+        entry["args"] = list(s.args)
+    env: dict[str, str] = {}
+    env_vars: list[str] = []
+    for key, text in server_env(server).items():
+        ref = _only_ref("env", key, text)
+        if ref is None:
+            env[key] = text
+        elif ref.var != key:
+            raise Unexpressible(
+                "env", key, f"it is filled from ${{{ref.var}}}, and Codex passes variables "
+                "only under their own name (env_vars)",
+                f"Name the variable after the key: declare secrets: {{{key}: …}} and write "
+                f"{key}: ${{{key}}}.",
+            )
+        else:
+            env_vars.append(key)
+    if env:
+        entry["env"] = env
+    if env_vars:
+        entry["env_vars"] = env_vars
+    return entry
+
+
+def _bearer_var(key: str, text: str) -> str | None:
+    """The variable of an ``Authorization: Bearer ${VAR}`` header (no default), or None."""
+    parts = split_placeholders(text)
+    if (key.lower() == "authorization" and len(parts) == 2 and parts[0] == "Bearer "
+            and isinstance(parts[1], Ref) and parts[1].default is None):
+        return parts[1].var
+    return None
+
+
+def _http_entry(server: ResolvedServer) -> dict[str, Any]:
+    """``url``, ``bearer_token_env_var``, literal ``http_headers`` and
+    ``env_http_headers`` (header → variable)."""
+    entry: dict[str, Any] = {"url": server.url}
+    literal: dict[str, str] = {}
+    from_env: dict[str, str] = {}
+    for key, text in server_headers(server).items():
+        bearer = _bearer_var(key, text)
+        if bearer is not None:
+            entry["bearer_token_env_var"] = bearer
+            continue
+        ref = _only_ref("headers", key, text)
+        if ref is None:
+            literal[key] = text
+        else:
+            from_env[key] = ref.var
+    if literal:
+        entry["http_headers"] = literal
+    if from_env:
+        entry["env_http_headers"] = from_env
+    return entry
+
+
 def mcp_entry(server: ResolvedServer) -> dict[str, Any]:
     """One ``[mcp_servers.NAME]`` table. Raises :class:`Unexpressible`."""
-    s = server.server
-    entry: dict[str, Any] = {}
-    if s.transport == "stdio":
-        entry["command"] = s.command or ""
-        if s.args:
-            entry["args"] = list(s.args)
-        env: dict[str, str] = {}
-        env_vars: list[str] = []
-        for key, text in server_env(server).items():
-            ref = _only_ref("env", key, text)
-            if ref is None:
-                env[key] = text
-            elif ref.var != key:
-                raise Unexpressible(
-                    "env", key, f"it is filled from ${{{ref.var}}}, and Codex passes variables "
-                    "only under their own name (env_vars)",
-                    f"Name the variable after the key: declare secrets: {{{key}: …}} and write "
-                    f"{key}: ${{{key}}}.",
-                )
-            else:
-                env_vars.append(key)
-        if env:
-            entry["env"] = env
-        if env_vars:
-            entry["env_vars"] = env_vars
-    else:
-        entry["url"] = server.url
-        literal: dict[str, str] = {}
-        from_env: dict[str, str] = {}
-        for key, text in server_headers(server).items():
-            parts = split_placeholders(text)
-            if (key.lower() == "authorization" and len(parts) == 2 and parts[0] == "Bearer "
-                    and isinstance(parts[1], Ref) and parts[1].default is None):
-                entry["bearer_token_env_var"] = parts[1].var
-                continue
-            ref = _only_ref("headers", key, text)
-            if ref is None:
-                literal[key] = text
-            else:
-                from_env[key] = ref.var
-        if literal:
-            entry["http_headers"] = literal
-        if from_env:
-            entry["env_http_headers"] = from_env
+    entry = _stdio_entry(server) if server.server.transport == "stdio" else _http_entry(server)
     # The catalogue's allow-list is what the agent may call without asking: Codex only
     # hides the other tools with enabled_tools, and approves per tool.
     entry["required"] = True
@@ -174,7 +186,20 @@ class Codex(BaseRuntime):
     backends: ClassVar[frozenset[str]] = frozenset({"openai", "openai-compatible", "ollama"})
     # Codex's MCP client speaks stdio and streamable HTTP only.
     transports: ClassVar[frozenset[str]] = frozenset({"stdio", "http"})
+    codes: ClassVar[Mapping[str, str]] = {"E507": "Settings cannot be written as TOML"}
     npm_package: ClassVar[str] = "@openai/codex"
+    docs: ClassVar[RuntimeDocs] = RuntimeDocs(
+        mcp_config="`.codex/config.toml` `mcp_servers`",
+        placeholder="`bearer_token_env_var`, `env_http_headers`, `env_vars`",
+        tool_allow_list='`enabled_tools` + `tools.t.approval_mode = "approve"`',
+        server_approval="`CODEX_HOME` points at the rendered config; `required = true`",
+        endpoint="`[model_providers.agentctl-<provider>]` `base_url` + `env_key`",
+        permissions="`approval_policy` + `default_permissions` on-request `:read-only` / "
+        "on-request `:workspace` / never `:danger-full-access` / untrusted `:workspace`",
+        effort="`model_reasoning_effort`",
+        model_handle="provider model id",
+        last_proven="0.171.0",
+    )
     version: ClassVar[str] = CODEX_VERSION
     program: ClassVar[str] = "codex"
 

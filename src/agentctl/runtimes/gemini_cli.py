@@ -33,16 +33,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from agentctl.diagnostics import Diagnostic
-from agentctl.runtimes.base import (
-    BaseRuntime,
+from agentctl.runtimes.base import BaseRuntime
+from agentctl.runtimes.checks import effort_ignored
+from agentctl.runtimes.common import (
     deep_merge,
     dump_json,
-    effort_ignored,
     endpoint,
     server_env,
     server_headers,
     without_suffix,
 )
+from agentctl.runtimes.docs import RuntimeDocs
 from agentctl.support.tree import FileSpec
 
 if TYPE_CHECKING:
@@ -90,6 +91,20 @@ class GeminiCli(BaseRuntime):
     skills_dir: ClassVar[str] = ".gemini/skills"
     backends: ClassVar[frozenset[str]] = frozenset({"gemini"})
     npm_package: ClassVar[str] = "@google/gemini-cli"
+    docs: ClassVar[RuntimeDocs] = RuntimeDocs(
+        instructions="`AGENTS.md` via `context.fileName`",
+        mcp_config="`.gemini/settings.json` `mcpServers`",
+        placeholder="`${VAR}`",
+        transports_note="(`url` + `type`)",
+        tool_allow_list="`includeTools` + `trust: true`",
+        server_approval="`GEMINI_CLI_TRUST_WORKSPACE=true`",
+        endpoint="`GOOGLE_GEMINI_BASE_URL`; `security.auth.selectedType` from the credential "
+        "kind",
+        permissions="`defaultApprovalMode` plan / auto_edit / `--approval-mode=yolo` / default",
+        effort="warning, ignored",
+        model_handle="bare Gemini name",
+        last_proven=GEMINI_CLI_VERSION,
+    )
     version: ClassVar[str] = GEMINI_CLI_VERSION
     program: ClassVar[str] = "gemini"
 

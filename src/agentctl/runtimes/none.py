@@ -9,9 +9,11 @@ is warned about (``W510``), where it is written, rather than dropped in silence.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar
 
 from agentctl.diagnostics import Diagnostic
+from agentctl.runtimes import runtime_names
 from agentctl.runtimes.base import BaseRuntime
 
 if TYPE_CHECKING:
@@ -26,6 +28,7 @@ class NoRuntime(BaseRuntime):
     name: ClassVar[str] = "none"
     renders_service: ClassVar[bool] = False
     skills_dir: ClassVar[str] = ".agents/skills"
+    codes: ClassVar[Mapping[str, str]] = {"W510": "Runtime ignores a field it cannot use"}
     #: Agent fields this runtime renders nothing from.
     ignored_fields: ClassVar[tuple[str, ...]] = (
         "model", "inference_credential", "mcp_servers", "permission", "effort", "settings",
@@ -43,8 +46,6 @@ class NoRuntime(BaseRuntime):
             "settings": agent.settings,
             "service_inputs": agent.service_inputs,
         }
-        from agentctl.runtimes import runtime_names
-
         others = ", ".join(n for n in runtime_names() if n != self.name)
         out = []
         for field in self.ignored_fields:

@@ -31,17 +31,17 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from agentctl.catalogue.schema import Ref, split_placeholders
 from agentctl.diagnostics import Diagnostic
-from agentctl.runtimes.base import (
-    BaseRuntime,
+from agentctl.runtimes.base import BaseRuntime
+from agentctl.runtimes.checks import effort_ignored, placeholder_error
+from agentctl.runtimes.common import (
     deep_merge,
     dump_json,
-    effort_ignored,
     endpoint,
-    placeholder_error,
     server_env,
     server_headers,
     with_suffix,
 )
+from agentctl.runtimes.docs import RuntimeDocs
 from agentctl.support.tree import FileSpec
 
 if TYPE_CHECKING:
@@ -131,6 +131,18 @@ class OpenCode(BaseRuntime):
     skills_dir: ClassVar[str] = ".opencode/skills"
     backends: ClassVar[frozenset[str]] = frozenset({*PROVIDERS, *COMPATIBLE})
     npm_package: ClassVar[str] = "opencode-ai"
+    docs: ClassVar[RuntimeDocs] = RuntimeDocs(
+        mcp_config="`opencode.json` `mcp`",
+        placeholder="`{env:VAR}`",
+        transports_note="(`remote`)",
+        tool_allow_list="`permission` `s_*: deny`, `s_t: allow`",
+        server_approval="`enabled: true`",
+        endpoint="`provider.<id>.options.baseURL`, with its API version",
+        permissions="`permission` edit+bash deny / edit allow, bash ask / `*` allow / defaults",
+        effort="warning, ignored",
+        model_handle="`provider/model`",
+        last_proven=OPENCODE_VERSION,
+    )
     version: ClassVar[str] = OPENCODE_VERSION
     program: ClassVar[str] = "opencode"
 

@@ -32,8 +32,9 @@ from typing import TYPE_CHECKING, Any
 
 from agentctl.catalogue.schema import Ref, split_placeholders
 from agentctl.diagnostics import Diagnostic
+from agentctl.providers import kagent_providers
 from agentctl.runtimes import get_runtime
-from agentctl.runtimes.base import server_headers
+from agentctl.runtimes.common import server_headers
 from agentctl.support.tree import AgentOutput, DesiredTree, EnvFileSpec, EnvVar, FileSpec
 from agentctl.targets import manifests as m
 from agentctl.targets.kubernetes import gitignore, kustomization
@@ -45,15 +46,6 @@ if TYPE_CHECKING:
 
 ROOT = "kagent"
 API_VERSION = "kagent.dev/v1alpha2"
-#: Provider backend → (ModelConfig ``provider``, provider-specific block key).
-PROVIDERS = {
-    "anthropic": ("Anthropic", "anthropic"),
-    "gemini": ("Gemini", "gemini"),
-    "ollama": ("Ollama", "ollama"),
-    "openai": ("OpenAI", "openAI"),
-    "openai-compatible": ("OpenAI", "openAI"),
-    "openrouter": ("OpenAI", "openAI"),
-}
 OPENROUTER_URL = "https://openrouter.ai/api/v1"
 VALUE_KEY = "value"
 
@@ -227,13 +219,14 @@ class Kagent:
         model, provider = agent.model, agent.provider
         assert model is not None
         path = f"agents[{agent.name}].model"
-        if provider is None or provider.backend not in PROVIDERS:
+        providers = kagent_providers()  # backend → (ModelConfig provider, block key)
+        if provider is None or provider.backend not in providers:
             tree.warnings.append(_warning(
                 "W802", f"agent '{agent.name}' not rendered for kagent: no kagent provider "
                 f"for backend '{provider.backend if provider else '?'}'", path,
-                "kagent providers: " + ", ".join(sorted(PROVIDERS)) + "."))
+                "kagent providers: " + ", ".join(sorted(providers)) + "."))
             return None
-        kind, block = PROVIDERS[provider.backend]
+        kind, block = providers[provider.backend]
         cred = agent.inference_credential
         config_name = m.dns_name(model.name)
         if cred is not None and cred.name != provider.credential:
