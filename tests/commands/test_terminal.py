@@ -12,8 +12,9 @@ import click
 import pytest
 import typer
 
-from agentctl.cli import app, complete_agent
+from agentctl.cli import app
 from agentctl.cli.completion import agent_names
+from agentctl.cli.options import complete_agent
 from tests.conftest import AGENTCTL, EXAMPLE, EXAMPLE_SECRETS, run_cli
 
 HEAVY = ("rich", "pydantic", "yaml", "httpx", "jinja2", "copier", "keyring")
