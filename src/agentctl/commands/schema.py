@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+from agentctl.catalogue import schemagen
 from agentctl.commands import ui
 
 
 def run(project: bool) -> int:
     """Print the catalogue file schema, or with ``project`` the agentctl.yaml schema."""
-    from agentctl.catalogue import schemagen
-
     schema = schemagen.project_schema() if project else schemagen.catalogue_schema()
     ui.out_raw(schemagen.dumps(schema))
     return 0
