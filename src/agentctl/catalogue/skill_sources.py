@@ -16,7 +16,8 @@ SKILL.md folders):
 Loading (validate, render, plan, apply) never runs git and never touches the network:
 it reads the lock and the cache, and a missing entry is error E310 telling the user to
 run ``agentctl skills sync``. Local sources are read in place; the lock records their
-skills' hashes for review only.
+skills' hashes for review only. This module holds the lock, the cache layout and the
+offline loading; syncing (git) is :mod:`agentctl.catalogue.skill_sync`.
 """
 
 from __future__ import annotations
