@@ -312,7 +312,8 @@ def test_git_itself_refuses_transports_outside_the_allowed_list(tmp_path: Path, 
                                                                url: str) -> None:
     """Even a URL that got past the schema fails at once: git runs with
     GIT_ALLOW_PROTOCOL, so the fd helper never waits and ext never runs a command."""
-    from agentctl.catalogue.skill_sources import SkillSourceError, _git
+    from agentctl.catalogue.skill_sources import SkillSourceError
+    from agentctl.catalogue.skill_sync import _git
 
     marker = tmp_path / "ran"
     with pytest.raises(SkillSourceError, match="not allowed"):

@@ -276,3 +276,33 @@ def test_several_providers_show_progress_on_a_terminal(
     captured = capsys.readouterr()
     assert "local: 1 listed, 1 added (qwen3:4b)" in captured.out
     assert "  - name: qwen3:4b\n    provider: local\n" in path.read_text()
+
+
+def test_provider_errors_come_from_the_pipeline_and_only_for_the_refreshed_ones(
+    make_project: ProjectFactory, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An unknown backend or credential of a refreshed provider stops the refresh with
+    validate's own diagnostics; an error elsewhere in the catalogue (an agent naming a
+    model the refresh is about to add) does not."""
+    broken = ("providers:\n  - {name: odd, backend: antropic, credential: nokey}\n"
+              "  - {name: acme, backend: anthropic, base_url: http://127.0.0.1:9/v1}\n")
+    root = make_project({"catalogue/p.yaml": broken})
+    with pytest.raises(DiagnosticError) as info:
+        run_refresh(root, "odd")
+    assert sorted(e.code for e in info.value.errors) == ["E206", "E212"]
+    assert all(e.path.startswith("providers[odd]") for e in info.value.errors)
+    validate = run_cli("-C", str(root), "validate")
+    for err in info.value.errors:
+        assert err.format().splitlines()[0] in validate.stderr  # the same diagnostics
+
+    (root / "catalogue/p.yaml").unlink()
+    monkeypatch.setenv("ACME_KEY", KEY)
+    server = ProviderServer("anthropic", key=KEY, models=["claude-new-1"])
+    with serve(server):
+        root = project(make_project, server)
+        (root / "catalogue/agents.yaml").write_text(
+            "agents:\n  - {name: a, runtime: claude-code, model: claude-new-1}\n")
+        assert run_cli("-C", str(root), "validate").returncode == 1  # unknown model
+        assert run_refresh(root) == 0
+        assert "name: claude-new-1" in (root / "catalogue/inference.yaml").read_text()
+        assert run_cli("-C", str(root), "validate", env={"ACME_KEY": KEY}).returncode == 0

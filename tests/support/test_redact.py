@@ -34,9 +34,7 @@ def test_short_values_are_left_alone() -> None:
 def test_debug_traceback_is_masked(monkeypatch: pytest.MonkeyPatch,
                                    capsys: pytest.CaptureFixture[str]) -> None:
     """An internal error whose message (and whose cause's message) carries a value."""
-    import typer
-
-    from agentctl import cli
+    from agentctl.commands.context import guarded
 
     secret = "canary-in-traceback-7c1f"
     redact.register(secret)
@@ -48,9 +46,7 @@ def test_debug_traceback_is_masked(monkeypatch: pytest.MonkeyPatch,
             raise RuntimeError(f"failed with {secret!r}") from exc
 
     monkeypatch.setitem(os.environ, "AGENTCTL_DEBUG", "1")
-    with pytest.raises(typer.Exit) as info:
-        cli._run(buggy)
-    assert info.value.exit_code == 1
+    assert guarded(buggy) == 1
     err = capsys.readouterr().err
     assert "Traceback (most recent call last)" in err
     assert "internal error: RuntimeError" in err

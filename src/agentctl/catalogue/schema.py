@@ -246,7 +246,7 @@ def git_url_problem(url: str) -> str | None:
     Refused: another transport (``http://``, ``git://``, a ``<helper>::address`` remote
     helper such as ``ext::`` or ``fd::``, which run commands or read descriptors) and a
     leading ``-`` (it would read as an option). Git itself enforces the same list at run
-    time (:data:`agentctl.catalogue.skill_sources.GIT_PROTOCOLS`).
+    time (:data:`agentctl.catalogue.skill_sync.GIT_PROTOCOLS`).
     """
     if url.startswith("-"):
         return f"git URL '{url}' starts with '-'"

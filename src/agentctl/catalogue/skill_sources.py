@@ -16,26 +16,28 @@ SKILL.md folders):
 Loading (validate, render, plan, apply) never runs git and never touches the network:
 it reads the lock and the cache, and a missing entry is error E310 telling the user to
 run ``agentctl skills sync``. Local sources are read in place; the lock records their
-skills' hashes for review only.
+skills' hashes for review only. This module holds the lock, the cache layout and the
+offline loading; syncing (git) is :mod:`agentctl.catalogue.skill_sync`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
 import re
-import shutil
-import subprocess
-import tarfile
-import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from agentctl.catalogue.skills import SKILL_FILE, SKIPPED_DIRS, _is_dir
-from agentctl.diagnostics import Diagnostic, DiagnosticError, Position, display_path
+from agentctl.catalogue.project import OUTSIDE_HINT, confine
+from agentctl.catalogue.skills import SKILL_FILE, SKIPPED_DIRS, read_skill_folder
+from agentctl.diagnostics import (
+    Diagnostic,
+    DiagnosticError,
+    Position,
+    did_you_mean,
+    display_path,
+)
 
 if TYPE_CHECKING:
     from agentctl.catalogue.load import Catalogue, Located
@@ -44,16 +46,6 @@ if TYPE_CHECKING:
 
 LOCK_FILE = "agentctl.lock"
 LOCK_VERSION = 1
-#: Seconds one git command may take before it is stopped.
-GIT_TIMEOUT = 300
-#: The only transports git may use (``GIT_ALLOW_PROTOCOL``, git-config(1) "protocol.allow"):
-#: a URL naming another (``ext::``, ``fd::``, plain ``http``, ``git://``) fails at once
-#: instead of running a command or waiting on a descriptor. ``file`` covers plain paths.
-GIT_PROTOCOLS = "https:ssh:file"
-#: A transfer slower than this many bytes per second for :data:`GIT_STALL_SECONDS` is
-#: abandoned (git-config(1) ``http.lowSpeedLimit``/``http.lowSpeedTime``).
-GIT_STALL_BYTES = 1000
-GIT_STALL_SECONDS = 60
 _COMMIT = re.compile(r"^[0-9a-f]{40}(?:[0-9a-f]{24})?$")
 
 
@@ -130,8 +122,6 @@ def discover(root: Path) -> dict[str, str]:
     name is the frontmatter ``name`` when readable, else the folder's name; on a clash
     the first folder in sorted order wins.
     """
-    from agentctl.catalogue.skills import read_skill_folder
-
     found: dict[str, str] = {}
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS)
@@ -156,7 +146,7 @@ def source_root(cat: Catalogue, located: Located[SkillSource]) -> Path:
     """
     source = located.entry
     if source.path is not None:
-        base = _local_root(cat, located)
+        base = local_root(cat, located)
     else:
         entry = cat.lock.get(source.name)
         label = f"skill_sources[{source.name}]"
@@ -177,10 +167,8 @@ def source_root(cat: Catalogue, located: Located[SkillSource]) -> Path:
     return base / source.subdir if source.subdir else base
 
 
-def _local_root(cat: Catalogue, located: Located[SkillSource]) -> Path:
+def local_root(cat: Catalogue, located: Located[SkillSource]) -> Path:
     """The real folder of a local source, inside the project (else E230 at its ``path``)."""
-    from agentctl.catalogue.project import OUTSIDE_HINT, confine
-
     assert located.entry.path is not None
     folder, outside = confine(cat.project.root, located.base_dir, located.entry.path)
     if outside:
@@ -212,8 +200,6 @@ def locate_skill(cat: Catalogue, located: Located[Any]) -> tuple[Path | None, li
     if src is None and cat.is_broken("skill_sources", skill.source):
         return None, []  # the source's own error says what is wrong
     if src is None:
-        from agentctl.diagnostics import did_you_mean
-
         return None, [Diagnostic(
             "error", "E218", f"unknown skill source '{skill.source}'", located.pos("source"),
             f"{label}.source",
@@ -230,8 +216,6 @@ def locate_skill(cat: Catalogue, located: Located[Any]) -> tuple[Path | None, li
     if isinstance(rel, dict):
         rel = rel.get("path")
     if not isinstance(rel, str):
-        from agentctl.diagnostics import did_you_mean
-
         return None, [Diagnostic(
             "error", "E309", f"skill source '{src.entry.name}' has no skill '{skill.name}'",
             located.pos("name"), f"{label}.name",
@@ -244,184 +228,6 @@ def locate_skill(cat: Catalogue, located: Located[Any]) -> tuple[Path | None, li
             f"{LOCK_FILE} places skill '{skill.name}' of source '{src.entry.name}' at "
             f"'{rel}', outside the source").diagnostics)
     return folder, []
-
-
-# --- sync (the only networked step) -----------------------------------------------------
-
-
-def git_env() -> dict[str, str]:
-    """The environment every git command runs in: no prompt, only :data:`GIT_PROTOCOLS`."""
-    return {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C",
-            "GIT_ALLOW_PROTOCOL": GIT_PROTOCOLS, "GIT_PROTOCOL_FROM_USER": "0"}
-
-
-def _git(*args: str, cwd: Path | None = None) -> str:
-    stall = ["-c", f"http.lowSpeedLimit={GIT_STALL_BYTES}",
-             "-c", f"http.lowSpeedTime={GIT_STALL_SECONDS}"]
-    try:
-        proc = subprocess.run(["git", *stall, *args], cwd=cwd, env=git_env(),
-                              capture_output=True, text=True, timeout=GIT_TIMEOUT, check=False)
-    except FileNotFoundError:
-        raise SkillSourceError("git is not installed; install git to use git skill "
-                               "sources") from None
-    except subprocess.TimeoutExpired:
-        raise SkillSourceError(f"git {args[0]} took longer than {GIT_TIMEOUT}s") from None
-    if proc.returncode != 0:
-        last = (proc.stderr.strip().splitlines() or ["(no message)"])[-1]
-        raise SkillSourceError(f"git {args[0]} failed: {last}")
-    return proc.stdout.strip()
-
-
-def _has_commit(mirror: Path, commit: str) -> bool:
-    try:
-        _git("cat-file", "-e", f"{commit}^{{commit}}", cwd=mirror)
-    except SkillSourceError:
-        return False
-    return True
-
-
-def _mirror(url: str) -> tuple[Path, bool]:
-    """The mirror of ``url``, cloned if missing; True when it was just cloned."""
-    mirror = mirror_dir(url)
-    if mirror.is_dir():
-        return mirror, False
-    if shutil.which("git") is None:
-        raise SkillSourceError("git is not installed; install git to use git skill sources")
-    made = [p for p in (*reversed(mirror.parent.parents), mirror.parent) if not p.exists()]
-    mirror.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".clone-", dir=mirror.parent))
-    try:
-        _git("clone", "--mirror", "--quiet", "--", url, str(tmp / "m.git"))
-        os.replace(tmp / "m.git", mirror)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        for folder in reversed(made):  # a failed first clone leaves no empty cache behind
-            with contextlib.suppress(OSError):
-                folder.rmdir()
-        raise
-    shutil.rmtree(tmp, ignore_errors=True)
-    return mirror, True
-
-
-def _extract(mirror: Path, commit: str) -> Path:
-    """Extract ``commit``'s tree into the cache once (atomically); return its folder."""
-    dest = tree_dir(commit)
-    if dest.is_dir():
-        return dest
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".tree-", dir=dest.parent))
-    try:
-        with tempfile.TemporaryFile() as archive:
-            subprocess.run(["git", "archive", "--format=tar", commit], cwd=mirror, env=git_env(),
-                           stdout=archive, stderr=subprocess.DEVNULL, check=True,
-                           timeout=GIT_TIMEOUT)
-            archive.seek(0)
-            with tarfile.open(fileobj=archive) as tar:
-                tar.extractall(tmp, filter="data")
-        os.replace(tmp, dest)
-    except (subprocess.SubprocessError, tarfile.TarError, OSError) as exc:
-        raise SkillSourceError(f"cannot extract commit {commit[:12]}: {exc}") from None
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return dest
-
-
-def _resolve_git(source: SkillSource, pinned: dict[str, Any] | None) -> str:
-    """The commit to use: the pinned one (fetched if absent), else ``ref``'s newest."""
-    assert source.git is not None and source.ref is not None
-    mirror, fresh = _mirror(source.git)
-    if pinned is not None:
-        commit = str(pinned["commit"])
-        if not _has_commit(mirror, commit):
-            _git("fetch", "--quiet", "--prune", "origin", cwd=mirror)
-        if not _has_commit(mirror, commit):
-            raise SkillSourceError(
-                f"the locked commit {commit[:12]} is no longer in {source.git}; run "
-                "`agentctl skills sync --update` to move to the ref's current commit")
-        return commit
-    if not fresh:
-        _git("fetch", "--quiet", "--prune", "origin", cwd=mirror)
-    try:
-        return _git("rev-parse", "--verify", "--quiet", f"{source.ref}^{{commit}}", cwd=mirror)
-    except SkillSourceError:
-        raise SkillSourceError(f"ref '{source.ref}' is not a branch, tag or commit of "
-                               f"{source.git}") from None
-
-
-@dataclass
-class SyncResult:
-    """The new lock ``sources`` and, per source, a one-line summary of what changed."""
-
-    sources: dict[str, Any]
-    lines: list[str] = field(default_factory=list)
-    changed: bool = False
-
-
-def sync(cat: Catalogue, *, update: bool = False) -> SyncResult:
-    """Fetch every skill source of ``cat`` and compute the new lock; writes only the cache.
-
-    Without ``update`` a git source keeps its locked commit while its ``git`` and ``ref``
-    are unchanged. Raises :class:`DiagnosticError` (E312) naming each source that failed.
-    """
-    old = cat.lock
-    new: dict[str, Any] = {}
-    lines: list[str] = []
-    problems: list[Diagnostic] = []
-    for name, located in sorted(cat.skill_sources.items()):
-        source = located.entry
-        try:
-            if source.git is not None:
-                previous = old.get(name)
-                pinned = previous if (
-                    not update and isinstance(previous, dict)
-                    and previous.get("git") == source.git and previous.get("ref") == source.ref
-                    and "commit" in previous
-                ) else None
-                commit = _resolve_git(source, pinned)
-                root = _extract(mirror_dir(source.git), commit)
-                entry: dict[str, Any] = {"git": source.git, "ref": source.ref,
-                                         "commit": commit}
-            else:
-                root = _local_root(cat, located)
-                entry = {"path": display_path(root, cat.project.root)}
-                if not _is_dir(root):
-                    raise SkillSourceError(f"folder {root} does not exist")
-        except SkillSourceError as exc:
-            problems.append(Diagnostic(
-                "error", "E312", f"skill source '{name}': {exc}", located.pos(),
-                f"skill_sources[{name}]", "Nothing was written.",
-            ))
-            continue
-        except DiagnosticError as exc:
-            problems.extend(exc.diagnostics)
-            continue
-        if source.subdir:
-            entry["subdir"] = source.subdir
-            root = root / source.subdir
-        found = discover(root) if _is_dir(root) else {}
-        entry["skills"] = {
-            skill: {"path": rel, "sha256": skill_hash(root / rel)} for skill, rel in found.items()
-        }
-        new[name] = entry
-        before = old.get(name)
-        if before == entry:
-            lines.append(f"{name}: unchanged ({len(found)} skill(s))")
-        elif isinstance(before, dict) and before.get("commit") and entry.get("commit"):
-            lines.append(f"{name}: {str(before['commit'])[:12]} → {commit[:12]} "
-                         f"({len(found)} skill(s))")
-        else:
-            at = f" at {entry['commit'][:12]}" if "commit" in entry else ""
-            lines.append(f"{name}: locked{at} ({len(found)} skill(s))")
-    if problems:
-        raise DiagnosticError(problems)
-    return SyncResult(new, lines, changed=lock_text(new) != lock_text(old))
-
-
-def write_lock(project: Project, sources: dict[str, Any]) -> None:
-    """Write ``agentctl.lock`` atomically (mode 0644)."""
-    from agentctl.support.fsutil import atomic_write
-
-    atomic_write(lock_path(project), lock_text(sources).encode("utf-8"), 0o644)
 
 
 def verify_hash(cat: Catalogue, source: str, name: str, folder: Path) -> Diagnostic | None:

@@ -1,4 +1,9 @@
-"""The ``agentctl`` command line. Thin: parse flags, call a command module, print.
+"""The ``agentctl`` command line: typer only. Parse flags, then run the verb's command.
+
+The root app, its global options and the top-level verbs live here; the verb groups
+(``models``, ``skills``, ``secrets``) in :mod:`agentctl.cli.groups`; shared options in
+:mod:`agentctl.cli.options`. Each verb calls :func:`agentctl.cli.verbs.invoke`, which
+imports the one command module it needs from the lazy verb table.
 
 Exit codes mean one thing everywhere (the README's table): 0 success or no changes,
 1 error, 2 changes or drift (``plan --detailed-exitcode``, ``render --check``; never an
@@ -8,16 +13,22 @@ error), 64 a usage error (sysexits ``EX_USAGE``: unknown flag, missing argument)
 
 from __future__ import annotations
 
-import os
-import sys
-from collections.abc import Callable
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from agentctl import __version__
+from agentctl.cli.groups import models_app, secrets_app, skills_app
+from agentctl.cli.options import (
+    AutoApproveOption,
+    GraphFormat,
+    TargetOption,
+    TrustOption,
+    ValidateFormat,
+    complete_agent,
+)
+from agentctl.cli.verbs import invoke, state
 
 #: Exit code for a usage error (sysexits.h ``EX_USAGE``); Click's own 2 means "changes" here.
 EX_USAGE = 64
@@ -30,15 +41,6 @@ app = typer.Typer(
     add_completion=True,
     pretty_exceptions_enable=False,
 )
-
-
-class _State:
-    directory: Path | None = None
-    explicit: bool = False
-    changes_exit: bool = False  # set when a command exits 2 to mean "changes"
-
-
-_state = _State()
 
 
 def _version(value: bool) -> None:
@@ -66,99 +68,8 @@ def _global(
     if no_color:
         ui.disable_color()
     if directory is not None:
-        _state.directory = directory
-        _state.explicit = True
-
-
-def complete_agent(ctx: typer.Context, incomplete: str) -> list[str]:
-    """Shell completion: agent names (``-C`` honoured) starting with ``incomplete``."""
-    from agentctl.cli.completion import agent_names
-
-    root = ctx.find_root()
-    directory = root.params.get("directory") if root is not None else None
-    names = agent_names(directory, explicit=directory is not None)
-    already = set(ctx.params.get("agents") or [])
-    return [n for n in names if n.startswith(incomplete) and n not in already]
-
-
-#: Exceptions a user's input or environment can cause, by module: each is printed as one
-#: message and exit 1. Looked up only in modules already imported (an exception class
-#: cannot be raised before its module is loaded), so `_run` imports none of them.
-USER_ERRORS = {
-    "agentctl.apply": ("ApplyRefused",),
-    "agentctl.plan.ledger": ("LedgerError",),
-    "agentctl.support.fsutil": ("UnsafePathError", "FileSystemError"),
-    "agentctl.support.envfile": ("EnvFileError",),
-}
-
-
-def _loaded(module: str, *names: str) -> tuple[type[BaseException], ...]:
-    loaded = sys.modules.get(module)
-    return tuple(getattr(loaded, name) for name in names) if loaded is not None else ()
-
-
-def _run(fn: Callable[..., int], *args: object, **kwargs: object) -> None:
-    """Call a command, turning every user-facing failure into a message and exit 1."""
-    from agentctl.commands import ui
-    from agentctl.diagnostics import DiagnosticError
-
-    try:
-        code = fn(*args, **kwargs)
-    except DiagnosticError as exc:
-        ui.print_diagnostics(exc.diagnostics)
-        code = 1
-    except _loaded("agentctl.secrets", "KeyringUnavailable") as exc:
-        verb = getattr(exc, "verb", "read")  # KeyringUnavailable: read, store or delete
-        ui.err(ui.style("error: ", "red", sys.stderr) + f"cannot {verb} secrets: {exc}")
-        ui.err("Nothing was written.")
-        code = 1
-    except tuple(t for m, n in USER_ERRORS.items() for t in _loaded(m, *n)) as exc:
-        ui.err(ui.style("error: ", "red", sys.stderr) + str(exc))
-        code = 1
-    except KeyboardInterrupt:
-        ui.err("interrupted")
-        code = 130
-    except BrokenPipeError:  # output piped into `head` and friends
-        sys.stderr.close()
-        code = 0
-    except OSError as exc:  # the user's disk (full, read-only, immutable), never a bug
-        from agentctl.support.fsutil import describe_os_error
-
-        ui.err(ui.style("error: ", "red", sys.stderr) + describe_os_error(exc))
-        code = 1
-    except Exception as exc:  # a bug in agentctl: say so, without leaking values
-        if os.environ.get("AGENTCTL_DEBUG"):
-            from agentctl.support.redact import format_exception
-
-            ui.err(format_exception(exc))  # masked: messages and frames may hold values
-        ui.err(
-            ui.style("internal error: ", "red", sys.stderr)
-            + f"{type(exc).__name__}: {exc}\nThis is a bug in agentctl; set AGENTCTL_DEBUG=1 "
-            "for a traceback and report it."
-        )
-        code = 1
-    if code == 2:
-        _state.changes_exit = True
-    raise typer.Exit(int(code))
-
-
-class ValidateFormat(StrEnum):
-    """Output formats of ``agentctl validate``."""
-
-    text = "text"
-    json = "json"
-    github = "github"
-    sarif = "sarif"
-
-
-#: ``--target`` of render, plan and apply.
-TargetOption = Annotated[Optional[str], typer.Option(  # noqa: UP045
-    "--target", help="Deployment target: compose, kubernetes or kagent (default: "
-    "`target:` in agentctl.yaml, else compose).")]
-#: ``--trust`` of render, plan and apply.
-TrustOption = Annotated[bool, typer.Option(
-    "--trust", help="Let workspace and service templates with _tasks, _migrations or "
-    "_jinja_extensions run (they run code).")]
+        state.directory = directory
+        state.explicit = True
 
 
 @app.command()
@@ -172,9 +83,7 @@ def validate(
 
     Example: agentctl validate --format github
     """
-    from agentctl.commands import validate as cmd
-
-    _run(cmd.run, _state.directory, _state.explicit, output_format.value)
+    invoke("validate", *state.project(), output_format.value)
 
 
 @app.command()
@@ -193,11 +102,9 @@ def render(
 
     Example: agentctl render --out /tmp/preview   |   agentctl render --check
     """
-    from agentctl.commands import render as cmd
-
     if out is None and not check:
         raise typer.BadParameter("give --out DIR, or --check", param_hint="--out")
-    _run(cmd.run, _state.directory, _state.explicit, out, check, target=target, trust=trust)
+    invoke("render", *state.project(), out, check, target=target, trust=trust)
 
 
 @app.command()
@@ -216,18 +123,15 @@ def plan(
 
     Example: agentctl plan --detailed-exitcode
     """
-    from agentctl.commands import plan as cmd
-
-    _run(cmd.run, _state.directory, _state.explicit, detailed_exitcode=detailed_exitcode,
-         as_json=as_json, out_file=out, target=target, trust=trust)
+    invoke("plan", *state.project(), detailed_exitcode=detailed_exitcode, as_json=as_json,
+           out_file=out, target=target, trust=trust)
 
 
 @app.command()
 def apply(
     plan_file: Annotated[Optional[Path], typer.Argument(  # noqa: UP045
         help="A plan saved with `plan --out`; refused if inputs changed since.")] = None,
-    auto_approve: Annotated[bool, typer.Option("-y", "--auto-approve",
-                                               help="Do not ask for confirmation.")] = False,
+    auto_approve: AutoApproveOption = False,
     force: Annotated[bool, typer.Option("--force", help="Overwrite or delete files edited "
                                         "by hand.")] = False,
     target: TargetOption = None,
@@ -237,10 +141,8 @@ def apply(
 
     Example: agentctl apply -y
     """
-    from agentctl.commands import apply as cmd
-
-    _run(cmd.run, _state.directory, _state.explicit, plan_file=plan_file,
-         auto_approve=auto_approve, force=force, target=target, trust=trust)
+    invoke("apply", *state.project(), plan_file=plan_file, auto_approve=auto_approve,
+           force=force, target=target, trust=trust)
 
 
 @app.command()
@@ -248,8 +150,7 @@ def destroy(
     agents: Annotated[Optional[list[str]], typer.Argument(  # noqa: UP045
         help="Agents to tear down (default: every applied agent).",
         autocompletion=complete_agent)] = None,
-    auto_approve: Annotated[bool, typer.Option("-y", "--auto-approve",
-                                               help="Do not ask for confirmation.")] = False,
+    auto_approve: AutoApproveOption = False,
     force: Annotated[bool, typer.Option("--force", help="Also delete files edited by "
                                         "hand.")] = False,
     target: Annotated[Optional[str], typer.Option(  # noqa: UP045
@@ -260,10 +161,8 @@ def destroy(
 
     Example: agentctl destroy reviewer -y
     """
-    from agentctl.commands import destroy as cmd
-
-    _run(cmd.run, _state.directory, _state.explicit, agents=agents or [],
-         auto_approve=auto_approve, force=force, target=target)
+    invoke("destroy", *state.project(), agents=agents or [], auto_approve=auto_approve,
+           force=force, target=target)
 
 
 @app.command()
@@ -282,17 +181,7 @@ def run(
 
     Example: agentctl run reviewer -- -p "Review the open pull request"
     """
-    from agentctl.commands import run as cmd
-
-    _run(cmd.run, _state.directory, _state.explicit, agent=agent, args=args or [],
-         trust=trust)
-
-
-from agentctl.commands.models import models_app  # noqa: E402  (sub-apps need `app` first)
-from agentctl.commands.skills import skills_app  # noqa: E402
-
-app.add_typer(models_app, name="models")
-app.add_typer(skills_app, name="skills")
+    invoke("run", *state.project(), agent=agent, args=args or [], trust=trust)
 
 
 @app.command()
@@ -307,16 +196,7 @@ def schema(
 
     Example: agentctl schema > schema/catalogue.schema.json
     """
-    from agentctl.commands import schema as cmd
-
-    _run(cmd.run, project)
-
-
-class GraphFormat(StrEnum):
-    """Output formats of ``agentctl graph``."""
-
-    mermaid = "mermaid"
-    dot = "dot"
+    invoke("schema", project)
 
 
 @app.command()
@@ -331,9 +211,7 @@ def graph(
 
     Example: agentctl graph --format dot | dot -Tsvg > fleet.svg
     """
-    from agentctl.commands import graph as cmd
-
-    _run(cmd.run, _state.directory, _state.explicit, output_format.value)
+    invoke("graph", *state.project(), output_format.value)
 
 
 @app.command()
@@ -348,14 +226,7 @@ def status(
 
     Example: agentctl status --json
     """
-    from agentctl.commands import status as cmd
-
-    _run(cmd.run, _state.directory, _state.explicit, as_json=as_json)
-
-
-from agentctl.commands.secrets import app as _secrets_app  # noqa: E402  (needs _run above)
-
-app.add_typer(_secrets_app)
+    invoke("status", *state.project(), as_json=as_json)
 
 
 @app.command()
@@ -373,15 +244,18 @@ def init(
 
     Example: agentctl init demo --data runtime=claude-code
     """
-    from agentctl.commands import init as cmd
-
     answers: dict[str, str] = {}
     for item in data or []:
         key, sep, value = item.partition("=")
         if not sep or not key:
             raise typer.BadParameter(f"--data takes KEY=VALUE, got {item!r}")
         answers[key] = value
-    _run(cmd.run, directory, force=force, data=answers, template=template)
+    invoke("init", directory, force=force, data=answers, template=template)
+
+
+app.add_typer(models_app, name="models")
+app.add_typer(skills_app, name="skills")
+app.add_typer(secrets_app)
 
 
 def main() -> None:
@@ -390,6 +264,6 @@ def main() -> None:
         app()
     except SystemExit as exc:
         code = exc.code
-        if code == 2 and not _state.changes_exit:
+        if code == 2 and not state.changes_exit:
             code = EX_USAGE  # Click's usage-error code; 2 is kept for changes or drift
         raise SystemExit(code) from None

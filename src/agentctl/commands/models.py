@@ -1,8 +1,7 @@
 """``agentctl models refresh``: upsert the models each provider lists into the catalogue.
 
-The typer sub-app :data:`models_app` is registered by :mod:`agentctl.cli`; its commands
-parse flags and call :func:`refresh`, which drives :mod:`agentctl.providers.refresh`.
-This module's top level imports only typer, so ``agentctl --version`` stays light.
+:func:`refresh` checks the catalogue as ``agentctl validate`` does, then drives
+:mod:`agentctl.providers.refresh` (fetch, plan the edits, write) and prints the outcome.
 """
 
 from __future__ import annotations
@@ -10,44 +9,25 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
 
-import typer
-
-if TYPE_CHECKING:
-    from agentctl.catalogue.load import Located
-    from agentctl.catalogue.schema import Provider
-    from agentctl.diagnostics import Diagnostic
-    from agentctl.providers.base import ListedModel
-    from agentctl.providers.http import RetryPolicy
-
-models_app = typer.Typer(
-    name="models",
-    help="Inference models: refresh the catalogue from what each provider lists.\n\n"
-    "Example: agentctl models refresh --dry-run",
-    no_args_is_help=True,
+from agentctl.catalogue.load import Located, load_catalogue
+from agentctl.catalogue.project import load_project
+from agentctl.catalogue.schema import Provider
+from agentctl.commands import ui
+from agentctl.diagnostics import Diagnostic, DiagnosticError, display_path
+from agentctl.providers.base import ListedModel
+from agentctl.providers.http import RetryPolicy
+from agentctl.providers.refresh import (
+    ProviderReport,
+    RefreshResult,
+    check_models_file,
+    fetch_models,
+    plan_refresh,
+    select_providers,
+    write,
 )
-
-
-@models_app.command("refresh")
-def _refresh_command(
-    providers: Annotated[Optional[list[str]], typer.Argument(  # noqa: UP045
-        help="Providers to refresh (default: every provider with models or defined by the "
-        "project).")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the unified diff of the "
-                                          "catalogue edits and write nothing.")] = False,
-    models_file: Annotated[Optional[Path], typer.Option(  # noqa: UP045
-        "--models-file", help="Catalogue file that receives new models (relative to the "
-        "project root).")] = None,
-) -> None:
-    """Add models the providers list, update what they report, keep the rest.
-
-    Example: agentctl models refresh anthropic --dry-run
-    """
-    from agentctl.cli import _run, _state
-
-    _run(refresh, _state.directory, _state.explicit, providers=providers or [],
-         dry_run=dry_run, models_file=models_file)
+from agentctl.render.pipeline import build
+from agentctl.secrets import SecretResolver
 
 
 def _fetch_all(
@@ -55,9 +35,6 @@ def _fetch_all(
     fetch: Callable[[Located[Provider]], list[ListedModel]],
 ) -> tuple[dict[str, list[ListedModel]], list[Diagnostic]]:
     """Fetch every provider, with a progress bar on a terminal when there are several."""
-    from agentctl.commands import ui
-    from agentctl.diagnostics import DiagnosticError
-
     listings: dict[str, list[ListedModel]] = {}
     problems: list[Diagnostic] = []
 
@@ -83,6 +60,26 @@ def _fetch_all(
     return listings, problems
 
 
+def provider_errors(directory: Path | None, explicit: bool,
+                    names: set[str]) -> list[Diagnostic]:
+    """The errors ``agentctl validate`` finds in the providers called ``names`` (their
+    backend, endpoint, credential: E206, E212, E217, E225), from the pipeline's own
+    checks; errors elsewhere in the catalogue do not stop a refresh."""
+    try:
+        build(directory, explicit=explicit)
+    except DiagnosticError as exc:
+        return [d for d in exc.diagnostics
+                if d.severity == "error" and _provider_of(d.path) in names]
+    return []
+
+
+def _provider_of(path: str) -> str | None:
+    """``name`` of a diagnostic path ``providers[name]…``, else None."""
+    if not path.startswith("providers["):
+        return None
+    return path[len("providers["):].partition("]")[0]
+
+
 def refresh(
     directory: Path | None,
     explicit: bool,
@@ -98,21 +95,6 @@ def refresh(
     Returns 0. Raises :class:`~agentctl.diagnostics.DiagnosticError` naming each provider
     (and credential) that failed; then nothing is written.
     """
-    from agentctl.catalogue.load import load_catalogue
-    from agentctl.catalogue.project import load_project
-    from agentctl.commands import ui
-    from agentctl.diagnostics import Diagnostic, DiagnosticError, display_path
-    from agentctl.providers import backend_names
-    from agentctl.providers.http import RetryPolicy
-    from agentctl.providers.refresh import (
-        check_models_file,
-        fetch_models,
-        plan_refresh,
-        select_providers,
-        write,
-    )
-    from agentctl.secrets import SecretResolver
-
     project = load_project(directory, explicit=explicit)
     cat = load_catalogue(project)
     selected = select_providers(cat, providers)
@@ -120,19 +102,7 @@ def refresh(
     if models_file is not None:
         target = (project.root / models_file).resolve()
         check_models_file(cat, target)
-    bad = [
-        Diagnostic("error", "E212", f"unknown provider backend '{loc.entry.backend}'",
-                   loc.pos("backend"), f"providers[{loc.entry.name}].backend",
-                   "Backends: " + ", ".join(backend_names()) + ".")
-        for loc in selected if loc.entry.backend not in backend_names()
-    ]
-    bad += [
-        Diagnostic("error", "E206", f"unknown credential '{loc.entry.credential}'",
-                   loc.pos("credential"), f"providers[{loc.entry.name}].credential",
-                   "Define it under 'credentials:'.")
-        for loc in selected
-        if loc.entry.credential and loc.entry.credential not in cat.credentials
-    ]
+    bad = provider_errors(directory, explicit, {loc.entry.name for loc in selected})
     if bad:
         raise DiagnosticError(bad)
     resolver = SecretResolver()
@@ -145,21 +115,7 @@ def refresh(
     if problems:
         raise DiagnosticError(problems)
     result = plan_refresh(cat, listings, target)
-    for report in result.reports:
-        line = f"{report.provider}: {report.listed} listed"
-        line += f", {len(report.added)} added" + (
-            f" ({', '.join(report.added)})" if report.added else "")
-        line += f", {len(report.updated)} updated" + (
-            f" ({', '.join(report.updated)})" if report.updated else "")
-        if report.not_listed:
-            line += (f", {len(report.not_listed)} no longer listed, kept "
-                     f"({', '.join(report.not_listed)})")
-        if report.skipped:
-            line += f", {len(report.skipped)} skipped (ids that are not valid model names: "
-            line += ", ".join(report.skipped) + ")"
-        ui.out(line)
-    for note in result.notes:
-        ui.err(ui.style("warning: ", "yellow", sys.stderr) + note)
+    _print_result(result)
     if not result.files:
         ui.out(ui.style("No changes. The catalogue matches the providers.", "green"))
         return 0
@@ -171,3 +127,27 @@ def refresh(
     write(result)
     ui.out(f"Updated {shown}.")
     return 0
+
+
+def _listed(count: int, what: str, names: list[str]) -> str:
+    return f", {count} {what}" + (f" ({', '.join(names)})" if names else "")
+
+
+def report_line(report: ProviderReport) -> str:
+    """One provider's summary: ``anthropic: 9 listed, 2 added (a, b), 0 updated``…"""
+    line = f"{report.provider}: {report.listed} listed"
+    line += _listed(len(report.added), "added", report.added)
+    line += _listed(len(report.updated), "updated", report.updated)
+    if report.not_listed:
+        line += _listed(len(report.not_listed), "no longer listed, kept", report.not_listed)
+    if report.skipped:
+        line += f", {len(report.skipped)} skipped (ids that are not valid model names: "
+        line += ", ".join(report.skipped) + ")"
+    return line
+
+
+def _print_result(result: RefreshResult) -> None:
+    for report in result.reports:
+        ui.out(report_line(report))
+    for note in result.notes:
+        ui.err(ui.style("warning: ", "yellow", sys.stderr) + note)

@@ -27,13 +27,21 @@ import signal
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from agentctl.catalogue.project import load_project
 from agentctl.commands import ui
+from agentctl.commands.plan import compute
 from agentctl.diagnostics import Diagnostic, DiagnosticError, did_you_mean, display_path
-
-if TYPE_CHECKING:
-    from agentctl.plan import Plan
+from agentctl.plan import FileChange, Plan
+from agentctl.plan.ledger import Ledger, applied_target, ledger_path
+from agentctl.render import COMPOSE_FILE, service_block
+from agentctl.render.pipeline import Built, build
+from agentctl.render.workspace import render_service
+from agentctl.resolve import ResolvedAgent
+from agentctl.runtimes import get_runtime
+from agentctl.runtimes.base import HostLaunch, Runtime
+from agentctl.support.envfile import parse_env_file
 
 #: Variables of this machine the runtime's CLI gets (besides ``LC_*``): what a program
 #: needs to find itself, its user's home and locale, a terminal, proxies and CA bundles.
@@ -111,15 +119,20 @@ def _refuse_unless_current(plan: Plan, agent: str) -> None:
                      agent)
     changes = [c for c in plan.changes if c.agent == agent]
     if changes or state.action != "none":
-        lines = [f"{c.action} {c.path}: {c.reason}" for c in changes]
-        drifted = any(c.action == "drift" for c in changes)
-        raise _error(
-            "E705", f"agent '{agent}' differs from what the catalogue renders",
-            "\n".join(lines) + "\n" + (
-                "Files were edited by hand: put them back, or overwrite them with "
-                "`agentctl apply --force`." if drifted else
-                "Apply the catalogue first: `agentctl plan`, then `agentctl apply`."),
-            agent)
+        raise _differs(agent, changes)
+
+
+def _differs(agent: str, changes: list[FileChange]) -> DiagnosticError:
+    """E705 listing each pending change, saying how to get back to the catalogue."""
+    lines = [f"{c.action} {c.path}: {c.reason}" for c in changes]
+    drifted = any(c.action == "drift" for c in changes)
+    return _error(
+        "E705", f"agent '{agent}' differs from what the catalogue renders",
+        "\n".join(lines) + "\n" + (
+            "Files were edited by hand: put them back, or overwrite them with "
+            "`agentctl apply --force`." if drifted else
+            "Apply the catalogue first: `agentctl plan`, then `agentctl apply`."),
+        agent)
 
 
 def run(
@@ -134,56 +147,19 @@ def run(
     from the catalogue, E706 the program is not installed, E707 the runtime could not
     prepare this machine (unreadable config); E401 for a secret without a value.
     """
-    from agentctl.catalogue.project import load_project
-    from agentctl.commands.plan import compute
-    from agentctl.plan.ledger import Ledger, applied_target, ledger_path
-    from agentctl.render import COMPOSE_FILE, service_block
-    from agentctl.render.pipeline import build
-    from agentctl.render.workspace import render_service
-    from agentctl.runtimes import get_runtime
-    from agentctl.runtimes.base import HostLaunch
-
     project = load_project(directory, explicit=explicit)
     target = applied_target(Ledger.load(ledger_path(project)))
     built = build(directory, explicit=explicit, target=target, trust=trust, use_cache=True)
-    resolved = built.resolved.agents.get(agent)
-    if resolved is None:
-        known = sorted(built.resolved.agents)
-        raise _error("E702", f"unknown agent '{agent}'",
-                     ("Agents: " + (", ".join(known) or "none") + "."
-                      + did_you_mean(agent, known)), agent)
-    runtime = get_runtime(resolved.runtime)
-    host = runtime if isinstance(runtime, HostLaunch) else None
-    command = host.host_command(resolved) if host is not None else None
-    if host is None or command is None:
-        raise _error("E703", f"runtime {resolved.runtime} has no CLI to run",
-                     f"Agent '{agent}' is rendered as files only.", agent)
-    if built.tree.target != "compose":
-        raise _error("E703", f"agent '{agent}' was applied for target {built.tree.target}, "
-                     "whose workspace is not a folder here",
-                     "agentctl run starts agents applied with the compose target.", agent)
+    resolved, runtime, host, command = _runnable(built, agent)
     plan, _ledger = compute(built, only_agents=[agent])
     _refuse_unless_current(plan, agent)
     output = built.tree.agents[agent]
-    service = render_service(resolved, runtime, output.workspace, output.env_file,
-                             project.root, trust=trust) or {}
-    compose = project.output_dir / COMPOSE_FILE
-    try:
-        applied = compose.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        applied = ""
-    if service_block(agent, service) not in applied:
-        raise _error("E705", f"the compose service of agent '{agent}' differs from what the "
-                     "catalogue renders",
-                     f"{display_path(compose, project.root)} is out of date: run "
-                     "`agentctl plan` and `agentctl apply`.", agent)
+    service = _applied_service(built, resolved, runtime, trust)
     folders = mounts(service, project.output_dir)
     env = host_environment(os.environ)
     for key, value in (service.get("environment") or {}).items():
         env[str(key)] = to_host(str(value), folders)
     if output.env_file:
-        from agentctl.support.envfile import parse_env_file
-
         written = plan.writes.get(display_path(project.output_dir / output.env_file,
                                                project.root))
         env.update((parse_env_file(written.content) if written else None) or {})
@@ -203,3 +179,49 @@ def run(
     for note in notes:
         ui.err(note)
     return launch(program, [*command, *args], env, cwd)
+
+
+def _runnable(built: Built, agent: str) -> tuple[ResolvedAgent, Runtime, HostLaunch, list[str]]:
+    """``agent``'s resolved entry, runtime and the command starting its CLI here.
+
+    Raises E702 for an unknown agent, E703 for a runtime without a CLI or a target
+    whose workspaces are not folders on this machine.
+    """
+    resolved = built.resolved.agents.get(agent)
+    if resolved is None:
+        known = sorted(built.resolved.agents)
+        raise _error("E702", f"unknown agent '{agent}'",
+                     ("Agents: " + (", ".join(known) or "none") + "."
+                      + did_you_mean(agent, known)), agent)
+    runtime = get_runtime(resolved.runtime)
+    host = runtime if isinstance(runtime, HostLaunch) else None
+    command = host.host_command(resolved) if host is not None else None
+    if host is None or command is None:
+        raise _error("E703", f"runtime {resolved.runtime} has no CLI to run",
+                     f"Agent '{agent}' is rendered as files only.", agent)
+    if built.tree.target != "compose":
+        raise _error("E703", f"agent '{agent}' was applied for target {built.tree.target}, "
+                     "whose workspace is not a folder here",
+                     "agentctl run starts agents applied with the compose target.", agent)
+    return resolved, runtime, host, list(command)
+
+
+def _applied_service(built: Built, resolved: ResolvedAgent, runtime: Runtime,
+                     trust: bool) -> dict[str, Any]:
+    """The agent's compose service as the catalogue renders it; E705 unless the applied
+    compose file holds exactly that service."""
+    project, agent = built.project, resolved.name
+    output = built.tree.agents[agent]
+    service = render_service(resolved, runtime, output.workspace, output.env_file,
+                             project.root, trust=trust) or {}
+    compose = project.output_dir / COMPOSE_FILE
+    try:
+        applied = compose.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        applied = ""
+    if service_block(agent, service) not in applied:
+        raise _error("E705", f"the compose service of agent '{agent}' differs from what the "
+                     "catalogue renders",
+                     f"{display_path(compose, project.root)} is out of date: run "
+                     "`agentctl plan` and `agentctl apply`.", agent)
+    return service

@@ -1,63 +1,25 @@
 """``agentctl skills sync | list | validate``: skill sources, the lock file, the spec.
 
-The typer sub-app :data:`skills_app` is registered by :mod:`agentctl.cli`; each command
-parses flags and calls a function here, which drives :mod:`agentctl.catalogue.skill_sources` and
-:mod:`agentctl.catalogue.skills`. Only ``sync`` reaches the network (git remotes).
+Each function drives :mod:`agentctl.catalogue.skill_sync` (sources and the lock) or
+:mod:`agentctl.catalogue.skills` (the Agent Skills spec). Only ``sync`` reaches the
+network (git remotes).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
 
-import typer
+from agentctl.catalogue.load import Catalogue, load_catalogue
+from agentctl.catalogue.project import load_project
+from agentctl.catalogue.skill_sources import LOCK_FILE
+from agentctl.catalogue.skill_sync import sync as sync_sources
+from agentctl.catalogue.skill_sync import write_lock
+from agentctl.catalogue.skills import SKILL_FILE, check_frontmatter, read_skill_folder
+from agentctl.commands import ui
+from agentctl.diagnostics import Diagnostic, display_path
 
-skills_app = typer.Typer(
-    name="skills",
-    help="Skills: sync skill sources into agentctl.lock, list skills, check SKILL.md "
-    "folders.\n\nExample: agentctl skills sync",
-    no_args_is_help=True,
-)
-
-
-@skills_app.command("sync")
-def _sync_command(
-    update: Annotated[bool, typer.Option("--update", help="Fetch every git source and move "
-                                         "its ref forward to the newest commit.")] = False,
-) -> None:
-    """Fetch skill sources, cache them and write agentctl.lock (commit + hash per skill).
-
-    Example: agentctl skills sync --update
-    """
-    from agentctl.cli import _run, _state
-
-    _run(sync, _state.directory, _state.explicit, update=update)
-
-
-@skills_app.command("list")
-def _list_command() -> None:
-    """List the catalogue's skills, and skills its sources hold but no entry uses.
-
-    Example: agentctl skills list
-    """
-    from agentctl.cli import _run, _state
-
-    _run(list_skills, _state.directory, _state.explicit)
-
-
-@skills_app.command("validate")
-def _validate_command(
-    paths: Annotated[Optional[list[Path]], typer.Argument(  # noqa: UP045
-        help="Skill folders, or folders to search for SKILL.md (default: the project's "
-        "skills).")] = None,
-) -> None:
-    """Check skills against the Agent Skills spec: errors break rendering, warnings the spec.
-
-    Example: agentctl skills validate ./skills
-    """
-    from agentctl.cli import _run, _state
-
-    _run(validate, _state.directory, _state.explicit, paths=paths or [])
+#: One row of ``skills list``: name, source, status, description.
+Row = tuple[str, str, str, str]
 
 
 def sync(directory: Path | None, explicit: bool, *, update: bool = False) -> int:
@@ -66,12 +28,6 @@ def sync(directory: Path | None, explicit: bool, *, update: bool = False) -> int
     Returns 0. Raises :class:`~agentctl.diagnostics.DiagnosticError` naming each source
     that failed (then the lock is not written).
     """
-    from agentctl.catalogue.load import load_catalogue
-    from agentctl.catalogue.project import load_project
-    from agentctl.catalogue.skill_sources import LOCK_FILE, write_lock
-    from agentctl.catalogue.skill_sources import sync as sync_sources
-    from agentctl.commands import ui
-
     project = load_project(directory, explicit=explicit)
     cat = load_catalogue(project, source_skills=False)
     result = sync_sources(cat, update=update)
@@ -95,32 +51,8 @@ def list_skills(directory: Path | None, explicit: bool) -> int:
     Status is ``ok``, ``N warning(s)`` (spec warnings of its SKILL.md) or, for a skill a
     source holds that no catalogue entry uses, ``unused``. Returns 0.
     """
-    from agentctl.catalogue.load import load_catalogue
-    from agentctl.catalogue.project import load_project
-    from agentctl.catalogue.skills import check_frontmatter
-    from agentctl.commands import ui
-
-    project = load_project(directory, explicit=explicit)
-    cat = load_catalogue(project)
-    rows: list[tuple[str, str, str, str]] = []
-    for name, content in sorted(cat.skill_contents.items()):
-        entry = cat.skills[name].entry
-        if entry.source:
-            pin = cat.lock.get(entry.source, {}).get("commit")
-            source = entry.source + (f"@{str(pin)[:12]}" if pin else "")
-        else:
-            source = str(entry.path)
-        warnings = [d for d in check_frontmatter(content.frontmatter, content.folder.name,
-                                                 None, name) if d.severity == "warning"]
-        status = f"{len(warnings)} warning(s)" if warnings else "ok"
-        rows.append((name, source, status, content.description))
-    used = {(e.entry.source, e.entry.name) for e in cat.skills.values() if e.entry.source}
-    for src_name, entry in sorted(cat.lock.items()):
-        if src_name not in cat.skill_sources:
-            continue
-        for skill in sorted(entry.get("skills", {})):
-            if (src_name, skill) not in used:
-                rows.append((skill, src_name, "unused", ""))
+    cat = load_catalogue(load_project(directory, explicit=explicit))
+    rows = [*_used_rows(cat), *_unused_rows(cat)]
     if not rows:
         ui.out("No skills.")
         return 0
@@ -134,6 +66,33 @@ def list_skills(directory: Path | None, explicit: bool) -> int:
     return 0
 
 
+def _used_rows(cat: Catalogue) -> list[Row]:
+    """A row per catalogue skill; a source's skills show its pinned commit."""
+    rows: list[Row] = []
+    for name, content in sorted(cat.skill_contents.items()):
+        entry = cat.skills[name].entry
+        if entry.source:
+            pin = cat.lock.get(entry.source, {}).get("commit")
+            source = entry.source + (f"@{str(pin)[:12]}" if pin else "")
+        else:
+            source = str(entry.path)
+        warnings = [d for d in check_frontmatter(content.frontmatter, content.folder.name,
+                                                 None, name) if d.severity == "warning"]
+        status = f"{len(warnings)} warning(s)" if warnings else "ok"
+        rows.append((name, source, status, content.description))
+    return rows
+
+
+def _unused_rows(cat: Catalogue) -> list[Row]:
+    """A row per skill a locked source holds that no catalogue entry uses."""
+    used = {(e.entry.source, e.entry.name) for e in cat.skills.values() if e.entry.source}
+    return [
+        (skill, src_name, "unused", "")
+        for src_name, entry in sorted(cat.lock.items()) if src_name in cat.skill_sources
+        for skill in sorted(entry.get("skills", {})) if (src_name, skill) not in used
+    ]
+
+
 def validate(directory: Path | None, explicit: bool, *, paths: list[Path]) -> int:
     """Check SKILL.md folders: each PATH that holds one, or every one found beneath it.
 
@@ -141,14 +100,7 @@ def validate(directory: Path | None, explicit: bool, *, paths: list[Path]) -> in
     Prints errors (they stop rendering) and warnings (spec only) with file:line:column,
     then a summary. Returns 0 without errors, 1 with; a missing path is an error.
     """
-    from agentctl.catalogue.skills import SKILL_FILE, read_skill_folder
-    from agentctl.commands import ui
-    from agentctl.diagnostics import Diagnostic, display_path
-
     if not paths:
-        from agentctl.catalogue.load import load_catalogue
-        from agentctl.catalogue.project import load_project
-
         cat = load_catalogue(load_project(directory, explicit=explicit))
         ui.print_diagnostics(cat.warnings)
         ui.out(f"{len(cat.skill_contents)} skill(s) valid; {len(cat.warnings)} warning(s).")

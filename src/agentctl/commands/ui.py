@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 
 from agentctl.support.redact import redact
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # not imported at run time: every verb prints through this module
     from agentctl.diagnostics import Diagnostic
-    from agentctl.plan import Plan
+    from agentctl.plan import FileChange, Plan
 
 _color_disabled = False
 
@@ -89,7 +89,7 @@ _SYMBOLS = {"create": ("+", "green"), "update": ("~", "yellow"), "delete": ("-",
 
 def print_plan(plan: Plan, *, diffs: bool = True) -> None:
     """Human-readable plan: per agent, per file, with unified diffs and env var names."""
-    by_agent: dict[str | None, list[object]] = {}
+    by_agent: dict[str | None, list[FileChange]] = {}
     for change in plan.changes:
         by_agent.setdefault(change.agent, []).append(change)
     for agent in plan.agents:
@@ -161,11 +161,8 @@ def _print_plan_table(plan: Plan) -> None:
     print_table(rows, dot_colours=tones)
 
 
-def _print_changes(changes: list[object], diffs: bool) -> None:
-    from agentctl.plan import FileChange
-
+def _print_changes(changes: list[FileChange], diffs: bool) -> None:
     for change in changes:
-        assert isinstance(change, FileChange)
         print_file_change(change.action, change.path, change.reason)
         if change.env_file and change.variables is not None:
             out("      variables: " + (", ".join(change.variables) or "none")

@@ -14,7 +14,7 @@ from pathlib import Path
 from agentctl import __version__
 from agentctl.catalogue.project import find_project_root
 from agentctl.commands import ui
-from agentctl.diagnostics import Diagnostic, DiagnosticError, sort_diagnostics
+from agentctl.diagnostics import Diagnostic, DiagnosticError, formats, sort_diagnostics
 from agentctl.render.pipeline import build
 
 FORMATS = ("text", "json", "github", "sarif")
@@ -39,8 +39,6 @@ def run(directory: Path | None, explicit: bool, output_format: str = "text") -> 
 
 
 def _render(diagnostics: list[Diagnostic], output_format: str, root: Path | None) -> str:
-    from agentctl.diagnostics import formats
-
     if output_format == "json":
         return formats.validate_json(diagnostics)
     if output_format == "github":

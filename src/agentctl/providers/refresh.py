@@ -25,16 +25,16 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from agentctl.catalogue.load import Catalogue, Located
 from agentctl.catalogue.schema import MODEL_PATTERN, Model, Provider
 from agentctl.diagnostics import Diagnostic, DiagnosticError, did_you_mean, display_path
-
-if TYPE_CHECKING:
-    from agentctl.providers.base import ListedModel
-    from agentctl.providers.http import RetryPolicy
-    from agentctl.secrets import SecretResolver
+from agentctl.providers import get_backend
+from agentctl.providers.base import ListedModel
+from agentctl.providers.http import ProviderClient, ProviderError, RetryPolicy
+from agentctl.secrets import SecretResolver
+from agentctl.support.fsutil import commit, discard, stage
 
 #: Fields a refresh may set on a known model, in the order they are written.
 REPORTED_FIELDS = ("publisher", "use")
@@ -112,9 +112,6 @@ def fetch_models(
     credential, E601/E602 (via :class:`~agentctl.providers.http.ProviderError`) when the
     provider fails or refuses the key. The key's value never appears in an error.
     """
-    from agentctl.providers import get_backend
-    from agentctl.providers.http import ProviderClient, ProviderError
-
     provider = located.entry
     label = f"providers[{provider.name}]"
     backend = get_backend(provider.backend)
@@ -202,6 +199,24 @@ class _FileEdit:
     exact: bool
 
 
+@dataclass
+class _Edits:
+    """The catalogue files being edited, each loaded once (round-trip) on first use."""
+
+    files: dict[Path, _FileEdit] = field(default_factory=dict)
+
+    def __call__(self, path: Path) -> _FileEdit:
+        if path not in self.files:
+            from ruamel.yaml.comments import CommentedMap
+
+            old = path.read_text(encoding="utf-8") if path.exists() else ""
+            yaml, exact = _yaml_for(old)
+            data = yaml.load(old) if old.strip() else None
+            self.files[path] = _FileEdit(path, old, yaml,
+                                         CommentedMap() if data is None else data, exact)
+        return self.files[path]
+
+
 def plan_refresh(
     cat: Catalogue,
     listings: Mapping[str, list[ListedModel]],
@@ -213,87 +228,103 @@ def plan_refresh(
     and each changed file's old and new text; writes nothing. Raises
     :class:`DiagnosticError` (E604) when a provider's new models have no file to go to.
     """
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
-    root = cat.project.root
-    edits: dict[Path, _FileEdit] = {}
+    edits = _Edits()
     reports: list[ProviderReport] = []
-    notes: list[str] = []
     taken = set(cat.models)
-
-    def edit(path: Path) -> _FileEdit:
-        if path not in edits:
-            old = path.read_text(encoding="utf-8") if path.exists() else ""
-            yaml, exact = _yaml_for(old)
-            data = yaml.load(old) if old.strip() else None
-            if data is None:
-                data = CommentedMap()
-            edits[path] = _FileEdit(path, old, yaml, data, exact)
-        return edits[path]
-
     for provider_name in sorted(listings):
         report = ProviderReport(provider_name, listed=len(listings[provider_name]))
         reports.append(report)
-        known = {
-            (loc.entry.provider_model or loc.entry.name): loc
-            for loc in cat.models.values() if loc.entry.provider == provider_name
-        }
-        listed_ids = {m.id for m in listings[provider_name]}
-        report.not_listed = sorted(loc.entry.name for key, loc in known.items()
-                                   if key not in listed_ids)
-        new: list[tuple[str, ListedModel]] = []
-        for listed in listings[provider_name]:
-            loc = known.get(listed.id)
-            if loc is None:
-                name = _new_name(listed, provider_name, taken)
-                if name is None:
-                    report.skipped.append(listed.id)
-                    continue
+        new = _update_known(cat, provider_name, listings[provider_name], report, edits, taken)
+        if new:
+            target = models_file or _default_target(cat, provider_name)
+            _append_new(edits(target), provider_name, new, report)
+    files, notes = _changed_files(edits, cat.project.root)
+    return RefreshResult(reports, files, notes)
+
+
+def _update_known(
+    cat: Catalogue, provider: str, listed_models: list[ListedModel], report: ProviderReport,
+    edits: _Edits, taken: set[str],
+) -> list[tuple[str, ListedModel]]:
+    """Set the reported fields of ``provider``'s catalogued models that changed, note those
+    it no longer lists, and return ``(name, listing)`` of each model to add (a name taken
+    from ``taken``, which it extends; an id that makes no valid name is skipped)."""
+    known = {
+        (loc.entry.provider_model or loc.entry.name): loc
+        for loc in cat.models.values() if loc.entry.provider == provider
+    }
+    listed_ids = {m.id for m in listed_models}
+    report.not_listed = sorted(loc.entry.name for key, loc in known.items()
+                               if key not in listed_ids)
+    new: list[tuple[str, ListedModel]] = []
+    for listed in listed_models:
+        loc = known.get(listed.id)
+        if loc is None:
+            name = _new_name(listed, provider, taken)
+            if name is None:
+                report.skipped.append(listed.id)
+            else:
                 taken.add(name)
                 new.append((name, listed))
-                continue
-            changes = {
-                f: getattr(listed, f) for f in REPORTED_FIELDS
-                if getattr(listed, f) is not None and getattr(listed, f) != getattr(loc.entry, f)
-            }
-            if changes:
-                item = edit(_file_of(loc)).data["models"][loc.path[1]]
-                for key, value in changes.items():
-                    item[key] = value
-                report.updated.append(loc.entry.name)
-        if not new:
             continue
-        target = models_file or _default_target(cat, provider_name)
-        fe = edit(target)
-        models = fe.data.get("models")
-        if models is None:
-            models = CommentedSeq()
-            fe.data["models"] = models
-        fa = getattr(models[0], "fa", None) if models else None
-        flow = bool(fa is not None and fa.flow_style())
-        for name, listed in sorted(new, key=lambda pair: pair[0]):
-            entry: dict[str, Any] = {"name": name, "provider": provider_name}
-            if name != listed.id:
-                entry["provider_model"] = listed.id
-            if listed.publisher is not None:
-                entry["publisher"] = listed.publisher
-            if listed.use not in (None, "chat"):
-                entry["use"] = listed.use
-            Model.model_validate(entry)  # what we write must load again
-            item = CommentedMap(entry)
-            if flow:
-                item.fa.set_flow_style()
-            models.append(item)
-            report.added.append(name)
+        changes = {
+            f: getattr(listed, f) for f in REPORTED_FIELDS
+            if getattr(listed, f) is not None and getattr(listed, f) != getattr(loc.entry, f)
+        }
+        if changes:
+            item = edits(_file_of(loc)).data["models"][loc.path[1]]
+            for key, value in changes.items():
+                item[key] = value
+            report.updated.append(loc.entry.name)
+    return new
+
+
+def _new_entry(name: str, provider: str, listed: ListedModel) -> dict[str, Any]:
+    """The catalogue entry of a new model, validated (what is written must load again)."""
+    entry: dict[str, Any] = {"name": name, "provider": provider}
+    if name != listed.id:
+        entry["provider_model"] = listed.id
+    if listed.publisher is not None:
+        entry["publisher"] = listed.publisher
+    if listed.use not in (None, "chat"):
+        entry["use"] = listed.use
+    Model.model_validate(entry)
+    return entry
+
+
+def _append_new(fe: _FileEdit, provider: str, new: list[tuple[str, ListedModel]],
+                report: ProviderReport) -> None:
+    """Append ``new`` models, sorted by name, to the file's ``models:`` list in its style."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    models = fe.data.get("models")
+    if models is None:
+        models = CommentedSeq()
+        fe.data["models"] = models
+    fa = getattr(models[0], "fa", None) if models else None
+    flow = bool(fa is not None and fa.flow_style())
+    for name, listed in sorted(new, key=lambda pair: pair[0]):
+        item = CommentedMap(_new_entry(name, provider, listed))
+        if flow:
+            item.fa.set_flow_style()
+        models.append(item)
+        report.added.append(name)
+
+
+def _changed_files(edits: _Edits,
+                   root: Path) -> tuple[dict[Path, tuple[str, str]], list[str]]:
+    """Old and new text of each edited file whose text changed, and a note per file
+    whose layout could not be kept exactly."""
     files: dict[Path, tuple[str, str]] = {}
-    for path, fe in sorted(edits.items()):
+    notes: list[str] = []
+    for path, fe in sorted(edits.files.items()):
         new_text = _dump(fe.yaml, fe.data)
         if new_text != fe.old:
             files[path] = (fe.old, new_text)
             if not fe.exact:
                 notes.append(f"{display_path(path, root)}: its layout cannot be kept exactly "
                              "(mixed indentation or flow lists); review the diff")
-    return RefreshResult(reports, files, notes)
+    return files, notes
 
 
 def _file_of(loc: Located[Any]) -> Path:
@@ -341,8 +372,6 @@ def check_models_file(cat: Catalogue, path: Path) -> None:
 
 def write(result: RefreshResult) -> None:
     """Write every changed file atomically: all are staged first, then moved into place."""
-    from agentctl.support.fsutil import commit, discard, stage
-
     staged: list[tuple[Path, Path]] = []
     try:
         for path, (_old, new) in sorted(result.files.items()):
