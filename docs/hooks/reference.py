@@ -48,12 +48,21 @@ def _cell(text: str) -> str:
 
 # --- CLI ---------------------------------------------------------------------------
 
+def _help(text: str) -> str:
+    """A command's help as Markdown: its ``Example: a   |   b`` line becomes a code block."""
+    body, _, example = text.strip().partition("Example: ")
+    if not example:
+        return body
+    commands = "\n".join(part.strip() for part in example.split("   |   "))
+    return f"{body.rstrip()}\n\nExample:\n\n```sh\n{commands}\n```"
+
+
 def _command_section(cmd: Any, ctx: Any, level: int) -> list[str]:
     usage = " ".join([ctx.command_path, *cmd.collect_usage_pieces(ctx)])
-    lines = [f"{'#' * level} `{ctx.command_path}`", "", (cmd.help or "").strip(), "",
-             f"```\n{usage}\n```", ""]
+    lines = [f"{'#' * level} `{ctx.command_path}`", "", _help(cmd.help or ""), "",
+             f"Usage:\n\n```\n{usage}\n```", ""]
     records = [p.get_help_record(ctx) for p in cmd.params if not getattr(p, "hidden", False)]
-    rows = [f"| `{_cell(r[0])}` | {_cell(r[1])} |" for r in records if r]
+    rows = [f"| `{' '.join(r[0].split())}` | {_cell(r[1])} |" for r in records if r]
     if rows:
         lines += ["| argument or option | meaning |", "|---|---|", *rows, ""]
     if hasattr(cmd, "list_commands"):

@@ -45,6 +45,7 @@ def test_cli_reference_has_every_verb_and_option(hook: ModuleType) -> None:
     for option in ("--detailed-exitcode", "--auto-approve", "--reveal", "--models-file",
                    "-C, --directory", "--format"):
         assert option in text, option
+    assert "```sh\nagentctl render --out /tmp/preview\nagentctl render --check\n```" in text
     assert "agentctl secrets set [OPTIONS]" in text and "| `name <str>` |" in text
 
 
@@ -90,6 +91,9 @@ def test_diagnostics_reference_refuses_a_code_without_fix(
 
 def test_runtime_and_target_references_follow_the_registries(hook: ModuleType) -> None:
     runtimes = hook.runtimes_reference()
+    claude = next(line for line in runtimes.splitlines() if line.startswith("| `claude-code`"))
+    assert "`claude`" in claude and "`@anthropic-ai/claude-code@" in claude
+    assert "`.claude/skills`" in claude and "oauth_token" in claude
     assert [line.split("`")[1] for line in runtimes.splitlines()[2:]] == runtime_names()
     targets = hook.targets_reference()
     concepts = (ROOT / "docs/concepts/targets.md").read_text()
