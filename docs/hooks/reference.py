@@ -187,7 +187,8 @@ def runtimes_reference() -> str:
         package = getattr(rt, "npm_package", "")
         pin = f"`{package}@{getattr(rt, 'version', '')}`" if package else "—"
         transports = sorted(getattr(rt, "transports", ())) if rt.renders_service else []
-        lines.append(f"| `{name}` | {f'`{rt.program}`' if getattr(rt, 'program', '') else '—'} "
+        program = getattr(rt, "program", "")
+        lines.append(f"| `{name}` | {f'`{program}`' if program else '—'} "
                      f"| {pin} | {'yes' if rt.renders_service else 'no'} | "
                      f"{', '.join(transports) or '—'} | `{getattr(rt, 'skills_dir', '')}` | "
                      f"{', '.join(k for k in kinds if rt.credential_env(k)) or '—'} |")

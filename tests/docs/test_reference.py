@@ -8,6 +8,7 @@ import importlib.util
 import re
 import sys
 from types import ModuleType
+from typing import Any
 
 import pytest
 import typer.main
@@ -34,7 +35,7 @@ def hook() -> ModuleType:
 
 def test_cli_reference_has_every_verb_and_option(hook: ModuleType) -> None:
     text = hook.cli_reference()
-    root = typer.main.get_command(app)
+    root: Any = typer.main.get_command(app)
     ctx = root.context_class(root, info_name="agentctl")
     for name in root.list_commands(ctx):
         command = root.get_command(ctx, name)
