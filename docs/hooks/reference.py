@@ -12,7 +12,8 @@ agentctl's public objects, so the reference cannot drift from the code:
   (``tests/bad_input/cases/**.yaml``, format in ``tests/bad_input/README.md``);
 - ``runtimes`` / ``targets``: the registries ``agentctl.runtimes`` and
   ``agentctl.targets``;
-- ``runtime-matrix``: the README's "## Runtimes" table, so one copy is kept.
+- ``runtime-matrix``, ``example-graph``: the README's "## Runtimes" table and its
+  Mermaid graph of the example fleet, so one copy of each is kept.
 
 Raises ``KeyError`` for an unknown generator name and ``ValueError`` when a code has no
 fix text, so ``mkdocs build --strict`` fails rather than publishing a gap.
@@ -207,6 +208,12 @@ def runtime_matrix() -> str:
     return "\n".join(rows)
 
 
+def example_graph() -> str:
+    """README.md's ```mermaid block (``agentctl -C examples/fleet graph``), fenced."""
+    block = (ROOT / "README.md").read_text(encoding="utf-8").split("```mermaid\n", 1)[1]
+    return "```mermaid\n" + block.split("```", 1)[0] + "```"
+
+
 GENERATORS: dict[str, Callable[[], str]] = {
     "cli": cli_reference,
     "catalogue": catalogue_reference,
@@ -215,6 +222,7 @@ GENERATORS: dict[str, Callable[[], str]] = {
     "runtimes": runtimes_reference,
     "targets": targets_reference,
     "runtime-matrix": runtime_matrix,
+    "example-graph": example_graph,
 }
 
 

@@ -110,6 +110,12 @@ def test_runtime_matrix_is_the_readmes_table(hook: ModuleType) -> None:
     assert "\n".join(matrix) in (ROOT / "README.md").read_text()
 
 
+def test_example_graph_is_the_readmes(hook: ModuleType) -> None:
+    graph = hook.example_graph()
+    assert graph.startswith("```mermaid\nflowchart LR\n") and graph.endswith("\n```")
+    assert graph in (ROOT / "README.md").read_text()
+
+
 def test_expand_replaces_markers_and_refuses_unknown_ones(hook: ModuleType) -> None:
     page = "# Targets\n\n<!-- reference:targets -->\n\nText <!-- reference:targets --> stays.\n"
     out = hook.expand(page)
