@@ -7,7 +7,7 @@ agentctl's public objects, so the reference cannot drift from the code:
 - ``cli``: every verb and option, walked from the typer app ``agentctl.cli.app``;
 - ``catalogue`` / ``project``: the pydantic models of ``agentctl.catalogue.schema``
   (``model_json_schema()``: field types, defaults and descriptions);
-- ``diagnostics``: ``agentctl.diagnostics.codes.CODES``, each code with its fix
+- ``diagnostics``: ``agentctl.diagnostics.codes.all_codes()`` (built-in and plug-in codes), each code with its fix
   (``docs/reference/diagnostic-fixes.yaml``) and an example from the bad-input suite
   (``tests/bad_input/cases/**.yaml``, format in ``tests/bad_input/README.md``);
 - ``runtimes`` / ``targets``: the registries ``agentctl.runtimes`` and
@@ -33,7 +33,7 @@ from pydantic import BaseModel
 
 from agentctl.catalogue.schema import ENTRY_MODELS, ProjectConfig
 from agentctl.cli import app
-from agentctl.diagnostics.codes import CODES
+from agentctl.diagnostics.codes import all_codes
 from agentctl.runtimes import get_runtime, runtime_names
 from agentctl.targets import target_names
 
@@ -157,15 +157,15 @@ def _example(code: str, name: str, case: dict[str, Any]) -> list[str]:
 
 
 def diagnostics_reference() -> str:
-    """Markdown for every code in ``CODES``: description, fix and, when a case has it, an
+    """Markdown for every code of ``all_codes()``: description, fix and, when a case has it, an
     example. Raises ``ValueError`` naming the codes without fix text."""
     fixes: dict[str, str] = yaml.safe_load(FIXES.read_text(encoding="utf-8"))
-    missing = sorted(set(CODES) - set(fixes))
+    missing = sorted(set(all_codes()) - set(fixes))
     if missing:
         raise ValueError(f"{FIXES.name} has no fix for {', '.join(missing)}")
     examples = load_examples()
     lines: list[str] = []
-    for code, description in CODES.items():
+    for code, description in all_codes().items():
         severity = "warning" if code.startswith("W") else "error"
         lines += [f"### {code}", "", f"**{description}** ({severity})", "",
                   f"Fix: {fixes[code]}", ""]
