@@ -108,7 +108,12 @@ def test_service_blocks_join_into_the_same_bytes_as_one_dump() -> None:
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from agentctl.render import _dump_yaml, _escape_compose, compose_document, service_block
+    from agentctl.targets.compose import (
+        _dump_yaml,
+        _escape_compose,
+        compose_document,
+        service_block,
+    )
 
     text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=20) | st.sampled_from(
         ["a\n\nb", "x\n  y\n", "", " lead", "trail ", "\n", "line1\nline2\n\n", "- x", "#c",

@@ -17,7 +17,7 @@ from agentctl.diagnostics import Diagnostic, DiagnosticError
 
 def project_template() -> Path:
     """agentctl's built-in project template folder."""
-    from agentctl.render.workspace import templates_root
+    from agentctl.render.templates import templates_root
 
     return templates_root() / "project"
 

@@ -139,11 +139,11 @@ def run(
     from agentctl.commands.destroy import applied_target
     from agentctl.commands.plan import compute
     from agentctl.plan.ledger import Ledger
-    from agentctl.render import COMPOSE_FILE, service_block
     from agentctl.render.pipeline import build
-    from agentctl.render.workspace import render_service
+    from agentctl.render.service import render_service
     from agentctl.runtimes import get_runtime
     from agentctl.runtimes.base import HostLaunch
+    from agentctl.targets.compose import COMPOSE_FILE, service_block
 
     project = load_project(directory, explicit=explicit)
     target = applied_target(Ledger.load(ledger_path(project)))

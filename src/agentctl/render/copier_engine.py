@@ -698,35 +698,6 @@ def _compiled_matcher(patterns: tuple[str, ...]) -> Callable[[str], bool]:
     return match
 
 
-_loaded: dict[tuple[Path, str], CopierTemplate] = {}  # by folder as given and label
-
-
-def forget_templates() -> None:
-    """Drop every loaded template: the next :func:`load_template` reads the folder again.
-
-    Called at the start of each render, so templates are read once per render and a
-    long-lived process never renders from a template that changed on disk.
-    """
-    _loaded.clear()
-
-
-def load_template(root: Path, src_path: str | None = None) -> CopierTemplate:
-    """The :class:`CopierTemplate` at ``root``, loaded once per render and folder."""
-    key = (root, src_path or str(root))
-    found = _loaded.get(key)
-    if found is None:
-        found = _loaded[key] = CopierTemplate(root, src_path)
-    return found
-
-
-def loaded_template_files() -> list[Path]:
-    """Every file of every template loaded in this process (inputs of the plan digest)."""
-    files: set[Path] = set()
-    for template in _loaded.values():
-        files.update(p for p in template.root.rglob("*") if p.is_file())
-    return sorted(files)
-
-
 #: Limits of the child process real Copier runs in: address space (bytes), CPU seconds,
 #: and wall-clock seconds (a task may wait on the network).
 COPIER_MEMORY = 2 * 1024 * 1024 * 1024
