@@ -7,12 +7,13 @@ the cache. The fingerprint of a plug-in object (runtime, target) is:
 * for agentctl's own modules: the sha256 over every ``.py`` file of the installed
   ``agentctl`` package, so an edit anywhere in the code a
   render runs through (runtime, target, render, resolve) counts. Computed once per
-  process: about 5-10 ms for the whole package (``bench``-style measurement in the
-  commit that added it);
-* for a third-party plug-in: the name and version of the distribution that provides
-  its top-level module (``importlib.metadata``), since a release is what changes it;
-* for a module installed by no distribution (a file on ``sys.path``): the sha256 of
-  that module's file.
+  process: 8-12 ms for the package's 630 kB (measured with a warm page cache, 20 ms
+  cold), against the seconds a fleet's render takes;
+* for a third-party plug-in: the name and version of the distribution whose entry point
+  loads it (:func:`agentctl.support.plugins.plugin_distribution`), since a release is
+  what changes it (``importlib.metadata.packages_distributions`` would say the same but
+  took 2.2 s to walk a development venv);
+* for any other module (a file on ``sys.path``): the sha256 of that module's file.
 """
 
 from __future__ import annotations
@@ -20,11 +21,11 @@ from __future__ import annotations
 import hashlib
 import sys
 from functools import cache
-from importlib.metadata import packages_distributions, version
 from pathlib import Path
 from typing import Any
 
 import agentctl
+from agentctl.support.plugins import plugin_distribution
 
 PACKAGE = "agentctl"
 
@@ -32,7 +33,11 @@ PACKAGE = "agentctl"
 @cache
 def package_digest() -> str:
     """sha256 over the path and bytes of every ``.py`` file of the agentctl package."""
-    root = Path(agentctl.__file__).resolve().parent
+    return tree_digest(Path(agentctl.__file__).resolve().parent)
+
+
+def tree_digest(root: Path) -> str:
+    """sha256 over the path (relative to ``root``) and bytes of every ``.py`` file below."""
     h = hashlib.sha256()
     for path in sorted(root.rglob("*.py")):
         h.update(path.relative_to(root).as_posix().encode() + b"\0")
@@ -41,21 +46,14 @@ def package_digest() -> str:
 
 
 @cache
-def _distributions() -> dict[str, list[str]]:
-    return dict(packages_distributions())
-
-
-@cache
 def module_fingerprint(module: str) -> str:
     """The fingerprint of the code in ``module`` (see the module docstring)."""
     top = module.partition(".")[0]
     if top == PACKAGE:
         return f"{PACKAGE}:{package_digest()}"
-    for dist in sorted(_distributions().get(top, [])):
-        try:
-            return f"{dist}=={version(dist)}"
-        except ImportError:  # PackageNotFoundError: metadata without a version
-            continue
+    dist = plugin_distribution(module)
+    if dist is not None:
+        return dist
     loaded = sys.modules.get(module)
     file = getattr(loaded, "__file__", None)
     if file:
