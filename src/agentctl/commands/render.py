@@ -20,8 +20,9 @@ from pathlib import Path
 
 from agentctl.commands import ui
 from agentctl.diagnostics import display_path
+from agentctl.plan import text_diff
 from agentctl.render.pipeline import build
-from agentctl.support.fsutil import write_tree
+from agentctl.support.fsutil import FileSystemError, write_tree
 from agentctl.support.tree import DesiredTree
 from agentctl.targets import get_target, target_names
 
@@ -31,8 +32,6 @@ def run(directory: Path | None, explicit: bool, out_dir: Path | None, check: boo
     """Render into ``out_dir`` for ``target`` (None: the project's), or with ``check``
     compare it; returns the exit code. Secrets are never fetched or written."""
     if out_dir is not None and not check and out_dir.exists() and not out_dir.is_dir():
-        from agentctl.support.fsutil import FileSystemError
-
         raise FileSystemError("render into", str(out_dir), None, "it is a file, not a folder",
                               "--out names a folder (created when missing)")
     # No render cache: render is stateless inspection and writes nothing under .agentctl.
@@ -88,8 +87,6 @@ def compare(tree: DesiredTree, folder: Path) -> CheckResult:
 
     Symlinks on disk count as files to delete (render never makes one). Never writes.
     """
-    from agentctl.plan import text_diff
-
     result = CheckResult()
     on_disk: dict[str, Path] = {}
     if folder.is_dir():

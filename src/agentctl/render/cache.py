@@ -41,6 +41,7 @@ from agentctl.render.agent import RenderContext
 from agentctl.render.fingerprint import code_fingerprint
 from agentctl.render.workspace import workspace_template
 from agentctl.runtimes import get_runtime
+from agentctl.support.fsutil import FileSystemError, atomic_write, make_dirs
 from agentctl.support.tree import FileSpec
 from agentctl.targets.base import AgentPaths, RenderedAgent
 
@@ -228,8 +229,6 @@ class RenderCache:
         """
         if self.path is None or not self.changed:
             return
-        from agentctl.support.fsutil import FileSystemError, atomic_write, make_dirs
-
         try:
             make_dirs(self.path.parent, 0o755)
         except OSError as exc:
