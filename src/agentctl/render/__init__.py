@@ -20,7 +20,7 @@ from agentctl.render.templates import TemplateStore
 from agentctl.render.workspace import workspace_template
 from agentctl.resolve import ResolvedAgent, ResolvedProject
 from agentctl.runtimes import get_runtime
-from agentctl.support.tree import DesiredTree
+from agentctl.support.tree import DesiredTree, EnvVar
 from agentctl.support.workers import fork_map, worker_count
 from agentctl.targets import DEFAULT, get_target
 from agentctl.targets.base import AgentPaths, RenderedAgent, Target
@@ -71,6 +71,7 @@ class _Fleet:
 
     order: list[str] = field(default_factory=list)
     paths: dict[str, AgentPaths] = field(default_factory=dict)
+    env_vars: dict[str, tuple[EnvVar, ...]] = field(default_factory=dict)
     done: dict[str, RenderedAgent] = field(default_factory=dict)
     fresh: list[str] = field(default_factory=list)
     problems: list[Diagnostic] = field(default_factory=list)
@@ -94,12 +95,11 @@ def _from_cache(resolved: ResolvedProject, names: list[str], ctx: RenderContext,
             continue
         fleet.order.append(name)
         fleet.paths[name] = paths
+        fleet.env_vars[name] = env_vars
         if done is None:
             misses.append((agent, paths))
         else:
             fleet.done[name] = done
-        fleet.done.setdefault(name, RenderedAgent())
-        fleet.done[name].env_vars = env_vars
     return fleet, misses
 
 
@@ -109,11 +109,11 @@ def _render_fleet(resolved: ResolvedProject, names: list[str], ctx: RenderContex
     fleet, misses = _from_cache(resolved, names, ctx, cache)
     fresh = render_agents(misses, ctx)
     for name in fleet.order:
-        outcome = fresh.get(name, fleet.done[name])
+        outcome = fresh[name] if name in fresh else fleet.done[name]
         if isinstance(outcome, DiagnosticError):
             fleet.problems.extend(outcome.diagnostics)
             continue
-        outcome.env_vars = fleet.done[name].env_vars
+        outcome.env_vars = fleet.env_vars[name]
         outcome.paths = fleet.paths[name]
         fleet.done[name] = outcome
         fleet.warnings.extend(outcome.warnings)
