@@ -29,9 +29,13 @@ from agentctl.targets.base import AgentPaths, RenderedAgent, Target
 AGENTS_PER_WORKER = 32
 
 
-def render_agents(jobs: list[tuple[ResolvedAgent, AgentPaths]],
+#: One agent to render: the agent, where the target puts it, the variables its secrets fill.
+Job = tuple[ResolvedAgent, AgentPaths, tuple[EnvVar, ...]]
+
+
+def render_agents(jobs: list[Job],
                   ctx: RenderContext) -> dict[str, RenderedAgent | DiagnosticError]:
-    """Render each ``(agent, paths)`` of ``jobs``: ``{agent name: its render, or the
+    """Render each ``(agent, paths, env variables)`` of ``jobs``: ``{agent name: its render, or the
     DiagnosticError its templates raised}``.
 
     A fleet is rendered by forked worker processes (:mod:`agentctl.support.workers`); the result
@@ -42,7 +46,7 @@ def render_agents(jobs: list[tuple[ResolvedAgent, AgentPaths]],
     """
     workers = 1 if ctx.trust else worker_count(len(jobs), AGENTS_PER_WORKER)
     if workers > 1:
-        for agent, _paths in jobs:  # loaded once here; the workers inherit them
+        for agent, _paths, _vars in jobs:  # loaded once here; the workers inherit them
             _preload(agent, ctx)
     done = fork_map(lambda i: _render_one(jobs[i], ctx), len(jobs), workers)
     return dict(done)
@@ -56,11 +60,10 @@ def _preload(agent: ResolvedAgent, ctx: RenderContext) -> None:
         pass
 
 
-def _render_one(job: tuple[ResolvedAgent, AgentPaths],
-                ctx: RenderContext) -> tuple[str, RenderedAgent | DiagnosticError]:
-    agent, paths = job
+def _render_one(job: Job, ctx: RenderContext) -> tuple[str, RenderedAgent | DiagnosticError]:
+    agent, paths, env_vars = job
     try:
-        return agent.name, render_agent(agent, paths, ctx)
+        return agent.name, render_agent(agent, paths, env_vars, ctx)
     except DiagnosticError as exc:
         return agent.name, exc
 
@@ -79,10 +82,10 @@ class _Fleet:
 
 
 def _from_cache(resolved: ResolvedProject, names: list[str], ctx: RenderContext,
-                cache: RenderCache | None) -> tuple[_Fleet, list[tuple[ResolvedAgent, AgentPaths]]]:
+                cache: RenderCache | None) -> tuple[_Fleet, list[Job]]:
     """Each agent's paths, its cached render when there is one, and the rest to render."""
     fleet = _Fleet()
-    misses: list[tuple[ResolvedAgent, AgentPaths]] = []
+    misses: list[Job] = []
     for name in names:
         agent = resolved.agents[name]
         runtime = get_runtime(agent.runtime)
@@ -97,7 +100,7 @@ def _from_cache(resolved: ResolvedProject, names: list[str], ctx: RenderContext,
         fleet.paths[name] = paths
         fleet.env_vars[name] = env_vars
         if done is None:
-            misses.append((agent, paths))
+            misses.append((agent, paths, env_vars))
         else:
             fleet.done[name] = done
     return fleet, misses
@@ -144,7 +147,7 @@ def render(
     """
     chosen = target if target is not None else get_target(DEFAULT)
     ctx = RenderContext(chosen, store if store is not None else TemplateStore(),
-                        resolved.catalogue.project.root, trust)
+                        resolved.catalogue.project.root, trust, chosen.agent_context(resolved))
     names = [name for name in sorted(resolved.agents) if name not in exclude]
     fleet = (_render_fleet(resolved, names, ctx, cache) if chosen.renders_workspaces
              else _Fleet(order=names))

@@ -2,8 +2,10 @@
 
 The key of an agent is a sha256 over everything its rendering reads: agentctl's version,
 the fingerprint of the code that shapes it (its runtime's and the target's modules:
-:mod:`agentctl.render.fingerprint`), the target's name and where it puts the agent, the
-resolved agent (every catalogue entry it references, with its instructions, each
+:mod:`agentctl.render.fingerprint`), the target's name, what the target's per-agent work
+reads besides the agent (:meth:`~agentctl.targets.base.Target.agent_context`: the
+project's name and ``kubernetes:`` settings for the cluster targets) and where it puts
+the agent, the resolved agent (every catalogue entry it references, with its instructions, each
 skill file's sha256, its MCP servers, model, provider and credential references, its
 inputs and settings, and where it is written for diagnostics), and the digest of every
 file of its workspace and (project) service templates. Same key, same bytes: the stored
@@ -176,6 +178,7 @@ class RenderCache:
             "agentctl": __version__,
             "code": code_fingerprint(get_runtime(agent.runtime), target),
             "target": target.name,
+            "target_context": ctx.agent_context,
             "agent": {name: _texts(v) if name in FREE_FORM else v
                       for name, v in pictures.fields(agent).items()},
             "paths": [paths.workspace, paths.env_file],

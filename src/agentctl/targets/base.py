@@ -130,9 +130,16 @@ class Target(Protocol):
         """Where ``agent``'s workspace and env file go (the service mounts them)."""
         ...
 
-    def finish_agent(self, agent: ResolvedAgent, rendered: RenderedAgent) -> dict[str, str]:
+    def agent_context(self, resolved: ResolvedProject) -> dict[str, Any]:
+        """What :meth:`finish_agent` reads besides the agent (project name, settings):
+        part of every agent's render cache key, so it must be JSON or pydantic models."""
+        ...
+
+    def finish_agent(self, agent: ResolvedAgent, rendered: RenderedAgent,
+                     context: dict[str, Any]) -> dict[str, str]:
         """The target's per-agent text (:attr:`RenderedAgent.parts`), made in the render
-        worker and cached: it may read ``agent`` and ``rendered`` only."""
+        worker and cached: it may read ``agent``, ``rendered`` (paths and env variables
+        set) and ``context`` (:meth:`agent_context`) only."""
         ...
 
     def assemble(self, resolved: ResolvedProject, agents: Mapping[str, RenderedAgent],

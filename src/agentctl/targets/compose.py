@@ -115,7 +115,12 @@ class Compose:
         """See :meth:`agentctl.targets.base.Target.agent_paths`."""
         return AgentPaths(workspace_dir(agent), env_file_path(agent) if needs_env_file else None)
 
-    def finish_agent(self, agent: ResolvedAgent, rendered: RenderedAgent) -> dict[str, str]:
+    def agent_context(self, resolved: ResolvedProject) -> dict[str, Any]:
+        """Nothing: an agent's block of compose.yaml depends on the agent alone."""
+        return {}
+
+    def finish_agent(self, agent: ResolvedAgent, rendered: RenderedAgent,
+                     context: dict[str, Any]) -> dict[str, str]:
         """The agent's block of compose.yaml (none for a runtime without a service)."""
         if rendered.service is None:
             return {}

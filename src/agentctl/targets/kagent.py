@@ -149,7 +149,12 @@ class Kagent:
         """Where the agent's resource goes (no workspace folder, no env file)."""
         return AgentPaths(f"{ROOT}/agents/{agent}.yaml")
 
-    def finish_agent(self, agent: ResolvedAgent, rendered: RenderedAgent) -> dict[str, str]:
+    def agent_context(self, resolved: ResolvedProject) -> dict[str, Any]:
+        """Nothing: agents are not rendered for kagent (:attr:`renders_workspaces`)."""
+        return {}
+
+    def finish_agent(self, agent: ResolvedAgent, rendered: RenderedAgent,
+                     context: dict[str, Any]) -> dict[str, str]:
         """Nothing: agents are not rendered for kagent (:attr:`renders_workspaces`)."""
         return {}
 

@@ -43,6 +43,10 @@ ROOT = "kubernetes"
 SECRETS = "secrets"
 #: "The data stored in a ConfigMap cannot exceed 1 MiB" (Kubernetes docs, ConfigMaps).
 CONFIGMAP_LIMIT = 1024 * 1024
+#: An agent's own manifests, under ``kubernetes/agents/<agent>/``.
+CONFIGMAP_FILE = "workspace.configmap.yaml"
+EXTERNAL_SECRET_FILE = "externalsecret.yaml"
+DEPLOYMENT_FILE = "deployment.yaml"
 
 
 def secret_name(agent: str) -> str:
@@ -142,48 +146,56 @@ def agent_deployment(
                         annotations={m.WORKSPACE_HASH: workspace_hash})
 
 
-def _configmap(project: str, name: str, settings: KubernetesSettings,
-               done: RenderedAgent, tree: DesiredTree) -> tuple[str, list[dict[str, Any]], str]:
-    """Write the agent's workspace ConfigMap into ``tree`` (W701 when it passes the API
-    server's limit); returns its name, volume items and content hash."""
+def _manifests(project: str, agent: ResolvedAgent, settings: KubernetesSettings,
+               done: RenderedAgent) -> dict[str, str]:
+    """The agent's own manifests by file name (workspace ConfigMap, Deployment,
+    ExternalSecret), as text: the costly YAML dumps, made once per changed agent."""
+    name = agent.name
     cm_name = f"{name}-workspace"
     cm, items = m.workspace_configmap(
         cm_name, settings.namespace, m.labels(project, cm_name, "workspace", agent=name),
         done.files,
     )
     cm_bytes = m.dump(cm)
-    if len(cm_bytes) > CONFIGMAP_LIMIT:
-        tree.warnings.append(Diagnostic(
-            "warning", "W701", f"agent '{name}': its workspace ConfigMap is "
-            f"{len(cm_bytes)} bytes; the API server refuses objects over 1 MiB",
-            path=f"agents[{name}]",
-            detail="Move large skill files out of the workspace (an image or a "
-            "volume), or use the compose target for this agent."))
-    tree.files[f"{ROOT}/agents/{name}/workspace.configmap.yaml"] = FileSpec(cm_bytes, agent=name)
-    return cm_name, items, m.content_hash(cm_bytes)
-
-
-def _secret(project: str, name: str, settings: KubernetesSettings, done: RenderedAgent,
-            tree: DesiredTree) -> tuple[str | None, str | None]:
-    """The agent's Secret (an ExternalSecret with ``secret_store``, else a Secret file
-    apply writes); returns (Secret name, secret file) or (None, None) without secrets."""
-    if not done.env_vars:
-        return None, None
-    ns = settings.namespace
-    secret = secret_name(name)
-    secret_labels = m.labels(project, secret, "secrets", agent=name)
-    if settings.secret_store:
+    out = {CONFIGMAP_FILE: cm_bytes.decode("utf-8")}
+    if done.service is None:
+        return out
+    secret = secret_name(name) if done.env_vars else None
+    if secret and settings.secret_store:
         doc = m.external_secret(
-            secret, ns, secret_labels, settings.secret_store,
+            secret, settings.namespace, m.labels(project, secret, "secrets", agent=name),
+            settings.secret_store,
             [(v.name, v.credential.name, v.prefix) for v in done.env_vars],
         )
-        tree.files[f"{ROOT}/agents/{name}/externalsecret.yaml"] = FileSpec(
-            m.dump(doc), agent=name)
-        return secret, None
+        out[EXTERNAL_SECRET_FILE] = m.dump(doc).decode("utf-8")
+    deployment = agent_deployment(project, agent, done.service, settings, cm_name, items,
+                                  m.content_hash(cm_bytes), secret)
+    out[DEPLOYMENT_FILE] = m.dump(deployment).decode("utf-8")
+    return out
+
+
+def _size_warning(name: str, size: int) -> Diagnostic:
+    """W701: the workspace ConfigMap passes the API server's limit."""
+    return Diagnostic(
+        "warning", "W701", f"agent '{name}': its workspace ConfigMap is {size} bytes; the "
+        "API server refuses objects over 1 MiB", path=f"agents[{name}]",
+        detail="Move large skill files out of the workspace (an image or a volume), or use "
+        "the compose target for this agent.")
+
+
+def _secret_file(project: str, name: str, settings: KubernetesSettings,
+                 done: RenderedAgent, tree: DesiredTree) -> str | None:
+    """The agent's Secret file, which apply writes with values (None: the agent needs no
+    secret, or an ExternalSecret fills it from ``secret_store``)."""
+    if not done.env_vars or settings.secret_store:
+        return None
+    secret = secret_name(name)
+    secret_labels = m.labels(project, secret, "secrets", agent=name)
     secret_file = f"{ROOT}/{SECRETS}/{name}.secret.yaml"
     tree.env_files[secret_file] = EnvFileSpec(
-        name, done.env_vars, m.SecretManifest(secret, ns, tuple(secret_labels.items())))
-    return secret, secret_file
+        name, done.env_vars,
+        m.SecretManifest(secret, settings.namespace, tuple(secret_labels.items())))
+    return secret_file
 
 
 def add_servers(tree: DesiredTree, root: str, resolved: ResolvedProject,
@@ -217,9 +229,15 @@ class Kubernetes:
         command and environment only); secrets go into a Secret, not an env file."""
         return AgentPaths(f"workspaces/{agent}")
 
-    def finish_agent(self, agent: ResolvedAgent, rendered: RenderedAgent) -> dict[str, str]:
-        """Nothing: the manifests depend on project settings, assembled each run."""
-        return {}
+    def agent_context(self, resolved: ResolvedProject) -> dict[str, Any]:
+        """The project's name and ``kubernetes:`` settings: every manifest carries them."""
+        return {"project": resolved.catalogue.project.name,
+                "settings": resolved.catalogue.project.config.kubernetes}
+
+    def finish_agent(self, agent: ResolvedAgent, rendered: RenderedAgent,
+                     context: dict[str, Any]) -> dict[str, str]:
+        """The agent's manifests as text (see :func:`_manifests`), cached with it."""
+        return _manifests(context["project"], agent, context["settings"], rendered)
 
     def assemble(self, resolved: ResolvedProject, agents: Mapping[str, RenderedAgent],
                  names: Sequence[str]) -> DesiredTree:
@@ -230,17 +248,19 @@ class Kubernetes:
         for name in names:
             agent = resolved.agents[name]
             done = agents[name]
+            folder = f"{ROOT}/agents/{name}"
             tree.warnings.extend(done.warnings)
-            cm_name, items, cm_hash = _configmap(project, name, settings, done, tree)
-            secret_file = None
-            if done.service is not None:
-                secret, secret_file = _secret(project, name, settings, done, tree)
-                doc = agent_deployment(project, agent, done.service, settings, cm_name, items,
-                                       cm_hash, secret)
-                tree.files[f"{ROOT}/agents/{name}/deployment.yaml"] = FileSpec(
-                    m.dump(doc), agent=name)
+            for file in (CONFIGMAP_FILE, EXTERNAL_SECRET_FILE, DEPLOYMENT_FILE):
+                if file in done.parts:
+                    content = done.parts[file].encode("utf-8")
+                    tree.files[f"{folder}/{file}"] = FileSpec(content, agent=name)
+            size = len(tree.files[f"{folder}/{CONFIGMAP_FILE}"].content)
+            if size > CONFIGMAP_LIMIT:
+                tree.warnings.append(_size_warning(name, size))
+            secret_file = (_secret_file(project, name, settings, done, tree)
+                           if done.service is not None else None)
             tree.agents[name] = AgentOutput(
-                runtime=agent.runtime, workspace=f"{ROOT}/agents/{name}",
+                runtime=agent.runtime, workspace=folder,
                 service=name if done.service is not None else None, env_file=secret_file,
             )
         if not tree.agents:
