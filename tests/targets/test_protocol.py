@@ -122,3 +122,13 @@ def test_render_names_no_target() -> None:
         for word in ('"compose"', '"kubernetes"', '"kagent"', "COMPOSE_FILE", "ENV_DIR",
                      "env_file_path", "targets.compose"):
             assert word not in text, f"{path.name} mentions {word}"
+
+
+def test_changed_cluster_settings_render_every_agent_again(example: Path) -> None:
+    build(example, explicit=True, target="kubernetes", use_cache=True).save_cache()
+    config = example / "agentctl.yaml"
+    config.write_text(config.read_text() + "kubernetes:\n  namespace: agents\n")
+    tree = build(example, explicit=True, target="kubernetes", use_cache=True).tree
+    assert len(tree.rendered_agents) == 7
+    deployment = tree.files["kubernetes/agents/reviewer/deployment.yaml"].content
+    assert b"namespace: agents" in deployment

@@ -75,6 +75,24 @@ def gitignore() -> FileSpec:
                     b"them.\n/secrets/\n*.secret.yaml\n")
 
 
+def _init_container(image: str, policy: str, requests: dict[str, str]) -> dict[str, Any]:
+    """The init container copying the workspace from its ConfigMap into ``/workspace``."""
+    return {
+        "name": "workspace",
+        "image": image,
+        "imagePullPolicy": policy,
+        # ConfigMap volumes hold ..data symlinks; copy the files only, following links.
+        "command": ["sh", "-c", f"tar -C {m.SEED_DIR} -ch --exclude='./..*' . | "
+                    f"tar -C {m.WORKSPACE_DIR} -x"],
+        "resources": {"requests": requests},
+        "securityContext": m.restricted_container_security(),
+        "volumeMounts": [
+            {"name": "workspace", "mountPath": m.WORKSPACE_DIR},
+            {"name": "workspace-seed", "mountPath": m.SEED_DIR, "readOnly": True},
+        ],
+    }
+
+
 def agent_deployment(
     project: str,
     agent: ResolvedAgent,
@@ -96,20 +114,7 @@ def agent_deployment(
     command = service.get("command") or []
     if isinstance(command, str):
         command = shlex.split(command)
-    init = {
-        "name": "workspace",
-        "image": image,
-        "imagePullPolicy": policy,
-        # ConfigMap volumes hold ..data symlinks; copy the files only, following links.
-        "command": ["sh", "-c", f"tar -C {m.SEED_DIR} -ch --exclude='./..*' . | "
-                    f"tar -C {m.WORKSPACE_DIR} -x"],
-        "resources": {"requests": requests},
-        "securityContext": m.restricted_container_security(),
-        "volumeMounts": [
-            {"name": "workspace", "mountPath": m.WORKSPACE_DIR},
-            {"name": "workspace-seed", "mountPath": m.SEED_DIR, "readOnly": True},
-        ],
-    }
+    init = _init_container(image, policy, requests)
     container: dict[str, Any] = {
         "name": "agent",
         "image": image,
