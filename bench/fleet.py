@@ -66,27 +66,26 @@ def per_agent_copier(root: Path) -> tuple[float, float, int]:
     """(seconds through per-agent run_copy, seconds through agentctl's render, renders)."""
     import copier
 
-    from agentctl.render import env_file_path, render, workspace_dir
+    from agentctl.render import render
     from agentctl.render.pipeline import build
-    from agentctl.render.workspace import (
-        service_answers,
-        service_template,
-        workspace_answers,
-        workspace_template,
-    )
+    from agentctl.render.service import service_answers
+    from agentctl.render.templates import TemplateStore
+    from agentctl.render.workspace import workspace_answers, workspace_template
     from agentctl.runtimes import get_runtime
+    from agentctl.targets.compose import env_file_path, workspace_dir
 
     built = build(root, explicit=True)
+    store = TemplateStore()
     jobs: list[tuple[str, dict[str, str]]] = []
     for name, agent in sorted(built.resolved.agents.items()):
         runtime = get_runtime(agent.runtime)
-        template = workspace_template(agent)
+        template = workspace_template(agent, store)
         if template is not None:
             jobs.append((str(template.root),
                          workspace_answers(agent, runtime.model_handle(agent))))
         env_file = env_file_path(name) if built.tree.env_files.get(env_file_path(name)) else None
         reference = runtime.service(agent, workspace_dir(name), env_file)
-        service = service_template(agent.runtime, root)
+        service = store.service_template(agent.runtime, root)
         if reference is not None and service is not None:
             jobs.append((str(service.root), service_answers(
                 agent, runtime, reference, workspace_dir(name), env_file)))

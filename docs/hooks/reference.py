@@ -7,7 +7,8 @@ agentctl's public objects, so the reference cannot drift from the code:
 - ``cli``: every verb and option, walked from the typer app ``agentctl.cli.app``;
 - ``catalogue`` / ``project``: the pydantic models of ``agentctl.catalogue.schema``
   (``model_json_schema()``: field types, defaults and descriptions);
-- ``diagnostics``: ``agentctl.diagnostics.codes.all_codes()`` (built-in and plug-in codes), each code with its fix
+- ``diagnostics``: ``agentctl.diagnostics.codes.all_codes()`` (built-in and plug-in
+  codes), each code with its fix
   (``docs/reference/diagnostic-fixes.yaml``) and an example from the bad-input suite
   (``tests/bad_input/cases/**.yaml``, format in ``tests/bad_input/README.md``);
 - ``runtimes`` / ``targets``: the registries ``agentctl.runtimes`` and

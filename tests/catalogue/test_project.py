@@ -110,9 +110,11 @@ def test_check_glob_accepts(pattern: str) -> None:
 
 def test_project_file_problems_come_together_with_positions(
         make_project: ProjectFactory) -> None:
+    from agentctl.render.pipeline import target_problems  # the catalogue knows no targets
+
     root = make_project({}, config="output: /abs\ncatalogue: [/etc/*.yaml]\ntarget: kubernets\n")
     with pytest.raises(DiagnosticError) as info:
-        load_project(root, explicit=True)
+        load_project(root, explicit=True, check_target=target_problems)
     got = {(d.code, str(d.position)) for d in info.value.errors}
     assert got == {("E105", "agentctl.yaml:1:9"), ("E003", "agentctl.yaml:2:13"),
                    ("E010", "agentctl.yaml:3:9")}

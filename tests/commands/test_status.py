@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from agentctl.apply.status import Observed, parse_ps
+from agentctl.targets.compose_ps import Observed, parse_ps
 from tests.conftest import EXAMPLE_SECRETS, ROOT, run_cli
 
 PS_NDJSON = ROOT / "tests/data/compose/ps.ndjson"

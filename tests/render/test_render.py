@@ -108,7 +108,12 @@ def test_service_blocks_join_into_the_same_bytes_as_one_dump() -> None:
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from agentctl.render import _dump_yaml, _escape_compose, compose_document, service_block
+    from agentctl.targets.compose import (
+        _dump_yaml,
+        _escape_compose,
+        compose_document,
+        service_block,
+    )
 
     text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=20) | st.sampled_from(
         ["a\n\nb", "x\n  y\n", "", " lead", "trail ", "\n", "line1\nline2\n\n", "- x", "#c",
@@ -169,3 +174,19 @@ def test_parallel_render_equals_rendering_one_by_one(
     assert errors["1"] == errors["2"]
     assert ("E901", "unknown workspace template 'nope'", "agents[clone-bad].workspace_template") \
         in errors["2"]
+
+
+def test_plan_inputs_name_only_this_renders_templates(example: Path,
+                                                      make_project: ProjectFactory) -> None:
+    """The tree carries the template files its render read: another render in the same
+    process neither adds to nor takes from a built project's inputs."""
+    first = build(example, explicit=True)
+    before = first.inputs()
+    own = [p for p in before if (example / "templates") in p.parents]
+    assert own, "the example's workspace templates are inputs"
+    assert first.tree.template_files == sorted(first.tree.template_files)
+    other = make_project({"catalogue/a.yaml": "agents:\n  - name: bot\n    runtime: none\n"
+                          "    instructions: Be brief.\n"})
+    second = build(other, explicit=True)
+    assert not [p for p in second.inputs() if example in p.parents]
+    assert first.inputs() == before  # still its own, after another render

@@ -93,7 +93,7 @@ def test_a_cache_that_arrived_from_elsewhere_is_never_read(example: Path,
     snapshot(example, use_cache=True)
     cache = example / ".agentctl/cache/render.json"
     doc = json.loads(cache.read_text())
-    files = doc["agents"]["reviewer"]["files"]
+    files = doc["agents"]["compose/reviewer"]["files"]
     files["AGENTS.md"][0] = base64.b64encode(b"crafted instructions\n").decode()
     crafted = json.dumps(doc)
     clone = tmp_path / "clone"  # as a checkout of a commit holding the crafted cache

@@ -11,7 +11,7 @@ import yaml
 
 from agentctl.diagnostics import DiagnosticError
 from agentctl.render.pipeline import build
-from agentctl.render.workspace import render_service
+from agentctl.render.service import render_service
 from agentctl.runtimes import get_runtime
 from tests.conftest import EXAMPLE_SECRETS, ProjectFactory, run_cli
 
@@ -120,7 +120,7 @@ def test_skip_if_exists_files_are_written_once(example: Path) -> None:
     assert plan.returncode == 2 and "NOTES.md" in plan.stdout
 
 
-def test_default_service_templates_match_the_runtimes_reference(example: Path) -> None:
+def test_without_a_project_template_the_service_is_the_runtimes_own(example: Path) -> None:
     built = build(example, explicit=True)
     for name, agent in built.resolved.agents.items():
         runtime = get_runtime(agent.runtime)
@@ -128,6 +128,26 @@ def test_default_service_templates_match_the_runtimes_reference(example: Path) -
         reference = runtime.service(agent, f"workspaces/{name}", env)
         assert render_service(agent, runtime, f"workspaces/{name}", env, example,
                               trust=False) == reference, name
+
+
+def test_the_old_builtin_service_templates_render_the_same_compose_file(example: Path) -> None:
+    """The service is built once, in code; the per-runtime templates agentctl shipped
+    before (the shape of tests/render/service_template), used as project overrides,
+    give byte-identical compose.yaml: nothing was lost by dropping them."""
+    import shutil
+
+    cat = example / "catalogue/labels.yaml"
+    cat.write_text("agents:\n  - name: labelled\n    extends: reviewer\n"
+                   "    service_inputs: {labels: {dev.agentctl.agent: spoofed, team: a}}\n")
+    before = build(example, explicit=True).tree
+    runtimes = {a.runtime for a in build(example, explicit=True).resolved.agents.values()}
+    for runtime in runtimes:
+        shutil.copytree(Path(__file__).parent / "service_template",
+                        example / "templates/service" / runtime)
+    after = build(example, explicit=True).tree
+    assert after.files["compose.yaml"].content == before.files["compose.yaml"].content
+    compose = yaml.safe_load(before.files["compose.yaml"].content)
+    assert compose["services"]["labelled"]["labels"]["dev.agentctl.agent"] == "labelled"
 
 
 def test_project_service_template_overrides_but_structured_keys_win(
@@ -183,7 +203,7 @@ def test_template_answers_are_data_not_template_source(make_project: ProjectFact
 def test_rendered_service_is_read_as_json_when_it_is_json_else_as_yaml() -> None:
     import yaml
 
-    from agentctl.render.workspace import _service_mapping
+    from agentctl.render.service import _service_mapping
 
     assert _service_mapping(b'{"image": "x", "tty": true, "command": ["a"]}\n') == {
         "image": "x", "tty": True, "command": ["a"]}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -184,10 +184,18 @@ def confine(root: Path, base: Path, rel: str) -> tuple[Path, str | None]:
     return real, f"'{rel}' leads outside the project {how} (to {real})"
 
 
-def load_project(directory: Path | None = None, *, explicit: bool = False) -> Project:
+#: Checks ``target:`` of agentctl.yaml (its name, where it is written) → problems. The
+#: catalogue does not know which targets exist: the render layer passes the check in
+#: (:func:`agentctl.render.pipeline.target_problems`).
+TargetCheck = Callable[[str, Position], list[Diagnostic]]
+
+
+def load_project(directory: Path | None = None, *, explicit: bool = False,
+                 check_target: TargetCheck | None = None) -> Project:
     """Locate and parse the project at or above ``directory`` (default: the cwd).
 
     With ``explicit`` (``-C DIR``) only ``directory`` itself is considered.
+    ``check_target`` checks ``target:`` so its problems come with the file's others.
     Raises :class:`DiagnosticError` when there is no ``agentctl.yaml`` or it is invalid.
     """
     from agentctl.catalogue.schema import ProjectConfig
@@ -229,8 +237,8 @@ def load_project(directory: Path | None = None, *, explicit: bool = False) -> Pr
                 "error", "E003", glob_problem, doc.position(("catalogue", i)),
                 f"catalogue[{i}]", "Write a glob relative to agentctl.yaml that stays inside "
                 "the project, e.g. catalogue/**/*.yaml."))
-    if config.target is not None:
-        problems.extend(_check_target(config.target, doc.position(("target",))))
+    if config.target is not None and check_target is not None:
+        problems.extend(check_target(config.target, doc.position(("target",))))
     state_problem = check_state_dir(root)
     if state_problem:
         problems.append(Diagnostic(
@@ -244,19 +252,6 @@ def load_project(directory: Path | None = None, *, explicit: bool = False) -> Pr
         ("catalogue", i): doc.position(("catalogue", i)) for i in range(len(config.catalogue))}
     positions[("target",)] = doc.position(("target",))
     return Project(root=root, config=config, positions=positions)
-
-
-def _check_target(name: str, where: Position) -> list[Diagnostic]:
-    """E010 at ``target:`` when no target (built-in or plug-in) has that name."""
-    from agentctl.diagnostics import did_you_mean
-    from agentctl.targets import target_names
-
-    known = target_names()
-    if name in known:
-        return []
-    return [Diagnostic("error", "E010", f"unknown target '{name}'", where, "target",
-                       ("Targets: " + ", ".join(known) + "." + did_you_mean(name, known))
-                       .strip())]
 
 
 #: Most ``**`` parts one catalogue glob may hold: each one walks every folder below it

@@ -1,4 +1,14 @@
-"""``kubernetes:`` in agentctl.yaml: settings shared by the kubernetes and kagent targets."""
+"""``kubernetes:`` in agentctl.yaml: settings shared by the kubernetes and kagent targets.
+
+Each target declares its settings (:attr:`agentctl.targets.base.Target.settings_key` and
+``settings``: ``"kubernetes"`` and :class:`KubernetesSettings` for both cluster targets);
+the models themselves live here, in the catalogue layer, because ``agentctl.yaml`` is
+validated (with every error located at its line and column) and its JSON Schema
+generated before any target is loaded, and the catalogue imports no target. A test
+holds the two together (``tests/targets/test_protocol.py``): the field of
+:class:`~agentctl.catalogue.schema.ProjectConfig` under a target's key has that target's
+model.
+"""
 
 from __future__ import annotations
 

@@ -32,7 +32,7 @@ def runtime_facts() -> dict[str, dict[str, Any]]:
 
 def project_template() -> Path:
     """agentctl's built-in project template folder."""
-    from agentctl.render.workspace import templates_root
+    from agentctl.render.templates import templates_root
 
     return templates_root() / "project"
 

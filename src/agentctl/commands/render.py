@@ -3,9 +3,11 @@
 ``render --out DIR`` writes every rendered file into DIR (no env files, no secrets).
 
 ``render --check`` compares the project's output folder (or ``--out DIR``) with what
-would be rendered, without writing anything and without secrets: env files (the
-``env/`` folder, git-ignored and written only by apply) and the ledger (outside the
-output folder) are not compared. Every other file counts: one render would create, one
+would be rendered, without writing anything and without secrets: files holding secret
+values (written only by apply, git-ignored: compose's ``env/`` folder, the cluster
+targets' ``secrets/*.secret.yaml``; each target names its own,
+:meth:`~agentctl.targets.base.Target.holds_secrets`) and the ledger (outside the output
+folder) are not compared. Every other file counts: one render would create, one
 whose bytes or executable bit differ, and one on disk that render would not produce (a
 stale file left behind, which ``generate --check`` tools often miss). Exit 0 when they
 match, 2 when they differ (the "changes or drift" code), 1 on any error.
@@ -19,10 +21,10 @@ from pathlib import Path
 from agentctl.commands import ui
 from agentctl.diagnostics import display_path
 from agentctl.plan.compare import folder_file_change, text_diff
-from agentctl.render import ENV_DIR
 from agentctl.render.pipeline import build
-from agentctl.support.fsutil import write_tree
+from agentctl.support.fsutil import FileSystemError, write_tree
 from agentctl.support.tree import DesiredTree
+from agentctl.targets import get_target, target_names
 
 
 def run(directory: Path | None, explicit: bool, out_dir: Path | None, check: bool = False,
@@ -30,8 +32,6 @@ def run(directory: Path | None, explicit: bool, out_dir: Path | None, check: boo
     """Render into ``out_dir`` for ``target`` (None: the project's), or with ``check``
     compare it; returns the exit code. Secrets are never fetched or written."""
     if out_dir is not None and not check and out_dir.exists() and not out_dir.is_dir():
-        from agentctl.support.fsutil import FileSystemError
-
         raise FileSystemError("render into", str(out_dir), None, "it is a file, not a folder",
                               "--out names a folder (created when missing)")
     # No render cache: render is stateless inspection and writes nothing under .agentctl.
@@ -75,17 +75,15 @@ class CheckResult:
 
 
 def _holds_secrets(rel: str, tree: DesiredTree) -> bool:
-    """True for files only apply writes, holding values: compose's ``env/`` folder and
-    the cluster targets' git-ignored ``secrets/*.secret.yaml`` manifests."""
-    if rel in tree.env_files or rel == ENV_DIR or rel.startswith(ENV_DIR + "/"):
-        return True
-    parts = rel.split("/")
-    return len(parts) >= 2 and parts[-2] == "secrets" and parts[-1].endswith(".secret.yaml")
+    """True for files only apply writes, holding values: the tree's env files and what any
+    target says holds secrets (a folder last rendered for another target keeps its own)."""
+    return rel in tree.env_files or any(get_target(name).holds_secrets(rel)
+                                        for name in target_names())
 
 
 def compare(tree: DesiredTree, folder: Path) -> CheckResult:
     """Compare ``tree`` with ``folder`` on disk, ignoring files that hold secret values
-    (``env/``, ``secrets/*.secret.yaml``; see the module docstring).
+    (see :func:`_holds_secrets` and the module docstring).
 
     Symlinks on disk count as files to delete (render never makes one). Never writes.
     """

@@ -35,13 +35,13 @@ from agentctl.commands.plan import compute
 from agentctl.diagnostics import Diagnostic, DiagnosticError, did_you_mean, display_path
 from agentctl.plan import FileChange, Plan
 from agentctl.plan.ledger import Ledger, applied_target, ledger_path
-from agentctl.render import COMPOSE_FILE, service_block
 from agentctl.render.pipeline import Built, build
-from agentctl.render.workspace import render_service
+from agentctl.render.service import render_service
 from agentctl.resolve import ResolvedAgent
 from agentctl.runtimes import get_runtime
 from agentctl.runtimes.base import HostLaunch, Runtime
 from agentctl.support.envfile import parse_env_file
+from agentctl.targets.compose import COMPOSE_FILE, service_block
 
 #: Variables of this machine the runtime's CLI gets (besides ``LC_*``): what a program
 #: needs to find itself, its user's home and locale, a terminal, proxies and CA bundles.

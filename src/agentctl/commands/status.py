@@ -5,27 +5,32 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from agentctl.apply.status import DOT, DOT_COLOURS, agent_statuses
+from agentctl.catalogue.project import Project, load_project
 from agentctl.commands import ui
+from agentctl.plan.ledger import Ledger, applied_target, ledger_path
+from agentctl.targets import DEFAULT, get_target, target_names
+from agentctl.targets.base import Observation
+
+
+def observe(project: Project, ledger: Ledger) -> Observation:
+    """The run state as the target the fleet was applied with observes it (else the
+    project's target); never raises."""
+    name = applied_target(ledger) or project.config.target or DEFAULT
+    if name not in target_names():
+        return Observation(unavailable=f"target '{name}' is not installed")
+    return get_target(name).observe(project)
 
 
 def run(directory: Path | None, explicit: bool, *, as_json: bool) -> int:
-    """Print each ledger agent's status, observed through docker compose when it answers.
+    """Print each ledger agent's status, observed through the target when it answers
+    (``docker compose ps`` for compose).
 
-    Needs no catalogue and no secrets: the ledger and the rendered compose file suffice.
+    Needs no catalogue and no secrets: the ledger and the rendered output suffice.
     """
-    from agentctl.apply.status import DOT, DOT_COLOURS, agent_statuses, observe
-    from agentctl.catalogue.project import load_project
-    from agentctl.diagnostics import display_path
-    from agentctl.plan.ledger import Ledger, ledger_path
-    from agentctl.render import COMPOSE_FILE
-
     project = load_project(directory, explicit=explicit)
     ledger = Ledger.load(ledger_path(project))
-    compose_file = project.output_dir / COMPOSE_FILE
-    observation = observe(compose_file, project.name)
-    if observation.unavailable.startswith("no compose file"):
-        observation.unavailable = (f"no compose file at {display_path(compose_file, project.root)}"
-                                   "; run agentctl apply")
+    observation = observe(project, ledger)
     rows = agent_statuses(ledger, observation)
     if as_json:
         doc = {"format_version": "1.0", "source": observation.source,

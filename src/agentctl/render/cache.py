@@ -1,11 +1,15 @@
 """Incremental rendering: an agent whose inputs did not change is not rendered again.
 
 The key of an agent is a sha256 over everything its rendering reads: agentctl's version,
-the resolved agent (every catalogue entry it references, with its instructions, each
+the fingerprint of the code that shapes it (its runtime's and the target's modules:
+:mod:`agentctl.render.fingerprint`), the target's name, what the target's per-agent work
+reads besides the agent (:meth:`~agentctl.targets.base.Target.agent_context`: the
+project's name and ``kubernetes:`` settings for the cluster targets) and where it puts
+the agent, the resolved agent (every catalogue entry it references, with its instructions, each
 skill file's sha256, its MCP servers, model, provider and credential references, its
-inputs and settings, and where it is written for diagnostics), its env file path, and the
-digest of every file of its workspace and service templates. Same key, same bytes: the
-stored files, service and warnings are exactly what a cold render produced.
+inputs and settings, and where it is written for diagnostics), and the digest of every
+file of its workspace and (project) service templates. Same key, same bytes: the stored
+files, service, target parts and warnings are exactly what a cold render produced.
 
 The cache is one JSON file, ``.agentctl/cache/render.json``; a missing, unreadable or
 foreign-version file is an empty cache. It holds rendered workspace files, which never
@@ -29,18 +33,27 @@ import os
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
+from pydantic import BaseModel
+
 from agentctl import __version__
+from agentctl.catalogue.skills import SkillContent
+from agentctl.catalogue.yamlsource import SourceFloat
 from agentctl.diagnostics import Diagnostic, Position
+from agentctl.render.agent import RenderContext
+from agentctl.render.fingerprint import code_fingerprint
+from agentctl.render.workspace import workspace_template
+from agentctl.runtimes import get_runtime
+from agentctl.support.fsutil import FileSystemError, atomic_write, make_dirs
 from agentctl.support.tree import FileSpec
+from agentctl.targets.base import AgentPaths, RenderedAgent
 
 if TYPE_CHECKING:
-    from agentctl.render.workspace import AgentRender
     from agentctl.resolve import ResolvedAgent
 
 CACHE_FILE = Path("cache") / "render.json"
 #: Beside the cache: the identity of the file as written (see the module docstring).
 STAMP_FILE = "render.stamp"
-FORMAT = 3  # 3: each agent's block of compose.yaml kept with it, no documents
+FORMAT = 4  # 4: per target, with the target's parts and the code's fingerprint
 
 
 class _Pictures:
@@ -84,10 +97,6 @@ class _Pictures:
             return str(value)
         if isinstance(value, (set, frozenset)):
             return sorted(value, key=str)
-        from pydantic import BaseModel
-
-        from agentctl.catalogue.skills import SkillContent
-
         if isinstance(value, BaseModel):
             made: Any = _texts(value.model_dump(mode="python"))
         elif isinstance(value, SkillContent):
@@ -108,8 +117,6 @@ FREE_FORM = frozenset({"workspace_inputs", "service_inputs", "settings"})
 def _texts(value: Any) -> Any:
     """``value`` with each :class:`SourceFloat` replaced by ``{"float": its text}``, for
     free-form mappings (inputs, settings), where the way a number is written matters."""
-    from agentctl.catalogue.yamlsource import SourceFloat
-
     if isinstance(value, SourceFloat):
         return {"float": value.text}
     if isinstance(value, dict):
@@ -154,35 +161,36 @@ class RenderCache:
         """The cache file under ``state_dir`` (``.agentctl/``)."""
         return cls(state_dir / CACHE_FILE)
 
-    def key(self, agent: ResolvedAgent, env_file: str | None, root: Path | None) -> str:
-        """The agent's input key (see the module docstring); computed once per run."""
+    def key(self, agent: ResolvedAgent, paths: AgentPaths, ctx: RenderContext) -> str:
+        """The agent's input key for ``ctx.target`` (see the module docstring); computed
+        once per run. Raises :class:`DiagnosticError` for a template that cannot load."""
         found = self._keys.get(agent.name)
         if found is None:
-            found = self._keys[agent.name] = self._key(agent, env_file, root)
+            found = self._keys[agent.name] = self._key(agent, paths, ctx)
         return found
 
-    def _key(self, agent: ResolvedAgent, env_file: str | None, root: Path | None) -> str:
-        from agentctl.render.workspace import service_template, workspace_template
-
-        template = workspace_template(agent)
-        service = service_template(agent.runtime, root)
+    def _key(self, agent: ResolvedAgent, paths: AgentPaths, ctx: RenderContext) -> str:
+        template = workspace_template(agent, ctx.store)
+        service = ctx.store.service_template(agent.runtime, ctx.root)
+        target = ctx.target
         pictures = self._pictures
         return pictures.digest({
             "agentctl": __version__,
+            "code": code_fingerprint(get_runtime(agent.runtime), target),
+            "target": target.name,
+            "target_context": ctx.agent_context,
             "agent": {name: _texts(v) if name in FREE_FORM else v
                       for name, v in pictures.fields(agent).items()},
-            "env_file": env_file,
+            "paths": [paths.workspace, paths.env_file],
             "workspace_template": template.digest if template else None,
             "service_template": service.digest if service else None,
         })
 
-    def get(self, agent: ResolvedAgent, env_file: str | None,
-            root: Path | None) -> AgentRender | None:
+    def get(self, agent: ResolvedAgent, paths: AgentPaths,
+            ctx: RenderContext) -> RenderedAgent | None:
         """The stored render of ``agent`` when its key matches, else None (a miss)."""
-        from agentctl.render.workspace import AgentRender
-
-        entry = self.entries.get(agent.name)
-        key = self.key(agent, env_file, root)
+        entry = self.entries.get(_entry_name(agent, ctx))
+        key = self.key(agent, paths, ctx)
         if entry is None or entry.get("key") != key:
             self.misses.append(agent.name)
             return None
@@ -195,17 +203,17 @@ class RenderCache:
                        d["path"], d["detail"])
             for d in entry["warnings"]
         ]
-        return AgentRender(files, entry["service"], warnings, entry["service_block"])
+        return RenderedAgent(files, entry["service"], warnings, dict(entry["parts"]))
 
-    def put(self, agent: ResolvedAgent, env_file: str | None, root: Path | None,
-            done: AgentRender) -> None:
-        """Store a fresh render of ``agent`` under its key."""
-        self.entries[agent.name] = {
-            "key": self.key(agent, env_file, root),
+    def put(self, agent: ResolvedAgent, paths: AgentPaths, ctx: RenderContext,
+            done: RenderedAgent) -> None:
+        """Store a fresh render of ``agent`` for ``ctx.target`` under its key."""
+        self.entries[_entry_name(agent, ctx)] = {
+            "key": self.key(agent, paths, ctx),
             "files": {rel: [base64.b64encode(s.content).decode(), s.mode, s.create_only]
                       for rel, s in sorted(done.files.items())},
             "service": done.service,
-            "service_block": done.service_block,
+            "parts": done.parts,
             "warnings": [
                 {"severity": d.severity, "code": d.code, "summary": d.summary,
                  "file": d.position.file if d.position else "",
@@ -224,8 +232,6 @@ class RenderCache:
         """
         if self.path is None or not self.changed:
             return
-        from agentctl.support.fsutil import FileSystemError, atomic_write, make_dirs
-
         try:
             make_dirs(self.path.parent, 0o755)
         except OSError as exc:
@@ -249,3 +255,8 @@ class RenderCache:
 def _identity(st: os.stat_result) -> list[int]:
     """What tells the file agentctl wrote from any other: inode, size, mtime in ns."""
     return [st.st_ino, st.st_size, st.st_mtime_ns]
+
+
+def _entry_name(agent: ResolvedAgent, ctx: RenderContext) -> str:
+    """An entry per target and agent: switching targets back and forth keeps both."""
+    return f"{ctx.target.name}/{agent.name}"

@@ -6,17 +6,17 @@ import contextlib
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from agentctl.catalogue.load import Catalogue, input_files, load_catalogue
-from agentctl.catalogue.project import Project, load_project
-from agentctl.diagnostics import Diagnostic
+from agentctl.catalogue.project import Project, check_state_dir, load_project
+from agentctl.diagnostics import Diagnostic, DiagnosticError, Position, did_you_mean
+from agentctl.render import render
+from agentctl.render.cache import RenderCache
 from agentctl.render.checks import check_plugins
 from agentctl.resolve import ResolvedProject, resolve
+from agentctl.support.fsutil import FileSystemError, UnsafePathError
 from agentctl.support.tree import DesiredTree
-
-if TYPE_CHECKING:
-    from agentctl.render.cache import RenderCache
+from agentctl.targets import DEFAULT, get_target, target_names
 
 
 @dataclass
@@ -33,9 +33,6 @@ class Built:
         """Save the render cache when it changed; skipped quietly when it cannot be
         written (a read-only checkout: the cache only saves time). Never creates the state
         folder through a link (:func:`~agentctl.catalogue.project.check_state_dir`)."""
-        from agentctl.catalogue.project import check_state_dir
-        from agentctl.support.fsutil import FileSystemError, UnsafePathError
-
         if self.cache is None or check_state_dir(self.project.root):
             return
         with contextlib.suppress(FileSystemError, UnsafePathError, OSError):
@@ -47,10 +44,20 @@ class Built:
         return [*self.resolved.warnings, *self.tree.warnings]
 
     def inputs(self) -> list[Path]:
-        """Every input file, for the plan's digest (catalogue, skills, templates)."""
-        from agentctl.render.copier_engine import loaded_template_files
+        """Every input file, for the plan's digest (catalogue, skills, and the templates
+        this render read, which the tree names)."""
+        return [*input_files(self.catalogue), *self.tree.template_files]
 
-        return [*input_files(self.catalogue), *loaded_template_files()]
+
+def target_problems(name: str, where: Position | None = None) -> list[Diagnostic]:
+    """E010 at ``where`` (``target:`` in agentctl.yaml; None: ``--target``) when no target,
+    built-in or plug-in, has that name; else nothing."""
+    known = target_names()
+    if name in known:
+        return []
+    return [Diagnostic("error", "E010", f"unknown target '{name}'", where, "target",
+                       ("Targets: " + ", ".join(known) + "." + did_you_mean(name, known))
+                       .strip())]
 
 
 def target_name(project: Project, override: str | None = None) -> str:
@@ -58,17 +65,11 @@ def target_name(project: Project, override: str | None = None) -> str:
     agentctl.yaml, else ``compose``. Raises :class:`DiagnosticError` (E010) for a name no
     target has.
     """
-    from agentctl.diagnostics import DiagnosticError, did_you_mean
-    from agentctl.targets import DEFAULT, target_names
-
     name = override or project.config.target or DEFAULT
-    known = target_names()
-    if name not in known:
-        raise DiagnosticError([
-            Diagnostic("error", "E010", f"unknown target '{name}'", path="target",
-                       detail=("Targets: " + ", ".join(known) + "." + did_you_mean(name, known))
-                       .strip())
-        ])
+    where = None if override else project.positions.get(("target",))
+    problems = target_problems(name, where)
+    if problems:
+        raise DiagnosticError(problems)
     return name
 
 
@@ -90,14 +91,11 @@ def build(
     :meth:`Built.save_cache` once the run is going to write, or for ``plan``).
     Raises :class:`~agentctl.diagnostics.DiagnosticError` with every problem found.
     """
-    from agentctl.render.cache import RenderCache
-    from agentctl.targets import get_target
-
-    project = load_project(directory, explicit=explicit)
+    project = load_project(directory, explicit=explicit, check_target=target_problems)
     name = target_name(project, target)
     catalogue = load_catalogue(project, defer=True)  # resolve reports them with its own
     resolved = resolve(catalogue, defer=True)
     check_plugins(resolved)  # what needs the plug-ins; raises every error together
     cache = RenderCache.for_state_dir(project.state_dir) if use_cache else None
-    tree = get_target(name).render(resolved, exclude=exclude, trust=trust, cache=cache)
+    tree = render(resolved, get_target(name), exclude=exclude, trust=trust, cache=cache)
     return Built(project, catalogue, resolved, tree, cache)

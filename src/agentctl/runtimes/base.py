@@ -281,8 +281,10 @@ class BaseRuntime:
     ) -> dict[str, Any] | None:
         """A compose service: image, command, workspace mount, env and the agent's env file.
 
+        The one place a service is built (no built-in template re-renders it).
         ``service_inputs`` supplies extras; structured keys (model handle, endpoint,
-        workspace, env file) win over same-named extras (seed: ``provision_service_inputs``).
+        workspace, env file, ``dev.agentctl.*`` labels) win over same-named extras (seed:
+        ``provision_service_inputs``).
         """
         if not self.renders_service:
             return None
@@ -303,11 +305,14 @@ class BaseRuntime:
             service["environment"] = dict(sorted(environment.items()))
         if env_file:
             service["env_file"] = [{"path": f"./{env_file}", "required": True}]
-        service["labels"] = {
+        labels = {
             "dev.agentctl.agent": agent.name,
             "dev.agentctl.runtime": self.name,
             **{str(k): _text(v) for k, v in (extras.get("labels") or {}).items()},
         }
+        # agentctl's own labels name the agent whatever the extras say (they find it).
+        labels.update({"dev.agentctl.agent": agent.name, "dev.agentctl.runtime": self.name})
+        service["labels"] = labels
         service["restart"] = _text(extras.get("restart", "unless-stopped"))
         service["stdin_open"] = True
         service["tty"] = True

@@ -48,3 +48,19 @@ def instantiate(spec: str, protocol: type[Any], what: str) -> Any:
     if not isinstance(found, protocol):
         raise TypeError(f"{spec} does not implement agentctl's {what} protocol")
     return found
+
+
+#: The entry-point groups of agentctl's plug-in families.
+GROUPS = ("agentctl.runtimes", "agentctl.targets", "agentctl.providers")
+
+
+def plugin_distribution(module: str) -> str | None:
+    """``name==version`` of the distribution whose plug-in entry point loads from
+    ``module``'s top-level package, or None. Reads the entry points already walked."""
+    top = module.partition(".")[0]
+    for group in GROUPS:
+        for ep in _all().select(group=group):
+            dist = getattr(ep, "dist", None)
+            if str(ep.value).partition(":")[0].partition(".")[0] == top and dist is not None:
+                return f"{dist.name}=={dist.version}"
+    return None

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from agentctl.catalogue.schema import Credential
     from agentctl.diagnostics import Diagnostic
 
@@ -95,3 +97,5 @@ class DesiredTree:
     warnings: list[Diagnostic] = field(default_factory=list)
     #: Agents rendered afresh this run (the rest came from the render cache).
     rendered_agents: list[str] = field(default_factory=list)
+    #: Every template file the render read (inputs of the plan's digest).
+    template_files: list[Path] = field(default_factory=list)

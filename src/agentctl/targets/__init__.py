@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from functools import cache
 
+from agentctl.support.plugins import instantiate, registry
 from agentctl.targets.base import Target
 
 #: Built-in targets: name → "module:Class".
@@ -25,8 +26,6 @@ ENTRY_POINT_GROUP = "agentctl.targets"
 
 @cache
 def _registry() -> dict[str, str]:
-    from agentctl.support.plugins import registry
-
     return registry(BUILTIN, ENTRY_POINT_GROUP)
 
 
@@ -38,7 +37,5 @@ def target_names() -> list[str]:
 @cache
 def get_target(name: str) -> Target:
     """Return the target called ``name``. Raises ``KeyError`` for an unknown name."""
-    from agentctl.support.plugins import instantiate
-
     target: Target = instantiate(_registry()[name], Target, "Target")
     return target

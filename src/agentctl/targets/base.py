@@ -1,37 +1,174 @@
-"""The deployment-target plug-in interface.
+"""The deployment-target plug-in interface, and the records render hands a target.
 
-A target is the last pure step of rendering: resolved agents → desired tree (files,
-secret files without values, per-agent outputs). It reads no clock, network or secret
-value. Paths in the tree are relative to the project's output folder; a target keeps
-its files apart from the others' (``compose`` at the top, ``kubernetes/``, ``kagent/``),
-so switching targets plans the old target's files as deletes and the new ones as creates.
+Rendering is split in two. The render layer (:mod:`agentctl.render`) renders each agent
+the same way for every target: its workspace files (template output with the runtime's
+files over it), its service (image, command, environment) and the env variables its
+secrets fill, with worker processes for a fleet and the render cache. It hands the
+results to the target as :class:`RenderedAgent` records; the target assembles its own
+outputs from them (compose.yaml and ``env/``; manifests and Secrets) and never imports
+the render layer. A target reads no clock, network or secret value.
+
+Paths in the tree are relative to the project's output folder; a target keeps its files
+apart from the others' (``compose`` at the top, ``kubernetes/``, ``kagent/``), so
+switching targets plans the old target's files as deletes and the new ones as creates.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
-    from agentctl.render.cache import RenderCache
-    from agentctl.resolve import ResolvedProject
-    from agentctl.support.tree import DesiredTree
+    from pydantic import BaseModel
+
+    from agentctl.catalogue.project import Project
+    from agentctl.diagnostics import Diagnostic
+    from agentctl.resolve import ResolvedAgent, ResolvedProject
+    from agentctl.support.tree import DesiredTree, EnvVar, FileSpec
+
+#: The seed's runtime status of an agent (the same literal as the ledger's).
+RuntimeStatus = Literal["stopped", "running", "error", "warning"]
+
+
+@dataclass(frozen=True)
+class AgentPaths:
+    """Where a target puts one agent, as its service sees it: the ``workspace`` folder
+    and the ``env_file`` (None: the agent needs no secret values, or the target carries
+    them some other way), both relative to the output folder."""
+
+    workspace: str
+    env_file: str | None = None
+
+
+@dataclass
+class RenderedAgent:
+    """One agent rendered by the render layer, for a target to assemble.
+
+    ``files``: workspace files by path relative to the workspace; ``service``: the
+    service mapping (compose Specification shape: ``image``, ``command``,
+    ``environment``, …) or None for a runtime that renders files only; ``warnings``;
+    ``parts``: what the target's :meth:`Target.finish_agent` made of it (kept in the
+    render cache with the rest, so a target's costly per-agent work is cached too);
+    ``paths`` and ``env_vars`` (the variables its secrets fill) are filled in each run.
+    """
+
+    files: dict[str, FileSpec] = field(default_factory=dict)
+    service: dict[str, Any] | None = None
+    warnings: list[Diagnostic] = field(default_factory=list)
+    parts: dict[str, str] = field(default_factory=dict)
+    paths: AgentPaths = AgentPaths("")
+    env_vars: tuple[EnvVar, ...] = ()
+
+
+@dataclass(frozen=True)
+class Observed:
+    """One service as the target's runtime reports it, in compose's vocabulary: ``state``
+    (created, running, paused, restarting, removing, exited, dead), ``health`` (empty,
+    starting, healthy, unhealthy) and ``exit_code``."""
+
+    service: str
+    state: str
+    health: str = ""
+    exit_code: int = 0
+
+    @property
+    def runtime_status(self) -> RuntimeStatus:
+        """Map the state and health to the seed's runtime status.
+
+        running (healthy or no health check) → running; running but unhealthy or still
+        starting, restarting, paused → warning; exited non-zero, dead → error; exited 0,
+        created, removing → stopped.
+        """
+        if self.state == "running":
+            return "warning" if self.health in ("unhealthy", "starting") else "running"
+        if self.state in ("restarting", "paused"):
+            return "warning"
+        if self.state == "dead" or (self.state == "exited" and self.exit_code != 0):
+            return "error"
+        return "stopped"
+
+
+@dataclass
+class Observation:
+    """What a target observed: ``services`` by name, or ``unavailable`` why not.
+
+    ``observer`` names what was asked (``docker compose``); empty for a target that
+    cannot observe run state at all.
+    """
+
+    services: dict[str, Observed] = field(default_factory=dict)
+    unavailable: str = ""
+    observer: str = ""
+
+    @property
+    def source(self) -> str:
+        """``docker compose``, ``ledger (docker compose not available: …)``, or
+        ``ledger (…)`` for a target that does not observe."""
+        if not self.unavailable:
+            return self.observer
+        if self.observer:
+            return f"ledger ({self.observer} not available: {self.unavailable})"
+        return f"ledger ({self.unavailable})"
 
 
 @runtime_checkable
 class Target(Protocol):
-    """What agentctl asks of a deployment target. Implementations are stateless."""
+    """What agentctl asks of a deployment target. Implementations are stateless.
+
+    ``settings_key`` names the ``agentctl.yaml`` key holding the target's settings and
+    ``settings`` their model (None and None: no settings); ``renders_workspaces`` is
+    False for a target that uses no workspace (the render layer then renders no agent).
+    """
 
     name: str
+    settings_key: str | None
+    settings: type[BaseModel] | None
+    renders_workspaces: bool
 
-    def render(self, resolved: ResolvedProject, *, exclude: Collection[str] = (),
-               trust: bool = False, cache: RenderCache | None = None) -> DesiredTree:
-        """Render every agent of ``resolved`` except those in ``exclude``.
-
-        ``trust`` lets workspace/service templates that run code go through real Copier;
-        ``cache`` (:mod:`agentctl.render.cache`) may be used to skip unchanged agents.
-
-        Returns a tree whose ``target`` is :attr:`name`; user-facing limits (what the
-        target cannot carry over) go into ``tree.warnings``, never exceptions.
-        """
+    def agent_paths(self, agent: str, needs_env_file: bool) -> AgentPaths:
+        """Where ``agent``'s workspace and env file go (the service mounts them)."""
         ...
+
+    def agent_context(self, resolved: ResolvedProject) -> dict[str, Any]:
+        """What :meth:`finish_agent` reads besides the agent (project name, settings):
+        part of every agent's render cache key, so it must be JSON or pydantic models."""
+        ...
+
+    def finish_agent(self, agent: ResolvedAgent, rendered: RenderedAgent,
+                     context: dict[str, Any]) -> dict[str, str]:
+        """The target's per-agent text (:attr:`RenderedAgent.parts`), made in the render
+        worker and cached: it may read ``agent``, ``rendered`` (paths and env variables
+        set) and ``context`` (:meth:`agent_context`) only."""
+        ...
+
+    def assemble(self, resolved: ResolvedProject, agents: Mapping[str, RenderedAgent],
+                 names: Sequence[str]) -> DesiredTree:
+        """The tree for the agents ``names`` (sorted; ``agents`` holds their renders when
+        :attr:`renders_workspaces`). Returns a tree whose ``target`` is :attr:`name`;
+        user-facing limits go into ``tree.warnings``, never exceptions."""
+        ...
+
+    def holds_secrets(self, rel: str) -> bool:
+        """True for a path (relative to the output folder) holding secret values: written
+        by apply only, never compared by ``render --check``."""
+        ...
+
+    def observe(self, project: Project) -> Observation:
+        """The fleet's run state as the target's runtime reports it; never raises (a
+        target that cannot observe says so in ``unavailable``)."""
+        ...
+
+
+def under_secrets(rel: str, root: str) -> bool:
+    """True for ``<root>/secrets/<name>.secret.yaml``: the cluster targets' Secrets."""
+    parts = rel.split("/")
+    return (len(parts) == 3 and parts[0] == root and parts[1] == "secrets"
+            and parts[2].endswith(".secret.yaml"))
+
+
+def not_observed(target: str) -> Observation:
+    """The observation of a target whose run state agentctl does not read."""
+    return Observation(unavailable=f"the {target} target does not observe run state; "
+                       "ask the cluster (kubectl get pods)")
+

@@ -27,21 +27,30 @@ RemoteMCPServers are shared by agents: key ``value`` holds the value, a header k
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from agentctl.catalogue.project import Project
 from agentctl.catalogue.schema import Ref, split_placeholders
+from agentctl.catalogue.target_settings import KubernetesSettings
 from agentctl.diagnostics import Diagnostic
 from agentctl.providers import kagent_providers
 from agentctl.runtimes import get_runtime
 from agentctl.runtimes.common import server_headers
 from agentctl.support.tree import AgentOutput, DesiredTree, EnvFileSpec, EnvVar, FileSpec
 from agentctl.targets import manifests as m
-from agentctl.targets.kubernetes import gitignore, kustomization
+from agentctl.targets.base import (
+    AgentPaths,
+    Observation,
+    RenderedAgent,
+    not_observed,
+    under_secrets,
+)
+from agentctl.targets.kubernetes import add_servers, close_tree
 
 if TYPE_CHECKING:
     from agentctl.catalogue.schema import Credential
-    from agentctl.render.cache import RenderCache
     from agentctl.resolve import ResolvedAgent, ResolvedProject, ResolvedServer
 
 ROOT = "kagent"
@@ -92,127 +101,157 @@ def _header_refs(
     return refs, needs
 
 
+@dataclass
+class _Build:
+    """One kagent render: the tree and what agents share (ModelConfigs, RemoteMCPServers,
+    per-credential Secrets)."""
+
+    project: str
+    settings: KubernetesSettings
+    tree: DesiredTree
+    secrets: _Secrets = field(default_factory=_Secrets)
+    model_configs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    remote: dict[str, dict[str, Any]] = field(default_factory=dict)
+    skipped_servers: set[str] = field(default_factory=set)
+
+    @property
+    def ns(self) -> str | None:
+        """The namespace written into every resource (None: the applier's)."""
+        return self.settings.namespace
+
+    def secret_name(self, cred: str) -> str:
+        """The Secret of credential ``cred``: ``<project>-<credential>``."""
+        return m.dns_name(f"{self.project}-{cred}")
+
+    def warn(self, code: str, summary: str, path: str, detail: str) -> None:
+        """Add a warning to the tree."""
+        self.tree.warnings.append(_warning(code, summary, path, detail))
+
+
 class Kagent:
     """Declarative Agents, ModelConfigs, RemoteMCPServers and a kustomization."""
 
     name = "kagent"
+    settings_key = "kubernetes"
+    settings = KubernetesSettings
+    #: kagent runs the catalogue's instructions itself: no workspace is rendered.
+    renders_workspaces = False
 
-    def render(self, resolved: ResolvedProject, *, exclude: Collection[str] = (),
-               trust: bool = False, cache: RenderCache | None = None) -> DesiredTree:
-        """See :meth:`agentctl.targets.base.Target.render`; the layout is the module's."""
-        project = resolved.catalogue.project.name
+    def agent_paths(self, agent: str, needs_env_file: bool) -> AgentPaths:
+        """Where the agent's resource goes (no workspace folder, no env file)."""
+        return AgentPaths(f"{ROOT}/agents/{agent}.yaml")
+
+    def agent_context(self, resolved: ResolvedProject) -> dict[str, Any]:
+        """Nothing: agents are not rendered for kagent (:attr:`renders_workspaces`)."""
+        return {}
+
+    def finish_agent(self, agent: ResolvedAgent, rendered: RenderedAgent,
+                     context: dict[str, Any]) -> dict[str, str]:
+        """Nothing: agents are not rendered for kagent (:attr:`renders_workspaces`)."""
+        return {}
+
+    def assemble(self, resolved: ResolvedProject, agents: Mapping[str, RenderedAgent],
+                 names: Sequence[str]) -> DesiredTree:
+        """See :meth:`agentctl.targets.base.Target.assemble`; the layout is the module's."""
         settings = resolved.catalogue.project.config.kubernetes
-        ns = settings.namespace
-        tree = DesiredTree(target=self.name)
-        secrets = _Secrets()
-        model_configs: dict[str, dict[str, Any]] = {}
-        remote: dict[str, dict[str, Any]] = {}
-        skipped_servers: set[str] = set()
-
-        def secret_name(cred: str) -> str:
-            return m.dns_name(f"{project}-{cred}")
-
-        for name in sorted(resolved.agents):
-            if name in exclude:
-                continue
-            agent = resolved.agents[name]
-            path = f"agents[{name}]"
-            if not get_runtime(agent.runtime).renders_service or agent.model is None:
-                tree.warnings.append(_warning(
-                    "W801", f"agent '{name}' not rendered for kagent: it has no model", path,
-                    "kagent runs agents on a model; give it one, or use the compose or "
-                    "kubernetes target for workspace-only agents."))
-                continue
-            config = self._model_config(project, ns, agent, secrets, tree, secret_name)
-            if config is None:
-                continue
-            config_name, config_doc = config
-            model_configs[config_name] = config_doc
-            tools: list[dict[str, Any]] = []
-            for server in agent.mcp_servers:
-                if server.server.transport == "stdio" or server.url is None:
-                    tree.warnings.append(_warning(
-                        "W803", f"agent '{name}': stdio MCP server '{server.name}' left out "
-                        "for kagent", path, "kagent reaches MCP servers over HTTP or SSE; "
-                        "serve it over streamable HTTP to use it there."))
-                    continue
-                if server.name in skipped_servers:
-                    continue
-                if server.name not in remote:
-                    doc = self._remote_server(project, ns, name, server, secrets, secret_name)
-                    if doc is None:
-                        skipped_servers.add(server.name)
-                        tree.warnings.append(_warning(
-                            "W804", f"MCP server '{server.name}' left out for kagent: a "
-                            "header has text after its placeholder", f"mcp_servers"
-                            f"[{server.name}].headers", "kagent takes a header whole from a "
-                            "Secret key; write it as 'Prefix ${VAR}'."))
-                        continue
-                    remote[server.name] = doc
-                ref: dict[str, Any] = {"apiGroup": "kagent.dev", "kind": "RemoteMCPServer",
-                                       "name": server.name}
-                if server.tools is not None:
-                    ref["toolNames"] = list(server.tools)
-                tools.append({"type": "McpServer", "mcpServer": ref})
-            if agent.skills:
-                tree.warnings.append(_warning(
-                    "W805", f"agent '{name}': skills are not rendered for kagent", path,
-                    "kagent loads skills from OCI images or git (spec.skills); publish them "
-                    "there and add them by hand, or use the compose or kubernetes target."))
-            declarative: dict[str, Any] = {
-                "modelConfig": config_name,
-                "systemMessage": agent.instructions,
-                "stream": True,
-                "runtime": "python",
-            }
-            if tools:
-                declarative["tools"] = tools
-            doc = {
-                "apiVersion": API_VERSION,
-                "kind": "Agent",
-                "metadata": m.metadata(name, ns, m.labels(project, name, "agent", agent=name,
-                                                          runtime=agent.runtime)),
-                "spec": {
-                    "type": "Declarative",
-                    "description": agent.description,
-                    "declarative": declarative,
-                },
-            }
-            rel = f"{ROOT}/agents/{name}.yaml"
-            tree.files[rel] = FileSpec(m.dump(doc), agent=name)
-            tree.agents[name] = AgentOutput(runtime=agent.runtime, workspace=rel,
-                                            service=name, env_file=None)
+        build = _Build(resolved.catalogue.project.name, settings, DesiredTree(target=self.name))
+        for name in names:
+            self._agent(build, resolved.agents[name])
+        tree = build.tree
         if not tree.agents:
             return tree
-        for config_name, doc in sorted(model_configs.items()):
+        for config_name, doc in sorted(build.model_configs.items()):
             tree.files[f"{ROOT}/model-configs/{config_name}.yaml"] = FileSpec(m.dump(doc))
-        for server_name, doc in sorted(remote.items()):
+        for server_name, doc in sorted(build.remote.items()):
             tree.files[f"{ROOT}/remote-mcp-servers/{server_name}.yaml"] = FileSpec(m.dump(doc))
-        for internal in resolved.internal_servers:
-            for file, doc in m.mcp_server_manifests(project, internal, settings).items():
-                tree.files[f"{ROOT}/mcp-servers/{internal.name}/{file}"] = FileSpec(m.dump(doc))
-        for cred_name in sorted(secrets.keys):
-            sname = secret_name(cred_name)
-            variables = tuple(secrets.keys[cred_name][k] for k in sorted(secrets.keys[cred_name]))
-            owner = secrets.owner[cred_name]
-            label_map = m.labels(project, sname, "secrets", credential=cred_name)
-            if settings.secret_store:
-                doc = m.external_secret(sname, ns, label_map, settings.secret_store,
-                                        [(v.name, cred_name, v.prefix) for v in variables])
-                tree.files[f"{ROOT}/credentials/{cred_name}.externalsecret.yaml"] = FileSpec(
-                    m.dump(doc), agent=owner)
-            else:
-                rel = f"{ROOT}/secrets/{cred_name}.secret.yaml"
-                tree.env_files[rel] = EnvFileSpec(
-                    owner, variables, m.SecretManifest(sname, ns, tuple(label_map.items())))
-        tree.files[f"{ROOT}/.gitignore"] = gitignore()
-        listed = [p.removeprefix(f"{ROOT}/") for p in tree.files if p.endswith(".yaml")]
-        tree.files[f"{ROOT}/kustomization.yaml"] = FileSpec(kustomization(listed, ns))
-        return tree
+        add_servers(tree, ROOT, resolved, settings)
+        _credentials(build)
+        return close_tree(tree, ROOT, settings.namespace)
+
+    def holds_secrets(self, rel: str) -> bool:
+        """``kagent/secrets/<credential>.secret.yaml``: Secrets with values."""
+        return under_secrets(rel, ROOT)
+
+    def observe(self, project: Project) -> Observation:
+        """Not observed: the cluster knows (see :func:`agentctl.targets.base.not_observed`)."""
+        return not_observed(self.name)
+
+    def _agent(self, build: _Build, agent: ResolvedAgent) -> None:
+        """The agent's Agent resource, with its ModelConfig and tools (or a warning)."""
+        name = agent.name
+        path = f"agents[{name}]"
+        if not get_runtime(agent.runtime).renders_service or agent.model is None:
+            build.warn("W801", f"agent '{name}' not rendered for kagent: it has no model", path,
+                       "kagent runs agents on a model; give it one, or use the compose or "
+                       "kubernetes target for workspace-only agents.")
+            return
+        config = self._model_config(build, agent)
+        if config is None:
+            return
+        config_name, config_doc = config
+        build.model_configs[config_name] = config_doc
+        tools = self._tools(build, agent)
+        if agent.skills:
+            build.warn("W805", f"agent '{name}': skills are not rendered for kagent", path,
+                       "kagent loads skills from OCI images or git (spec.skills); publish "
+                       "them there and add them by hand, or use the compose or kubernetes "
+                       "target.")
+        declarative: dict[str, Any] = {
+            "modelConfig": config_name,
+            "systemMessage": agent.instructions,
+            "stream": True,
+            "runtime": "python",
+        }
+        if tools:
+            declarative["tools"] = tools
+        doc = {
+            "apiVersion": API_VERSION,
+            "kind": "Agent",
+            "metadata": m.metadata(name, build.ns, m.labels(
+                build.project, name, "agent", agent=name, runtime=agent.runtime)),
+            "spec": {
+                "type": "Declarative",
+                "description": agent.description,
+                "declarative": declarative,
+            },
+        }
+        rel = f"{ROOT}/agents/{name}.yaml"
+        build.tree.files[rel] = FileSpec(m.dump(doc), agent=name)
+        build.tree.agents[name] = AgentOutput(runtime=agent.runtime, workspace=rel,
+                                              service=name, env_file=None)
+
+    def _tools(self, build: _Build, agent: ResolvedAgent) -> list[dict[str, Any]]:
+        """The agent's ``tools``: one McpServer reference per HTTP/SSE server it uses."""
+        tools: list[dict[str, Any]] = []
+        for server in agent.mcp_servers:
+            if server.server.transport == "stdio" or server.url is None:
+                build.warn(
+                    "W803", f"agent '{agent.name}': stdio MCP server '{server.name}' left out "
+                    "for kagent", f"agents[{agent.name}]", "kagent reaches MCP servers over "
+                    "HTTP or SSE; serve it over streamable HTTP to use it there.")
+                continue
+            if server.name in build.skipped_servers:
+                continue
+            if server.name not in build.remote:
+                doc = self._remote_server(build, agent.name, server)
+                if doc is None:
+                    build.skipped_servers.add(server.name)
+                    build.warn(
+                        "W804", f"MCP server '{server.name}' left out for kagent: a header "
+                        "has text after its placeholder", f"mcp_servers[{server.name}]"
+                        ".headers", "kagent takes a header whole from a Secret key; write "
+                        "it as 'Prefix ${VAR}'.")
+                    continue
+                build.remote[server.name] = doc
+            ref: dict[str, Any] = {"apiGroup": "kagent.dev", "kind": "RemoteMCPServer",
+                                   "name": server.name}
+            if server.tools is not None:
+                ref["toolNames"] = list(server.tools)
+            tools.append({"type": "McpServer", "mcpServer": ref})
+        return tools
 
     def _model_config(
-        self, project: str, ns: str | None, agent: ResolvedAgent, secrets: _Secrets,
-        tree: DesiredTree, secret_name: Callable[[str], str],
+        self, build: _Build, agent: ResolvedAgent,
     ) -> tuple[str, dict[str, Any]] | None:
         """The agent's ModelConfig: named after the model, plus the credential when the
         agent overrides its provider's. None (with a warning) for an unknown backend."""
@@ -221,10 +260,10 @@ class Kagent:
         path = f"agents[{agent.name}].model"
         providers = kagent_providers()  # backend → (ModelConfig provider, block key)
         if provider is None or provider.backend not in providers:
-            tree.warnings.append(_warning(
+            build.warn(
                 "W802", f"agent '{agent.name}' not rendered for kagent: no kagent provider "
                 f"for backend '{provider.backend if provider else '?'}'", path,
-                "kagent providers: " + ", ".join(sorted(providers)) + "."))
+                "kagent providers: " + ", ".join(sorted(providers)) + ".")
             return None
         kind, block = providers[provider.backend]
         cred = agent.inference_credential
@@ -234,12 +273,12 @@ class Kagent:
         spec: dict[str, Any] = {"provider": kind, "model": model.provider_model or model.name}
         if cred is not None:
             if cred.kind != "api_key":
-                tree.warnings.append(_warning(
+                build.warn(
                     "W806", f"agent '{agent.name}': kagent sends credential '{cred.name}' "
                     f"({cred.kind}) as an API key", path,
-                    "Give the agent an api_key credential (inference_credential) for kagent."))
-            secrets.use(agent.name, cred, VALUE_KEY, f"model {model.name}")
-            spec["apiKeySecret"] = secret_name(cred.name)
+                    "Give the agent an api_key credential (inference_credential) for kagent.")
+            build.secrets.use(agent.name, cred, VALUE_KEY, f"model {model.name}")
+            spec["apiKeySecret"] = build.secret_name(cred.name)
             spec["apiKeySecretKey"] = VALUE_KEY
         base_url = provider.base_url or (OPENROUTER_URL if provider.backend == "openrouter"
                                          else None)
@@ -248,14 +287,13 @@ class Kagent:
         return config_name, {
             "apiVersion": API_VERSION,
             "kind": "ModelConfig",
-            "metadata": m.metadata(config_name, ns, m.labels(
-                project, config_name, "model-config", model=m.dns_name(model.name))),
+            "metadata": m.metadata(config_name, build.ns, m.labels(
+                build.project, config_name, "model-config", model=m.dns_name(model.name))),
             "spec": spec,
         }
 
     def _remote_server(
-        self, project: str, ns: str | None, agent: str, server: ResolvedServer,
-        secrets: _Secrets, secret_name: Callable[[str], str],
+        self, build: _Build, agent: str, server: ResolvedServer,
     ) -> dict[str, Any] | None:
         """A RemoteMCPServer with header secrets by reference, or None (see _header_refs)."""
         found = _header_refs(server)
@@ -265,9 +303,9 @@ class Kagent:
         for ref, (header, cred, prefix) in zip(
             [r for r in refs if "valueFrom" in r], needs, strict=True
         ):
-            secrets.use(agent, cred, header, f"MCP server {server.name} header {header}",
-                        prefix)
-            ref["valueFrom"]["name"] = secret_name(cred.name)
+            build.secrets.use(agent, cred, header, f"MCP server {server.name} header {header}",
+                              prefix)
+            ref["valueFrom"]["name"] = build.secret_name(cred.name)
         spec: dict[str, Any] = {
             "description": server.server.description or "",
             "protocol": "SSE" if server.server.transport == "sse" else "STREAMABLE_HTTP",
@@ -280,7 +318,26 @@ class Kagent:
         return {
             "apiVersion": API_VERSION,
             "kind": "RemoteMCPServer",
-            "metadata": m.metadata(server.name, ns, m.labels(
-                project, server.name, "remote-mcp-server", mcp_server=server.name)),
+            "metadata": m.metadata(server.name, build.ns, m.labels(
+                build.project, server.name, "remote-mcp-server", mcp_server=server.name)),
             "spec": spec,
         }
+
+
+def _credentials(build: _Build) -> None:
+    """One Secret (or ExternalSecret) per credential the agents use."""
+    secrets, settings, tree = build.secrets, build.settings, build.tree
+    for cred_name in sorted(secrets.keys):
+        sname = build.secret_name(cred_name)
+        variables = tuple(secrets.keys[cred_name][k] for k in sorted(secrets.keys[cred_name]))
+        owner = secrets.owner[cred_name]
+        label_map = m.labels(build.project, sname, "secrets", credential=cred_name)
+        if settings.secret_store:
+            doc = m.external_secret(sname, build.ns, label_map, settings.secret_store,
+                                    [(v.name, cred_name, v.prefix) for v in variables])
+            tree.files[f"{ROOT}/credentials/{cred_name}.externalsecret.yaml"] = FileSpec(
+                m.dump(doc), agent=owner)
+        else:
+            rel = f"{ROOT}/secrets/{cred_name}.secret.yaml"
+            tree.env_files[rel] = EnvFileSpec(
+                owner, variables, m.SecretManifest(sname, build.ns, tuple(label_map.items())))

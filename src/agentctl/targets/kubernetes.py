@@ -20,24 +20,33 @@ Security Standard.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from agentctl.diagnostics import Diagnostic, DiagnosticError
-from agentctl.render import render_agents
-from agentctl.runtimes import get_runtime
+from agentctl.catalogue.project import Project
+from agentctl.catalogue.target_settings import KubernetesSettings
+from agentctl.diagnostics import Diagnostic
 from agentctl.support.tree import AgentOutput, DesiredTree, EnvFileSpec, FileSpec
 from agentctl.targets import manifests as m
+from agentctl.targets.base import (
+    AgentPaths,
+    Observation,
+    RenderedAgent,
+    not_observed,
+    under_secrets,
+)
 
 if TYPE_CHECKING:
-    from agentctl.catalogue.target_settings import KubernetesSettings
-    from agentctl.render.cache import RenderCache
     from agentctl.resolve import ResolvedAgent, ResolvedProject
 
 ROOT = "kubernetes"
 SECRETS = "secrets"
 #: "The data stored in a ConfigMap cannot exceed 1 MiB" (Kubernetes docs, ConfigMaps).
 CONFIGMAP_LIMIT = 1024 * 1024
+#: An agent's own manifests, under ``kubernetes/agents/<agent>/``.
+CONFIGMAP_FILE = "workspace.configmap.yaml"
+EXTERNAL_SECRET_FILE = "externalsecret.yaml"
+DEPLOYMENT_FILE = "deployment.yaml"
 
 
 def secret_name(agent: str) -> str:
@@ -66,6 +75,24 @@ def gitignore() -> FileSpec:
                     b"them.\n/secrets/\n*.secret.yaml\n")
 
 
+def _init_container(image: str, policy: str, requests: dict[str, str]) -> dict[str, Any]:
+    """The init container copying the workspace from its ConfigMap into ``/workspace``."""
+    return {
+        "name": "workspace",
+        "image": image,
+        "imagePullPolicy": policy,
+        # ConfigMap volumes hold ..data symlinks; copy the files only, following links.
+        "command": ["sh", "-c", f"tar -C {m.SEED_DIR} -ch --exclude='./..*' . | "
+                    f"tar -C {m.WORKSPACE_DIR} -x"],
+        "resources": {"requests": requests},
+        "securityContext": m.restricted_container_security(),
+        "volumeMounts": [
+            {"name": "workspace", "mountPath": m.WORKSPACE_DIR},
+            {"name": "workspace-seed", "mountPath": m.SEED_DIR, "readOnly": True},
+        ],
+    }
+
+
 def agent_deployment(
     project: str,
     agent: ResolvedAgent,
@@ -87,20 +114,7 @@ def agent_deployment(
     command = service.get("command") or []
     if isinstance(command, str):
         command = shlex.split(command)
-    init = {
-        "name": "workspace",
-        "image": image,
-        "imagePullPolicy": policy,
-        # ConfigMap volumes hold ..data symlinks; copy the files only, following links.
-        "command": ["sh", "-c", f"tar -C {m.SEED_DIR} -ch --exclude='./..*' . | "
-                    f"tar -C {m.WORKSPACE_DIR} -x"],
-        "resources": {"requests": requests},
-        "securityContext": m.restricted_container_security(),
-        "volumeMounts": [
-            {"name": "workspace", "mountPath": m.WORKSPACE_DIR},
-            {"name": "workspace-seed", "mountPath": m.SEED_DIR, "readOnly": True},
-        ],
-    }
+    init = _init_container(image, policy, requests)
     container: dict[str, Any] = {
         "name": "agent",
         "image": image,
@@ -137,84 +151,132 @@ def agent_deployment(
                         annotations={m.WORKSPACE_HASH: workspace_hash})
 
 
+def _manifests(project: str, agent: ResolvedAgent, settings: KubernetesSettings,
+               done: RenderedAgent) -> dict[str, str]:
+    """The agent's own manifests by file name (workspace ConfigMap, Deployment,
+    ExternalSecret), as text: the costly YAML dumps, made once per changed agent."""
+    name = agent.name
+    cm_name = f"{name}-workspace"
+    cm, items = m.workspace_configmap(
+        cm_name, settings.namespace, m.labels(project, cm_name, "workspace", agent=name),
+        done.files,
+    )
+    cm_bytes = m.dump(cm)
+    out = {CONFIGMAP_FILE: cm_bytes.decode("utf-8")}
+    if done.service is None:
+        return out
+    secret = secret_name(name) if done.env_vars else None
+    if secret and settings.secret_store:
+        doc = m.external_secret(
+            secret, settings.namespace, m.labels(project, secret, "secrets", agent=name),
+            settings.secret_store,
+            [(v.name, v.credential.name, v.prefix) for v in done.env_vars],
+        )
+        out[EXTERNAL_SECRET_FILE] = m.dump(doc).decode("utf-8")
+    deployment = agent_deployment(project, agent, done.service, settings, cm_name, items,
+                                  m.content_hash(cm_bytes), secret)
+    out[DEPLOYMENT_FILE] = m.dump(deployment).decode("utf-8")
+    return out
+
+
+def _size_warning(name: str, size: int) -> Diagnostic:
+    """W701: the workspace ConfigMap passes the API server's limit."""
+    return Diagnostic(
+        "warning", "W701", f"agent '{name}': its workspace ConfigMap is {size} bytes; the "
+        "API server refuses objects over 1 MiB", path=f"agents[{name}]",
+        detail="Move large skill files out of the workspace (an image or a volume), or use "
+        "the compose target for this agent.")
+
+
+def _secret_file(project: str, name: str, settings: KubernetesSettings,
+                 done: RenderedAgent, tree: DesiredTree) -> str | None:
+    """The agent's Secret file, which apply writes with values (None: the agent needs no
+    secret, or an ExternalSecret fills it from ``secret_store``)."""
+    if not done.env_vars or settings.secret_store:
+        return None
+    secret = secret_name(name)
+    secret_labels = m.labels(project, secret, "secrets", agent=name)
+    secret_file = f"{ROOT}/{SECRETS}/{name}.secret.yaml"
+    tree.env_files[secret_file] = EnvFileSpec(
+        name, done.env_vars,
+        m.SecretManifest(secret, settings.namespace, tuple(secret_labels.items())))
+    return secret_file
+
+
+def add_servers(tree: DesiredTree, root: str, resolved: ResolvedProject,
+                settings: KubernetesSettings) -> None:
+    """Add the internal MCP servers' Deployments and Services under ``root`` (shared by
+    the kubernetes and kagent targets)."""
+    project = resolved.catalogue.project.name
+    for server in resolved.internal_servers:
+        for file, doc in m.mcp_server_manifests(project, server, settings).items():
+            tree.files[f"{root}/mcp-servers/{server.name}/{file}"] = FileSpec(m.dump(doc))
+
+
+def close_tree(tree: DesiredTree, root: str, namespace: str | None) -> DesiredTree:
+    """Add the .gitignore and the kustomization listing every manifest under ``root``."""
+    tree.files[f"{root}/.gitignore"] = gitignore()
+    listed = [p.removeprefix(f"{root}/") for p in tree.files if p.endswith(".yaml")]
+    tree.files[f"{root}/kustomization.yaml"] = FileSpec(kustomization(listed, namespace))
+    return tree
+
+
 class Kubernetes:
     """Deployments, workspace ConfigMaps, MCP server Services and a kustomization."""
 
     name = "kubernetes"
+    settings_key = "kubernetes"
+    settings = KubernetesSettings
+    renders_workspaces = True
 
-    def render(self, resolved: ResolvedProject, *, exclude: Collection[str] = (),
-               trust: bool = False, cache: RenderCache | None = None) -> DesiredTree:
-        """See :meth:`agentctl.targets.base.Target.render`; the layout is the module's."""
+    def agent_paths(self, agent: str, needs_env_file: bool) -> AgentPaths:
+        """The workspace as the compose target names it (the service is read for image,
+        command and environment only); secrets go into a Secret, not an env file."""
+        return AgentPaths(f"workspaces/{agent}")
+
+    def agent_context(self, resolved: ResolvedProject) -> dict[str, Any]:
+        """The project's name and ``kubernetes:`` settings: every manifest carries them."""
+        return {"project": resolved.catalogue.project.name,
+                "settings": resolved.catalogue.project.config.kubernetes}
+
+    def finish_agent(self, agent: ResolvedAgent, rendered: RenderedAgent,
+                     context: dict[str, Any]) -> dict[str, str]:
+        """The agent's manifests as text (see :func:`_manifests`), cached with it."""
+        return _manifests(context["project"], agent, context["settings"], rendered)
+
+    def assemble(self, resolved: ResolvedProject, agents: Mapping[str, RenderedAgent],
+                 names: Sequence[str]) -> DesiredTree:
+        """See :meth:`agentctl.targets.base.Target.assemble`; the layout is the module's."""
         project = resolved.catalogue.project.name
         settings = resolved.catalogue.project.config.kubernetes
-        ns = settings.namespace
         tree = DesiredTree(target=self.name)
-        problems: list[Diagnostic] = []
-        # The same workspace and service as the compose target (template output with the
-        # runtime's files over it, by worker processes for a fleet); no render cache: its
-        # entries are compose's.
-        names = [name for name in sorted(resolved.agents) if name not in exclude]
-        rendered = render_agents([(resolved.agents[name], None) for name in names],
-                                 resolved.catalogue.project.root, trust=trust)
         for name in names:
             agent = resolved.agents[name]
-            runtime = get_runtime(agent.runtime)
+            done = agents[name]
             folder = f"{ROOT}/agents/{name}"
-            cm_name = f"{name}-workspace"
-            done = rendered[name]
-            if isinstance(done, DiagnosticError):
-                problems.extend(done.diagnostics)
-                continue
             tree.warnings.extend(done.warnings)
-            cm, items = m.workspace_configmap(
-                cm_name, ns, m.labels(project, cm_name, "workspace", agent=name),
-                done.files,
-            )
-            cm_bytes = m.dump(cm)
-            if len(cm_bytes) > CONFIGMAP_LIMIT:
-                tree.warnings.append(Diagnostic(
-                    "warning", "W701", f"agent '{name}': its workspace ConfigMap is "
-                    f"{len(cm_bytes)} bytes; the API server refuses objects over 1 MiB",
-                    path=f"agents[{name}]",
-                    detail="Move large skill files out of the workspace (an image or a "
-                    "volume), or use the compose target for this agent."))
-            tree.files[f"{folder}/workspace.configmap.yaml"] = FileSpec(cm_bytes, agent=name)
-            service = done.service
-            secret_file = None
-            secret = None
-            if service is not None:
-                env_vars = runtime.env_vars(agent)
-                if env_vars:
-                    secret = secret_name(name)
-                    secret_labels = m.labels(project, secret, "secrets", agent=name)
-                    if settings.secret_store:
-                        doc = m.external_secret(
-                            secret, ns, secret_labels, settings.secret_store,
-                            [(v.name, v.credential.name, v.prefix) for v in env_vars],
-                        )
-                        tree.files[f"{folder}/externalsecret.yaml"] = FileSpec(
-                            m.dump(doc), agent=name)
-                    else:
-                        secret_file = f"{ROOT}/{SECRETS}/{name}.secret.yaml"
-                        tree.env_files[secret_file] = EnvFileSpec(
-                            name, env_vars,
-                            m.SecretManifest(secret, ns, tuple(secret_labels.items())),
-                        )
-                doc = agent_deployment(project, agent, service, settings, cm_name, items,
-                                       m.content_hash(cm_bytes), secret)
-                tree.files[f"{folder}/deployment.yaml"] = FileSpec(m.dump(doc), agent=name)
+            for file in (CONFIGMAP_FILE, EXTERNAL_SECRET_FILE, DEPLOYMENT_FILE):
+                if file in done.parts:
+                    content = done.parts[file].encode("utf-8")
+                    tree.files[f"{folder}/{file}"] = FileSpec(content, agent=name)
+            size = len(tree.files[f"{folder}/{CONFIGMAP_FILE}"].content)
+            if size > CONFIGMAP_LIMIT:
+                tree.warnings.append(_size_warning(name, size))
+            secret_file = (_secret_file(project, name, settings, done, tree)
+                           if done.service is not None else None)
             tree.agents[name] = AgentOutput(
                 runtime=agent.runtime, workspace=folder,
-                service=name if service is not None else None, env_file=secret_file,
+                service=name if done.service is not None else None, env_file=secret_file,
             )
-        if problems:
-            raise DiagnosticError([*problems, *tree.warnings])
         if not tree.agents:
             return tree
-        for server in resolved.internal_servers:
-            for file, doc in m.mcp_server_manifests(project, server, settings).items():
-                tree.files[f"{ROOT}/mcp-servers/{server.name}/{file}"] = FileSpec(m.dump(doc))
-        tree.files[f"{ROOT}/.gitignore"] = gitignore()
-        listed = [p.removeprefix(f"{ROOT}/") for p in tree.files if p.endswith(".yaml")]
-        tree.files[f"{ROOT}/kustomization.yaml"] = FileSpec(kustomization(listed, ns))
-        return tree
+        add_servers(tree, ROOT, resolved, settings)
+        return close_tree(tree, ROOT, settings.namespace)
+
+    def holds_secrets(self, rel: str) -> bool:
+        """``kubernetes/secrets/<agent>.secret.yaml``: Secrets with values."""
+        return under_secrets(rel, ROOT)
+
+    def observe(self, project: Project) -> Observation:
+        """Not observed: the cluster knows (see :func:`agentctl.targets.base.not_observed`)."""
+        return not_observed(self.name)
