@@ -30,6 +30,7 @@ example: $(BIN)/agentctl
 lint: $(BIN)/agentctl
 	$(BIN)/ruff check src tests scripts bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # The documentation site builds offline into a scratch folder; --strict fails on a broken
 # link, anchor or generated reference (docs/hooks/reference.py).
