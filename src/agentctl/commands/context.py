@@ -20,7 +20,9 @@ from agentctl.support.redact import format_exception
 #: message and exit 1. Looked up only in modules already imported (an exception class
 #: cannot be raised before its module is loaded), so :func:`guarded` imports none of them.
 USER_ERRORS = {
-    "agentctl.apply": ("ApplyRefused",),
+    "agentctl.plan.saved": ("ApplyRefused",),
+    # two installed plug-ins declaring one diagnostic code: the environment, not agentctl
+    "agentctl.diagnostics.codes": ("CodeClash",),
     "agentctl.plan.ledger": ("LedgerError",),
     "agentctl.support.fsutil": ("UnsafePathError", "FileSystemError"),
     "agentctl.support.envfile": ("EnvFileError",),
