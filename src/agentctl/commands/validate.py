@@ -1,5 +1,9 @@
 """``agentctl validate``: load and resolve the catalogue, report every problem.
 
+Agents whose render inputs did not change since the last ``plan`` or ``apply`` are served
+from the render cache (:mod:`agentctl.render.cache`: same key, same warnings as a fresh
+render; a render that failed is never stored); validate never writes it, nor any file.
+
 ``--format`` picks how: ``text`` (for people, stderr), ``json`` (Terraform's
 ``validate -json`` shape), ``github`` (workflow-command annotations) or ``sarif``
 (SARIF 2.1.0, for code scanning). Machine formats go to stdout, errors included, so CI
@@ -29,7 +33,7 @@ def run(directory: Path | None, explicit: bool, output_format: str = "text") -> 
     if output_format == "text":
         return _text(directory, explicit)
     try:
-        diagnostics = list(build(directory, explicit=explicit).warnings)
+        diagnostics = list(build(directory, explicit=explicit, use_cache=True).warnings)
     except DiagnosticError as exc:
         diagnostics = list(exc.diagnostics)
     diagnostics = sort_diagnostics(diagnostics)
@@ -64,7 +68,7 @@ def _prefix(root: Path | None) -> str:
 
 
 def _text(directory: Path | None, explicit: bool) -> int:
-    built = build(directory, explicit=explicit)
+    built = build(directory, explicit=explicit, use_cache=True)  # read, never saved
     ui.print_diagnostics(built.warnings)
     cat = built.catalogue
     ui.out(
