@@ -9,7 +9,9 @@ example within 1.6x hello-world typer.
 
 ``plan`` runs on a copy of the example (it saves the render cache in the project's
 ``.agentctl/``; the runs after the warm-up find it), with placeholder values for the
-example's credentials in their ``env`` override variables. Byte-code is written and
+example's credentials in their ``env`` override variables; ``validate`` runs both on the
+example itself (no render cache: every agent rendered) and on that copy (after ``plan``:
+agents served from the cache plan saved; validate never writes one). Byte-code is written and
 read as for an installed package (``PYTHONDONTWRITEBYTECODE`` is dropped for the
 commands). A benchmark, not a test: timings depend on the machine and its load.
 """
@@ -106,6 +108,7 @@ def main() -> None:
             "agentctl validate (example)": [AGENTCTL, "-C", str(EXAMPLE), "validate"],
             "agentctl graph (example)": [AGENTCTL, "-C", str(EXAMPLE), "graph"],
             "agentctl plan (example)": [AGENTCTL, "-C", str(copy), "plan"],
+            "agentctl validate (example, after plan)": [AGENTCTL, "-C", str(copy), "validate"],
         }
         results = medians(cases, args.runs, _environment(EXAMPLE))
     wall0, cpu0 = results["hello-world typer"]
