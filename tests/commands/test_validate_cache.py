@@ -51,3 +51,12 @@ def test_a_change_after_plan_is_reported_despite_the_cache(
     assert code == 1
     found = json.loads(out)["diagnostics"]
     assert any("FIXING.md.jinja" in json.dumps(d) for d in found), found
+
+
+def test_an_empty_cache_is_not_consulted_when_it_will_not_be_saved(example: Path) -> None:
+    # Its keys hash agentctl's code, and nothing could hit.
+    assert build(example, explicit=True, use_cache=True, read_only_cache=True).cache is None
+    assert build(example, explicit=True, use_cache=True).cache is not None  # plan fills it
+    build(example, explicit=True, use_cache=True).save_cache()
+    served = build(example, explicit=True, use_cache=True, read_only_cache=True)
+    assert served.cache is not None and served.tree.rendered_agents == []

@@ -19,7 +19,7 @@ from agentctl import __version__
 from agentctl.catalogue.project import find_project_root
 from agentctl.commands import ui
 from agentctl.diagnostics import Diagnostic, DiagnosticError, formats, sort_diagnostics
-from agentctl.render.pipeline import build
+from agentctl.render.pipeline import Built, build
 
 FORMATS = ("text", "json", "github", "sarif")
 
@@ -33,13 +33,19 @@ def run(directory: Path | None, explicit: bool, output_format: str = "text") -> 
     if output_format == "text":
         return _text(directory, explicit)
     try:
-        diagnostics = list(build(directory, explicit=explicit, use_cache=True).warnings)
+        diagnostics = list(_build(directory, explicit).warnings)
     except DiagnosticError as exc:
         diagnostics = list(exc.diagnostics)
     diagnostics = sort_diagnostics(diagnostics)
     root = _project_root(directory, explicit)
     ui.out_raw(_render(diagnostics, output_format, root))
     return 1 if any(d.severity == "error" for d in diagnostics) else 0
+
+
+def _build(directory: Path | None, explicit: bool) -> Built:
+    """The pure stages, agents served from the render cache when it holds them (read
+    only: validate writes no file)."""
+    return build(directory, explicit=explicit, use_cache=True, read_only_cache=True)
 
 
 def _render(diagnostics: list[Diagnostic], output_format: str, root: Path | None) -> str:
@@ -68,7 +74,7 @@ def _prefix(root: Path | None) -> str:
 
 
 def _text(directory: Path | None, explicit: bool) -> int:
-    built = build(directory, explicit=explicit, use_cache=True)  # read, never saved
+    built = _build(directory, explicit)
     ui.print_diagnostics(built.warnings)
     cat = built.catalogue
     ui.out(

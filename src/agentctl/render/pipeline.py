@@ -81,6 +81,7 @@ def build(
     target: str | None = None,
     trust: bool = False,
     use_cache: bool = False,
+    read_only_cache: bool = False,
 ) -> Built:
     """Load, resolve and render the project at ``directory`` for ``target`` (see
     :func:`target_name`).
@@ -88,7 +89,10 @@ def build(
     ``trust`` lets templates with tasks, migrations or Jinja extensions run (through real
     Copier); ``use_cache`` reuses ``.agentctl/cache/render.json`` so agents whose inputs
     did not change are not rendered again (nothing is written: the caller saves it with
-    :meth:`Built.save_cache` once the run is going to write, or for ``plan``).
+    :meth:`Built.save_cache` once the run is going to write, or for ``plan``). With
+    ``read_only_cache`` the caller never saves it (``validate``), so an empty cache is not
+    consulted at all: its keys hash the code (:mod:`agentctl.render.fingerprint`) and
+    nothing could hit.
     Raises :class:`~agentctl.diagnostics.DiagnosticError` with every problem found.
     """
     project = load_project(directory, explicit=explicit, check_target=target_problems)
@@ -97,5 +101,7 @@ def build(
     resolved = resolve(catalogue, defer=True)
     check_plugins(resolved)  # what needs the plug-ins; raises every error together
     cache = RenderCache.for_state_dir(project.state_dir) if use_cache else None
+    if cache is not None and read_only_cache and not cache.entries:
+        cache = None
     tree = render(resolved, get_target(name), exclude=exclude, trust=trust, cache=cache)
     return Built(project, catalogue, resolved, tree, cache)
