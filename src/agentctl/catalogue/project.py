@@ -18,7 +18,7 @@ from agentctl.catalogue.validation import validate_model
 from agentctl.diagnostics import Diagnostic, DiagnosticError, Position
 
 if TYPE_CHECKING:
-    from agentctl.catalogue.schema import ProjectConfig
+    from agentctl.catalogue.project_schema import ProjectConfig
 
 PROJECT_FILE = "agentctl.yaml"
 STATE_DIR = ".agentctl"
@@ -198,7 +198,7 @@ def load_project(directory: Path | None = None, *, explicit: bool = False,
     ``check_target`` checks ``target:`` so its problems come with the file's others.
     Raises :class:`DiagnosticError` when there is no ``agentctl.yaml`` or it is invalid.
     """
-    from agentctl.catalogue.schema import ProjectConfig
+    from agentctl.catalogue.project_schema import ProjectConfig
     from agentctl.catalogue.yamlsource import load_yaml
 
     base = (directory or Path.cwd()).resolve()
