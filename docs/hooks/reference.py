@@ -32,7 +32,8 @@ import typer.main
 import yaml
 from pydantic import BaseModel
 
-from agentctl.catalogue.schema import ENTRY_MODELS, ProjectConfig
+from agentctl.catalogue.project_schema import ProjectConfig
+from agentctl.catalogue.schema import ENTRY_MODELS
 from agentctl.cli import app
 from agentctl.diagnostics.codes import all_codes
 from agentctl.runtimes import get_runtime, runtime_names

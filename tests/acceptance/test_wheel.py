@@ -34,7 +34,7 @@ def test_a_wheel_installed_on_its_own_inits_and_plans_a_project(tmp_path: Path) 
     (wheel,) = dist.glob("agentctl-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "agentctl/_builtin_catalogue/providers.yaml" in names
-    for folder in ("workspace/default", "service/claude-code", "project"):
+    for folder in ("workspace/default", "project"):  # services: built by each runtime
         assert f"agentctl/templates/{folder}/copier.yml" in names, folder
 
     venv = tmp_path / "venv"

@@ -337,7 +337,7 @@ def test_git_itself_refuses_transports_outside_the_allowed_list(tmp_path: Path, 
     ("--upload-pack=id", True),
 ])
 def test_git_url_transports(url: str, refused: bool) -> None:
-    from agentctl.catalogue.schema import git_url_problem
+    from agentctl.catalogue.giturl import git_url_problem
 
     assert (git_url_problem(url) is not None) == refused
 

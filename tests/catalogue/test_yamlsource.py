@@ -120,7 +120,7 @@ def test_an_aliased_key_is_refused_at_its_value() -> None:
 def test_safe_load_bounded_reads_as_pyyaml_and_refuses_bombs() -> None:
     import yaml
 
-    from agentctl.catalogue.yamlsource import AliasBombError, safe_load_bounded
+    from agentctl.catalogue.yamlbounded import AliasBombError, safe_load_bounded
 
     text = "a: &x {k: [1, 2]}\nb: *x\nc: yes\nd: 2024-05-01\n"
     assert safe_load_bounded(text) == yaml.safe_load(text)  # YAML 1.1, as Copier reads it

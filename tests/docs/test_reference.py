@@ -14,7 +14,8 @@ import pytest
 import typer.main
 import yaml
 
-from agentctl.catalogue.schema import ENTRY_MODELS, ProjectConfig
+from agentctl.catalogue.project_schema import ProjectConfig
+from agentctl.catalogue.schema import ENTRY_MODELS
 from agentctl.cli import app
 from agentctl.diagnostics.codes import all_codes
 from agentctl.runtimes import runtime_names

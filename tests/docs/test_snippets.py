@@ -21,7 +21,8 @@ from typing import Any
 import pytest
 import yaml
 
-from agentctl.catalogue.schema import ENTRY_MODELS, ProjectConfig
+from agentctl.catalogue.project_schema import ProjectConfig
+from agentctl.catalogue.schema import ENTRY_MODELS
 from tests.conftest import ROOT, run_cli
 
 DOCS = [*sorted((ROOT / "docs").rglob("*.md")), ROOT / "README.md", ROOT / "CONTRIBUTING.md",

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from agentctl.support.fsutil import UnsafePathError, write_tree
+from agentctl.support.fsutil import UnsafePathError
+from agentctl.support.writetree import write_tree
 
 
 @pytest.mark.parametrize("atomic", [True, False])

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from agentctl.catalogue.project import load_project
-from agentctl.catalogue.schema import ProjectConfig
+from agentctl.catalogue.project_schema import ProjectConfig
 from agentctl.render.pipeline import build
 from agentctl.targets import BUILTIN, get_target
 from agentctl.targets.base import Observation

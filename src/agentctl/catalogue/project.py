@@ -18,7 +18,8 @@ from agentctl.catalogue.validation import validate_model
 from agentctl.diagnostics import Diagnostic, DiagnosticError, Position
 
 if TYPE_CHECKING:
-    from agentctl.catalogue.schema import ProjectConfig
+    from agentctl.catalogue.project_schema import ProjectConfig
+    from agentctl.catalogue.yamlsource import YamlDocument
 
 PROJECT_FILE = "agentctl.yaml"
 STATE_DIR = ".agentctl"
@@ -198,10 +199,28 @@ def load_project(directory: Path | None = None, *, explicit: bool = False,
     ``check_target`` checks ``target:`` so its problems come with the file's others.
     Raises :class:`DiagnosticError` when there is no ``agentctl.yaml`` or it is invalid.
     """
-    from agentctl.catalogue.schema import ProjectConfig
+    from agentctl.catalogue.project_schema import ProjectConfig
     from agentctl.catalogue.yamlsource import load_yaml
 
-    base = (directory or Path.cwd()).resolve()
+    root = _locate_root((directory or Path.cwd()).resolve(), explicit)
+    doc = load_yaml(read_text(root / PROJECT_FILE, PROJECT_FILE), PROJECT_FILE)
+    data = doc.data if doc.data is not None else {}
+    config, problems = validate_model(ProjectConfig, data, doc, (), "agentctl.yaml")
+    if problems or config is None:
+        raise DiagnosticError(problems)
+    assert isinstance(config, ProjectConfig)
+    problems = _config_problems(root, config, doc, check_target)
+    if problems:
+        raise DiagnosticError(problems)
+    positions: dict[tuple[str | int, ...], Position] = {
+        ("catalogue", i): doc.position(("catalogue", i)) for i in range(len(config.catalogue))}
+    positions[("target",)] = doc.position(("target",))
+    return Project(root=root, config=config, positions=positions)
+
+
+def _locate_root(base: Path, explicit: bool) -> Path:
+    """The folder holding ``agentctl.yaml``: ``base`` itself when ``explicit``, else
+    ``base`` or the nearest folder above it. Raises :class:`DiagnosticError` (E001)."""
     root = base if explicit and (base / PROJECT_FILE).is_file() else None
     if root is None and not explicit:
         root = find_project_root(base)
@@ -218,12 +237,15 @@ def load_project(directory: Path | None = None, *, explicit: bool = False,
                 )
             ]
         )
-    doc = load_yaml(read_text(root / PROJECT_FILE, PROJECT_FILE), PROJECT_FILE)
-    data = doc.data if doc.data is not None else {}
-    config, problems = validate_model(ProjectConfig, data, doc, (), "agentctl.yaml")
-    if problems or config is None:
-        raise DiagnosticError(problems)
-    assert isinstance(config, ProjectConfig)
+    return root
+
+
+def _config_problems(root: Path, config: ProjectConfig, doc: YamlDocument,
+                     check_target: TargetCheck | None) -> list[Diagnostic]:
+    """What a well-formed ``agentctl.yaml`` at ``root`` still gets wrong, in file order:
+    its output folder (E105), catalogue globs (E003), target (``check_target``) and the
+    state folder beside it (E020)."""
+    problems: list[Diagnostic] = []
     output_problem = check_output(root, config.output)
     if output_problem:
         problems.append(Diagnostic(
@@ -246,12 +268,7 @@ def load_project(directory: Path | None = None, *, explicit: bool = False,
             detail=f"agentctl keeps its ledger, lock and render cache in {STATE_DIR}/ and "
             "never reads or writes them through a link. Remove it: agentctl creates the "
             "folder when it first writes."))
-    if problems:
-        raise DiagnosticError(problems)
-    positions: dict[tuple[str | int, ...], Position] = {
-        ("catalogue", i): doc.position(("catalogue", i)) for i in range(len(config.catalogue))}
-    positions[("target",)] = doc.position(("target",))
-    return Project(root=root, config=config, positions=positions)
+    return problems
 
 
 #: Most ``**`` parts one catalogue glob may hold: each one walks every folder below it

@@ -26,7 +26,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from agentctl.catalogue.target_settings import KubernetesSettings
+from agentctl.catalogue.giturl import URL_PASSWORD, git_url_problem
 
 #: Lower-case DNS-label style names: they become folder, service and env var names.
 NAME_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"
@@ -232,33 +232,6 @@ class MCPServer(Entry):
         return value
 
 
-#: ``scheme://user:secret@host`` — a URL with a password (or token) in its userinfo.
-_URL_PASSWORD = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/@]*:[^/@]*@")
-_URL_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
-#: URL schemes a git skill source may use (git-clone(1) "GIT URLS"; ``git+ssh`` and
-#: ``ssh+git`` are git's aliases of ``ssh``). scp-like ``host:path`` and plain paths too.
-GIT_SCHEMES = ("https", "ssh", "git+ssh", "ssh+git", "file")
-
-
-def git_url_problem(url: str) -> str | None:
-    """Why ``url`` is refused as a skill source's ``git``, or None.
-
-    Refused: another transport (``http://``, ``git://``, a ``<helper>::address`` remote
-    helper such as ``ext::`` or ``fd::``, which run commands or read descriptors) and a
-    leading ``-`` (it would read as an option). Git itself enforces the same list at run
-    time (:data:`agentctl.catalogue.skill_sync.GIT_PROTOCOLS`).
-    """
-    if url.startswith("-"):
-        return f"git URL '{url}' starts with '-'"
-    if "::" in url:
-        helper = url.split("::", 1)[0]
-        return f"git URL '{url}' uses the remote helper '{helper}::', which agentctl does not run"
-    scheme = _URL_SCHEME.match(url)
-    if scheme and scheme.group(1).lower() not in GIT_SCHEMES:
-        return f"git URL '{url}' uses {scheme.group(1)}://, which agentctl does not allow"
-    return None
-
-
 class SkillSource(Entry):
     """Where skills come from: a local folder or a git repository at a pinned ref.
 
@@ -309,7 +282,7 @@ class SkillSource(Entry):
             self.subdir.startswith("/") or ".." in self.subdir.split("/")
         ):
             raise ValueError("'subdir' must be a relative folder inside the source")
-        if self.git is not None and _URL_PASSWORD.match(self.git):
+        if self.git is not None and URL_PASSWORD.match(self.git):
             # The catalogue holds references, never values: a token in the URL would land
             # in agentctl.lock, in git's messages and in every clone of the repository.
             raise ValueError("'git' must not carry a password or token in the URL; drop it "
@@ -410,30 +383,3 @@ ENTRY_MODELS: dict[str, type[Entry]] = {
     "skills": Skill,
     "agents": Agent,
 }
-
-
-class ProjectConfig(BaseModel):
-    """``agentctl.yaml``: the project file that marks a project's root.
-
-    Paths are relative to the folder holding ``agentctl.yaml``.
-    """
-
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-    name: Name | None = Field(None, description="Project name (compose project); default: folder.")
-    catalogue: list[str] = Field(
-        default_factory=lambda: ["catalogue/**/*.yaml", "catalogue/**/*.yml"],
-        description="Glob patterns of catalogue files.",
-    )
-    output: str = Field("deploy", min_length=1, description="Folder agentctl renders into.")
-    builtin_mcp_urls: dict[Key, str] = Field(
-        default_factory=dict, description="URL of each built-in MCP server key, as agents reach it."
-    )
-    target: Key | None = Field(
-        None, description="Deployment target: compose (default), kubernetes or kagent; "
-        "`--target` overrides it."
-    )
-    kubernetes: KubernetesSettings = Field(
-        default_factory=KubernetesSettings,
-        description="Namespace, secret store and requests for the kubernetes and kagent targets.",
-    )

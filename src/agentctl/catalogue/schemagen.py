@@ -20,6 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from agentctl.catalogue.project_schema import ProjectConfig
 from agentctl.catalogue.schema import (
     NAME_PATTERN,
     TOOL_PATTERN,
@@ -27,7 +28,6 @@ from agentctl.catalogue.schema import (
     Credential,
     MCPServer,
     Model,
-    ProjectConfig,
     Provider,
     Skill,
 )

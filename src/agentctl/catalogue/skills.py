@@ -24,6 +24,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -72,6 +73,9 @@ class SkillContent:
 
 
 def _walk(folder: Path, shown: str) -> tuple[dict[str, bytes], set[str], list[Diagnostic]]:
+    """The files of the skill at ``folder`` (``{posix path: bytes}``), the executable ones
+    and the problems found (E304 links, E104 unreadable files, E305 past the size limit,
+    where the walk stops); ``shown`` is the folder as diagnostics name it."""
     files: dict[str, bytes] = {}
     executable: set[str] = set()
     problems: list[Diagnostic] = []
@@ -80,47 +84,16 @@ def _walk(folder: Path, shown: str) -> tuple[dict[str, bytes], set[str], list[Di
     for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS)
         here = Path(dirpath)
-        for d in list(dirnames):
-            if (here / d).is_symlink():
-                dirnames.remove(d)
-                rel = (here / d).relative_to(folder).as_posix()
-                problems.append(
-                    Diagnostic(
-                        "error",
-                        "E304",
-                        f"skill holds a symlinked folder '{rel}'",
-                        Position(f"{shown}/{rel}"),
-                        detail="Replace the link with a real folder; linked folders are "
-                        "not copied into workspaces.",
-                    )
-                )
+        problems.extend(_drop_linked_folders(here, dirnames, folder, shown))
         for name in sorted(filenames):
             path = here / name
             rel = path.relative_to(folder).as_posix()
-            if path.is_symlink():
-                target = path.resolve()
-                if not target.is_relative_to(real_root) or not target.is_file():
-                    problems.append(
-                        Diagnostic(
-                            "error",
-                            "E304",
-                            f"symlink '{rel}' leads outside the skill folder",
-                            Position(f"{shown}/{rel}"),
-                            detail="A skill travels as one folder: copy the file into it "
-                            "instead of linking to it.",
-                        )
-                    )
-                    continue
-            try:
-                data, info = _read_regular(path.resolve() if path.is_symlink() else path)
-            except OSError as exc:
-                problems.append(Diagnostic(
-                    "error", "E104", f"cannot read '{rel}': {exc.strerror}",
-                    Position(f"{shown}/{rel}"),
-                    detail="Make it a readable file, or remove it from the skill."))
+            read, problem = _read_skill_file(path, rel, real_root, shown)
+            if problem is not None:
+                problems.append(problem)
+            if read is None:
                 continue
-            if data is None:
-                continue  # not a regular file (a FIFO, a socket): not part of the skill
+            data, info = read
             size = max(info.st_size, len(data))  # the read stops past the limit
             total += size
             if total > MAX_SKILL_BYTES:
@@ -139,6 +112,54 @@ def _walk(folder: Path, shown: str) -> tuple[dict[str, bytes], set[str], list[Di
             if info.st_mode & stat.S_IXUSR:
                 executable.add(rel)
     return files, executable, problems
+
+
+def _drop_linked_folders(here: Path, dirnames: list[str], folder: Path,
+                         shown: str) -> list[Diagnostic]:
+    """E304 for each symlinked folder among ``dirnames`` (of ``here``, inside the skill at
+    ``folder``), removed from ``dirnames`` so the walk does not enter it."""
+    problems: list[Diagnostic] = []
+    for d in list(dirnames):
+        if (here / d).is_symlink():
+            dirnames.remove(d)
+            rel = (here / d).relative_to(folder).as_posix()
+            problems.append(
+                Diagnostic(
+                    "error",
+                    "E304",
+                    f"skill holds a symlinked folder '{rel}'",
+                    Position(f"{shown}/{rel}"),
+                    detail="Replace the link with a real folder; linked folders are "
+                    "not copied into workspaces.",
+                )
+            )
+    return problems
+
+
+def _read_skill_file(path: Path, rel: str, real_root: Path, shown: str
+                     ) -> tuple[tuple[bytes, os.stat_result] | None, Diagnostic | None]:
+    """``((bytes, stat), None)`` for the skill file at ``path``; ``(None, None)`` when it is
+    not a regular file (a FIFO, a socket: not part of the skill); ``(None, problem)`` for a
+    symlink leading outside ``real_root`` (E304) or a file that cannot be read (E104)."""
+    if path.is_symlink():
+        target = path.resolve()
+        if not target.is_relative_to(real_root) or not target.is_file():
+            return None, Diagnostic(
+                "error",
+                "E304",
+                f"symlink '{rel}' leads outside the skill folder",
+                Position(f"{shown}/{rel}"),
+                detail="A skill travels as one folder: copy the file into it "
+                "instead of linking to it.",
+            )
+    try:
+        data, info = _read_regular(path.resolve() if path.is_symlink() else path)
+    except OSError as exc:
+        return None, Diagnostic(
+            "error", "E104", f"cannot read '{rel}': {exc.strerror}",
+            Position(f"{shown}/{rel}"),
+            detail="Make it a readable file, or remove it from the skill.")
+    return (None if data is None else (data, info)), None
 
 
 def _is_dir(path: Path) -> bool:
@@ -191,46 +212,61 @@ def check_frontmatter(
     meta: dict[str, Any], folder_name: str, doc: Any, shown: str
 ) -> list[Diagnostic]:
     """Check SKILL.md frontmatter against the spec; see the module docstring for severities."""
-    out: list[Diagnostic] = []
 
     def at(key: str) -> Position:
         return doc.position((key,)) if doc is not None else Position(shown, 1, 1)
 
-    name = meta.get("name")
+    out = [problem for problem in (_name_problem(meta.get("name"), folder_name, at),
+                                   _description_problem(meta.get("description"), at))
+           if problem is not None]
+    out.extend(_shape_problems(meta, at))
+    for key in sorted(set(meta) - SPEC_KEYS - CLAUDE_KEYS):
+        out.append(
+            Diagnostic("warning", "W306", f"unknown frontmatter key '{key}'", at(key),
+                       detail="Runtimes ignore keys outside the Agent Skills spec.")
+        )
+    return out
+
+
+def _name_problem(name: Any, folder_name: str,
+                  at: Callable[[str], Position]) -> Diagnostic | None:
+    """E306 (no ``name``), E307 (not a spec name) or W301 (not the folder's name), or None."""
     if not isinstance(name, str) or not name:
-        out.append(
-            Diagnostic("error", "E306", "SKILL.md frontmatter has no 'name'", at("name"),
-                       detail="Add 'name: <folder-name>' (lower-case letters, digits, '-').")
-        )
-    elif len(name) > 64 or not SKILL_NAME.match(name):
-        out.append(
-            Diagnostic("error", "E307", f"skill name '{name}' breaks the Agent Skills spec",
-                       at("name"),
-                       detail="Use 1-64 lower-case letters, digits and single '-', not at the "
-                       "start or end.")
-        )
-    elif name != folder_name:
-        out.append(
-            Diagnostic("warning", "W301",
-                       f"skill name '{name}' differs from its folder '{folder_name}'",
-                       at("name"),
-                       detail=f"The spec wants them equal; agentctl installs it as '{name}/'.")
-        )
-    description = meta.get("description")
+        return Diagnostic("error", "E306", "SKILL.md frontmatter has no 'name'", at("name"),
+                          detail="Add 'name: <folder-name>' (lower-case letters, digits, '-').")
+    if len(name) > 64 or not SKILL_NAME.match(name):
+        return Diagnostic("error", "E307", f"skill name '{name}' breaks the Agent Skills spec",
+                          at("name"),
+                          detail="Use 1-64 lower-case letters, digits and single '-', not at "
+                          "the start or end.")
+    if name != folder_name:
+        return Diagnostic("warning", "W301",
+                          f"skill name '{name}' differs from its folder '{folder_name}'",
+                          at("name"),
+                          detail=f"The spec wants them equal; agentctl installs it as "
+                          f"'{name}/'.")
+    return None
+
+
+def _description_problem(description: Any,
+                         at: Callable[[str], Position]) -> Diagnostic | None:
+    """E308 (no ``description``) or W302 (longer than the spec's 1024 characters), or None."""
     if not isinstance(description, str) or not description.strip():
-        out.append(
-            Diagnostic("error", "E308", "SKILL.md frontmatter has no 'description'",
-                       at("description"),
-                       detail="Add 'description: …' saying what the skill does and when to use "
-                       "it.")
-        )
-    elif len(description) > 1024:
-        out.append(
-            Diagnostic("warning", "W302",
-                       f"description is {len(description)} characters; the spec allows 1024",
-                       at("description"),
-                       detail="Some runtimes truncate long descriptions: shorten it.")
-        )
+        return Diagnostic("error", "E308", "SKILL.md frontmatter has no 'description'",
+                          at("description"),
+                          detail="Add 'description: …' saying what the skill does and when to "
+                          "use it.")
+    if len(description) > 1024:
+        return Diagnostic("warning", "W302",
+                          f"description is {len(description)} characters; the spec allows 1024",
+                          at("description"),
+                          detail="Some runtimes truncate long descriptions: shorten it.")
+    return None
+
+
+def _shape_problems(meta: dict[str, Any], at: Callable[[str], Position]) -> list[Diagnostic]:
+    """W303-W305: ``compatibility``, ``metadata`` and ``allowed-tools`` of the wrong shape."""
+    out: list[Diagnostic] = []
     compat = meta.get("compatibility")
     if compat is not None and (not isinstance(compat, str) or len(compat) > 500):
         out.append(
@@ -258,11 +294,6 @@ def check_frontmatter(
                        "string or a list of strings", at("allowed-tools"),
                        detail="Write allowed-tools: Read Grep, or a YAML list of tool "
                        "names; quote numbers and booleans.")
-        )
-    for key in sorted(set(meta) - SPEC_KEYS - CLAUDE_KEYS):
-        out.append(
-            Diagnostic("warning", "W306", f"unknown frontmatter key '{key}'", at(key),
-                       detail="Runtimes ignore keys outside the Agent Skills spec.")
         )
     return out
 

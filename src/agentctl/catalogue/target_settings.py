@@ -6,8 +6,8 @@ the models themselves live here, in the catalogue layer, because ``agentctl.yaml
 validated (with every error located at its line and column) and its JSON Schema
 generated before any target is loaded, and the catalogue imports no target. A test
 holds the two together (``tests/targets/test_protocol.py``): the field of
-:class:`~agentctl.catalogue.schema.ProjectConfig` under a target's key has that target's
-model.
+:class:`~agentctl.catalogue.project_schema.ProjectConfig` under a target's key has that
+target's model.
 """
 
 from __future__ import annotations

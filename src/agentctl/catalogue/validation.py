@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from agentctl.catalogue.schema import GIT_SCHEMES
+from agentctl.catalogue.giturl import GIT_SCHEMES
 from agentctl.catalogue.yamlsource import PathKey, SourceFloat, YamlDocument
 from agentctl.diagnostics import Diagnostic, did_you_mean
 

@@ -254,7 +254,26 @@ class _Builder:
         written = {id(k) for k, _v in node.value if k.tag != _MERGE_TAG} if merged else set()
         if merged:
             self.loader.flatten_mapping(node)
-        pairs: list[tuple[yaml.Node, yaml.Node, str | None]] = []
+        pairs = self._pairs(node)
+        own = {key for k, _v, key in pairs if id(k) in written} if merged else set()
+        result: dict[Any, Any] = {}
+        key_nodes = self.doc.key_nodes
+        for key_node, value_node, key in pairs:
+            child = (*path, key)
+            is_written = not merged or id(key_node) in written
+            if not is_written and key in own:
+                continue  # a merged key the mapping sets itself
+            if key in result and is_written:
+                self._duplicate(key, key_node, key_nodes[child])
+                continue
+            key_nodes[child] = key_node
+            result[key] = self.build(value_node, child, depth + 1)
+        return result
+
+    def _pairs(self, node: yaml.MappingNode) -> list[tuple[yaml.Node, yaml.Node, str]]:
+        """Each ``(key node, value node, key)`` of ``node``, the key as text; a list or
+        mapping key is left out (E108 is recorded for it, see :meth:`_key`)."""
+        pairs: list[tuple[yaml.Node, yaml.Node, str]] = []
         seen_to = node.start_mark.index  # a key node before this is an alias's anchor
         construct = self.loader.construct_object
         for k, v in node.value:
@@ -265,33 +284,20 @@ class _Builder:
                 pairs.append((k, v, key))
             else:
                 self._key(k, v, k.start_mark.index < seen_to)
-                pairs.append((k, v, None))
             seen_to = max(seen_to, v.end_mark.index)
-        own = {key for k, _v, key in pairs if id(k) in written} if merged else set()
-        result: dict[Any, Any] = {}
-        key_nodes = self.doc.key_nodes
-        for key_node, value_node, key in pairs:
-            if key is None:
-                continue
-            child = (*path, key)
-            is_written = not merged or id(key_node) in written
-            if not is_written and key in own:
-                continue  # a merged key the mapping sets itself
-            if key in result and is_written:
-                first = key_nodes[child].start_mark.line + 1
-                self.problems.append(
-                    Diagnostic(
-                        "error",
-                        "E102",
-                        f"duplicate key '{key}' (first at line {first})",
-                        _pos(self.file, key_node.start_mark),
-                        detail="YAML keeps only the last one; remove or rename one of them.",
-                    )
-                )
-                continue
-            key_nodes[child] = key_node
-            result[key] = self.build(value_node, child, depth + 1)
-        return result
+        return pairs
+
+    def _duplicate(self, key: str, key_node: yaml.Node, first: yaml.Node) -> None:
+        """E102 for a key written twice in one mapping; ``first`` is its first key node."""
+        self.problems.append(
+            Diagnostic(
+                "error",
+                "E102",
+                f"duplicate key '{key}' (first at line {first.start_mark.line + 1})",
+                _pos(self.file, key_node.start_mark),
+                detail="YAML keeps only the last one; remove or rename one of them.",
+            )
+        )
 
     def _key(self, key_node: yaml.Node, value_node: yaml.Node, aliased: bool) -> None:
         """E108 for a list or mapping used as a mapping key (the key is then skipped).
@@ -373,65 +379,3 @@ def scalar_text(value: Any) -> str:
     if value is None:
         return ""
     return str(value)
-
-
-class AliasBombError(ValueError):
-    """A YAML text whose aliases expand past :data:`MAX_ALIAS_NODES` nodes (or that nests
-    too deeply): refused before any Python object is made from it."""
-
-
-def _expanded_size(root: yaml.Node, limit: int) -> int:
-    """Nodes ``root`` stands for with every alias written out, stopping past ``limit``.
-
-    Each distinct node is sized once (memoised by identity), so a billion-laughs graph
-    of a few dozen nodes costs a few dozen steps to recognise.
-    """
-    sizes: dict[int, int] = {}
-    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
-    while stack:
-        node, children_done = stack.pop()
-        if id(node) in sizes:
-            continue
-        if isinstance(node, yaml.MappingNode):
-            children = [n for pair in node.value for n in pair]
-        elif isinstance(node, yaml.SequenceNode):
-            children = list(node.value)
-        else:
-            sizes[id(node)] = 1
-            continue
-        if children_done:
-            total = 1 + sum(sizes[id(c)] for c in children)
-            sizes[id(node)] = min(total, limit + 1)
-            continue
-        stack.append((node, True))
-        stack.extend((c, False) for c in children if id(c) not in sizes)
-    return sizes[id(root)]
-
-
-def safe_load_bounded(text: str, *, all_documents: bool = False) -> Any:
-    """``yaml.safe_load`` (YAML 1.1, as Copier reads ``copier.yml`` and ``yaml`` answers)
-    that refuses alias bombs: raises :class:`AliasBombError` when a document stands for
-    more nodes than its text has characters plus :data:`MAX_ALIAS_NODES` (an alias-free
-    document never does). With ``all_documents``, returns the list ``yaml.safe_load_all``
-    would. Other errors are ``yaml.YAMLError``, as from PyYAML itself.
-    """
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
-    limit = len(text) + MAX_ALIAS_NODES
-
-    def checked(node: yaml.Node) -> yaml.Node:
-        if _expanded_size(node, limit) > limit:
-            raise AliasBombError(f"YAML aliases expand to more than {MAX_ALIAS_NODES} nodes")
-        return node
-
-    try:
-        if not all_documents:
-            node = loader.get_single_node()
-            return None if node is None else loader.construct_document(checked(node))
-        docs = []
-        while loader.check_node():
-            node = loader.get_node()
-            assert node is not None  # check_node said there is one
-            docs.append(loader.construct_document(checked(node)))
-        return docs
-    finally:
-        loader.dispose()

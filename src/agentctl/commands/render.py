@@ -22,8 +22,9 @@ from agentctl.commands import ui
 from agentctl.diagnostics import display_path
 from agentctl.plan.compare import folder_file_change, text_diff
 from agentctl.render.pipeline import build
-from agentctl.support.fsutil import FileSystemError, write_tree
+from agentctl.support.fsutil import FileSystemError
 from agentctl.support.tree import DesiredTree
+from agentctl.support.writetree import write_tree
 from agentctl.targets import get_target, target_names
 
 

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from agentctl.catalogue.project import read_text
-from agentctl.catalogue.yamlsource import AliasBombError, safe_load_bounded
+from agentctl.catalogue.yamlbounded import AliasBombError, safe_load_bounded
 from agentctl.diagnostics import DiagnosticError
 from agentctl.render.copier_jinja import make_env
 from agentctl.render.copier_model import (

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from agentctl.catalogue.yamlsource import AliasBombError, safe_load_bounded
+from agentctl.catalogue.yamlbounded import AliasBombError, safe_load_bounded
 
 DEFAULT_EXCLUDE = (
     "copier.yaml", "copier.yml", "~*", "*.py[co]", "__pycache__", ".git", ".DS_Store", ".svn",
@@ -131,7 +131,7 @@ def _cast_to_str(value: Any) -> str:
 
 def cast_answer(type_name: str, answer: Any, name: str) -> Any:
     """Copier's ``Question.cast_answer`` for one answer (a ``yaml`` answer read with
-    :func:`~agentctl.catalogue.yamlsource.safe_load_bounded`: an alias bomb is refused)."""
+    :func:`~agentctl.catalogue.yamlbounded.safe_load_bounded`: an alias bomb is refused)."""
     if answer is None and type_name not in {"json", "yaml"}:
         raise TemplateError(f"answer to '{name}' is empty, but the question is a {type_name}",
                             question=name)

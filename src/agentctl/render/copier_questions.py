@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from pathlib import PurePath
 from typing import Any
 
-from agentctl.catalogue.yamlsource import AliasBombError, safe_load_bounded
+from agentctl.catalogue.yamlbounded import AliasBombError, safe_load_bounded
 from agentctl.render.copier_model import (
     MissingAnswer,
     Question,

@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from agentctl.catalogue.yamlsource import AliasBombError, safe_load_bounded, scalar_text
+from agentctl.catalogue.yamlbounded import AliasBombError, safe_load_bounded
+from agentctl.catalogue.yamlsource import scalar_text
 from agentctl.render.templates import TemplateStore
 from agentctl.render.workspace import agent_error, render_template
 
