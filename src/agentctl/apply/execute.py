@@ -139,7 +139,19 @@ def apply_plan(
     _delete(run, result)
     ledger.pending = {}
     run.save()
+    _save_stats(run)
     return result
+
+
+def _save_stats(run: _Run) -> None:
+    """Keep the plan's stat cache (what the plan read and did not rewrite): files this
+    apply wrote or deleted are forgotten, the next plan reads and notes them."""
+    stats = run.plan.stats
+    if stats is None:
+        return
+    for change in run.plan.changes:
+        stats.forget(change.path)
+    stats.save(run.project.root)
 
 
 def _changed_writes(plan: Plan) -> dict[str | None, list[tuple[str, Write]]]:
