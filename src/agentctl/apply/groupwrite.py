@@ -98,7 +98,8 @@ class _Place:
         self.real_root = root.resolve()
         self.real_scope = (scope or root).resolve()
         self.shown = scope or root
-        self.folders: dict[str, Path] = {}
+        self.folders: dict[str, Path] = {"": self.real_root}  # resolved
+        self.checked: dict[str, Path] = {}  # resolved and inside the scope
         self.ready: set[str] = set()
         self.made: list[Path] = []
 
@@ -107,15 +108,26 @@ class _Place:
         path that is not clean or whose folder resolves out of the scope."""
         check_relative(rel)
         head, _, name = rel.rpartition("/")
-        folder = self.folders.get(head)
+        folder = self.checked.get(head)
         if folder is None:
-            folder = self.real_root.joinpath(*head.split("/")).resolve() if head \
-                else self.real_root
+            folder = self._resolved(head)
             if folder != self.real_scope and not folder.is_relative_to(self.real_scope):
                 raise UnsafePathError(f"{rel!r} leads out of {self.shown} through a symlink; "
                                       "agentctl does not write through links")
-            self.folders[head] = folder
+            self.checked[head] = folder
         return folder / name
+
+    def _resolved(self, head: str) -> Path:
+        """``root/head`` resolved as ``Path.resolve`` would, from its resolved parent: one
+        ``lstat`` per folder, not one per folder on the way for every folder."""
+        folder = self.folders.get(head)
+        if folder is None:
+            parent, _, name = head.rpartition("/")
+            folder = (self._resolved(parent) if parent else self.real_root) / name
+            if os.path.islink(folder):
+                folder = folder.resolve()
+            self.folders[head] = folder
+        return folder
 
     def make_folder(self, target: Path, mode: int) -> None:
         """Create ``target``'s folder (0700 for private files) unless made already."""

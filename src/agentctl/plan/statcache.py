@@ -23,8 +23,9 @@ The cache never hides a change:
   keeps its inode, size and mtime as written, so a cache that arrived any other way
   (committed, copied) is never read.
 * It is written only into ``.agentctl/cache/`` (never through a symlink: the state folder
-  is checked first, a linked cache folder or file is left alone) and only by a run that
-  goes through: a plan without errors, or an apply that wrote.
+  is checked first, a linked cache folder or file is left alone) and only by a plan
+  without errors. Apply never writes it: its files get new inodes (their entries miss and
+  the next plan notes them afresh), and its last write stays the ledger's final save.
 
 Env files hold secret values and are never noted (no hashes of secrets on disk).
 """
