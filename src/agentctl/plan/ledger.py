@@ -134,11 +134,11 @@ class Ledger:
     def _document(self) -> dict[str, Any]:
         doc: dict[str, Any] = {
             "format_version": FORMAT_VERSION,
-            "files": {k: dict(vars(v)) for k, v in sorted(self.files.items())},
+            "files": {k: vars(v) for k, v in self.files.items()},
             "env_files": {k: {"agent": v.agent, "variables": list(v.variables),
                               "target": v.target}
                           for k, v in sorted(self.env_files.items())},
-            "agents": {k: dict(vars(v)) for k, v in sorted(self.agents.items())},
+            "agents": {k: vars(v) for k, v in self.agents.items()},
         }
         if self.pending:
             doc["pending"] = dict(sorted(self.pending.items()))
