@@ -114,14 +114,12 @@ def compare_file(
         # a folder on the way links elsewhere: never read what it leads to
         return FileChange(full, "drift", agent, LINKED_OUT, None, env_file=env)
     path = os.path.join(project.root, full)
-    if stats is not None and not env:
-        same = _unchanged(stats, full, path, content)
-        if same is not None:
-            return _file_change(ledger, full, (content, same.st_mode & 0o777), (content, mode),
-                                agent)
-    st, disk = read_regular(path)
-    if stats is not None and not env and st is not None and disk is not None:
-        stats.note(full, st, sha256(disk))
+    stats = None if env else stats  # env files: no hashes of secret values kept
+    same = _unchanged(stats, full, path, content)
+    if same is not None:
+        return _file_change(ledger, full, (content, same.st_mode & 0o777), (content, mode),
+                            agent)
+    st, disk = _read_noting(stats, full, path)
     if st is not None and stat.S_ISLNK(st.st_mode):
         return FileChange(full, "drift", agent, "a symlink stands here; agentctl will not "
                           "write through it", None, env_file=env)
@@ -141,16 +139,28 @@ def compare_file(
     return _file_change(ledger, full, (disk, disk_mode), (content, mode), agent)
 
 
-def _unchanged(stats: StatCache, full: str, path: str, content: bytes
+def _unchanged(stats: StatCache | None, full: str, path: str, content: bytes
                ) -> os.stat_result | None:
     """The ``lstat`` of the file at ``path`` when ``stats`` vouches that it holds exactly
     ``content`` (same stat as noted, not racy, same hash); else None (read it)."""
+    if stats is None:
+        return None
     try:
         st = os.lstat(path)
     except OSError:
         return None
     known = stats.lookup(full, st)
     return st if known is not None and known == sha256(content) else None
+
+
+def _read_noting(stats: StatCache | None, full: str, path: str
+                 ) -> tuple[os.stat_result | None, bytes | None]:
+    """:func:`read_regular` of ``path``, noting a regular file's stat and hash in
+    ``stats`` (when given) under ``full``."""
+    st, disk = read_regular(path)
+    if stats is not None and st is not None and disk is not None:
+        stats.note(full, st, sha256(disk))
+    return st, disk
 
 
 def _env_change(
