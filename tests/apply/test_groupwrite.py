@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -82,15 +83,15 @@ def test_without_hard_links_the_old_bytes_are_put_back(root: Path,
 
 
 def test_a_failed_staging_changes_nothing(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    real, calls = groupwrite.stage_into, []
+    real, calls = groupwrite._stage, []
 
-    def stage_into(path: Path, data: bytes, mode: int, durable: bool) -> Path:
+    def stage(path: Path, data: bytes, mode: int, durable: bool) -> Path:
         calls.append(path)
         if len(calls) == 3:
             raise OSError(errno.ENOSPC, "No space left on device")
         return real(path, data, mode, durable)
 
-    monkeypatch.setattr(groupwrite, "stage_into", stage_into)
+    monkeypatch.setattr(groupwrite, "_stage", stage)
     before = files(root)
     with pytest.raises(FileSystemError) as raised:
         write_group(root, GROUP)
@@ -125,3 +126,24 @@ def test_the_crash_hook_counts_every_file_operation(root: Path,
     write_group(root, GROUP)
     # per file: create + written + 2 around the move; a link per replaced file; 1 folder
     assert fsutil._ops == 4 * len(GROUP) + 3 + 1
+
+
+def test_a_staged_file_gets_exactly_its_mode_and_a_sweepable_name(
+        tmp_path: Path) -> None:
+    from agentctl.support.fsutil import STRAY
+
+    old = os.umask(0o077)  # a strict umask must not narrow 0644; a loose one not widen 0600
+    try:
+        public = groupwrite._stage(tmp_path / "a.md", b"x" * 70000, 0o644, False)
+        os.umask(0)
+        private = groupwrite._stage(tmp_path / "b.env", b"K=v\n", 0o600, True)
+    finally:
+        os.umask(old)
+    assert (public.read_bytes(), stat.S_IMODE(public.stat().st_mode)) == (b"x" * 70000, 0o644)
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600
+    for staged, name in ((public, "a.md"), (private, "b.env")):
+        match = STRAY.match(staged.name)
+        assert match and match["name"] == name and staged.parent == tmp_path
+    with pytest.raises(TypeError):  # fails once the temp file exists: it is removed
+        groupwrite._stage(tmp_path / "c.md", "not bytes", 0o644, False)  # type: ignore[arg-type]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([public.name, private.name])

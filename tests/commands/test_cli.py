@@ -47,6 +47,7 @@ def test_full_flow_apply_plan_edit_converge_destroy(example: Path) -> None:
     assert after - before <= {".agentctl/state.json", ".agentctl/.gitignore",
                               ".agentctl/apply.lock", ".agentctl/cache/render.json",
                               ".agentctl/cache/render.stamp",
+                              ".agentctl/cache/stat.json", ".agentctl/cache/stat.stamp",
                               ".agentctl/cache/.gitignore"}
     assert any(p.startswith("deploy/env/") for p in created)
     state = json.loads((example / ".agentctl/state.json").read_text())

@@ -72,3 +72,36 @@ def test_the_intent_round_trips_and_a_converged_ledger_has_none(tmp_path: Path) 
     assert again.pending == ledger.pending
     assert Ledger.read_digest(path) == again.loaded_sha256
     assert Ledger.read_digest(tmp_path / "missing.json") is None
+
+
+def test_the_ledger_bytes_are_json_dumps_indented() -> None:
+    # to_json builds the indented text itself (fast); it must equal json.dumps's bytes.
+    import json
+    import random
+
+    from agentctl.plan.ledger import EnvRecord
+
+    rng = random.Random(15)
+    alphabet = "abcXYZ09/._-\"\\\n\t\x00\x1f é→😀"
+
+    def text() -> str:
+        return "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 12)))
+
+    ledger = Ledger(
+        files={text(): FileRecord(text(), rng.randrange(0, 0o7777),
+                                  rng.choice([None, text()]), text()) for _ in range(300)},
+        env_files={text(): EnvRecord(text(), [text() for _ in range(rng.randrange(0, 4))],
+                                     text()) for _ in range(100)},
+        agents={text(): AgentState(last_error=text(), runtime=text(), workspace=text())
+                for _ in range(100)},
+        pending={text(): rng.choice([None, text()]) for _ in range(50)},
+    )
+    for each in (ledger, Ledger()):
+        expected = (json.dumps(each._document(), indent=2, sort_keys=True) + "\n").encode()
+        assert each.to_json() == expected
+    odd = {"b": [1, [], {}, [True, False, None, 1.5, -3]], "a": {"z": {}, "y": [[]]}}
+    from agentctl.plan.ledger import _indented
+
+    parts: list[str] = []
+    _indented(odd, "\n", parts)
+    assert "".join(parts) == json.dumps(odd, indent=2, sort_keys=True)

@@ -59,6 +59,7 @@ class _Run:
     before: dict[str, AgentState | None] = field(default_factory=dict)
     done: set[str] = field(default_factory=set)
     last_save: float = field(default_factory=time.monotonic)
+    recorded: int = 0  # agents done at the last checkpoint
 
     def save(self) -> None:
         """Save the ledger (paths in a failure shown from the project root)."""
@@ -68,11 +69,22 @@ class _Run:
             raise shown(exc, self.project) from None
         self.last_save = time.monotonic()
 
+    def due(self) -> bool:
+        """Time for a checkpoint: :data:`CHECKPOINT_SECONDS` since the last save, and at
+        least as many agents written since the last checkpoint as before it. Each save
+        costs in proportion to the ledger, so checkpoints at doubling counts keep their
+        total within twice the last one's on a slow disk, where a fixed interval made a
+        fleet's apply quadratic again; a kill loses at most half the work, which the
+        intent lets the next apply redo without a conflict."""
+        return (time.monotonic() - self.last_save >= CHECKPOINT_SECONDS
+                and len(self.done) >= 2 * self.recorded)
+
     def checkpoint(self) -> None:
         """Flush the files written so far, then record them (the ledger never names a
         file that is not on disk)."""
         os.sync()
         self.save()
+        self.recorded = len(self.done)
 
     def abort(self, error: FileSystemError, agent: str | None) -> FileSystemError:
         """The file system refuses every write: fail ``agent``, give the agents not yet
@@ -88,7 +100,7 @@ class _Run:
             else:
                 self.ledger.agents[name] = previous
         with contextlib.suppress(FileSystemError):  # full or read-only: the intent is saved
-            self.save()
+            self.checkpoint()  # the agents written so far are recorded: flush them first
         error.note = error.note or (
             "The apply stopped there: agents written before it are complete, the others "
             "unchanged. Run apply again once the cause is fixed.")
@@ -131,14 +143,15 @@ def apply_plan(
     _save_intent(run, by_agent)
     for agent_plan in _reporting(plan.agents, on_agent):
         _apply_agent(run, agent_plan, by_agent.get(agent_plan.name, []), result)
-        if time.monotonic() - run.last_save >= CHECKPOINT_SECONDS:
+        if run.due():
             run.checkpoint()
-    run.checkpoint()
-    # Shared files (compose.yaml, .gitignore) after the agents they describe.
+    # Shared files (compose.yaml, .gitignore) after the agents they describe. No
+    # checkpoint between: the intent covers them, and one flush and save at the end
+    # records everything (each save of a fleet's ledger costs a tenth of a second).
     _write_shared(run, by_agent.get(None, []), result)
     _delete(run, result)
     ledger.pending = {}
-    run.save()
+    run.checkpoint()
     return result
 
 
@@ -239,7 +252,7 @@ def _delete(run: _Run, result: ApplyResult) -> None:
     for name in deprovisioning:
         ledger.agents[name].mark_deprovisioning()
     if deprovisioning:
-        run.save()
+        run.checkpoint()
     failed = _delete_files(run, deletes, result)
     for rel in plan.ledger_cleanup:
         ledger.files.pop(rel, None)

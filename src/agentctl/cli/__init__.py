@@ -13,6 +13,7 @@ error), 64 a usage error (sysexits ``EX_USAGE``: unknown flag, missing argument)
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -260,6 +261,10 @@ app.add_typer(secrets_app)
 
 def main() -> None:
     """Console-script entry point: usage errors exit 64, never 2 (2 means "changes")."""
+    # One short run that makes almost no reference cycles: the collector's passes over a
+    # fleet's catalogue and plan were a third of a no-op plan's CPU time, freeing nothing
+    # (bench/fleet.py, 1,000 agents: 1.35 s → 0.9 s; peak memory the same).
+    gc.disable()
     try:
         app()
     except SystemExit as exc:

@@ -8,6 +8,7 @@ from pathlib import Path
 from agentctl.commands import ui
 from agentctl.plan import Plan, make_plan, plan_file_json
 from agentctl.plan.ledger import Ledger, ledger_path
+from agentctl.plan.statcache import StatCache
 from agentctl.render.pipeline import Built, build
 from agentctl.secrets import SecretResolver
 from agentctl.support.fsutil import atomic_write
@@ -19,6 +20,7 @@ def compute(built: Built, only_agents: list[str] | None = None) -> tuple[Plan, L
     plan = make_plan(
         built.project, built.tree, ledger, SecretResolver(),
         inputs=built.inputs(), only_agents=only_agents,
+        stats=StatCache.for_state_dir(built.project.state_dir),
     )
     plan.warnings = list(built.warnings)
     return plan, ledger
@@ -46,6 +48,8 @@ def run(
     # writes nothing at all.
     if not plan.errors:
         built.save_cache()
+        if plan.stats is not None:
+            plan.stats.save(built.project.root)
     if as_json:
         ui.out(json.dumps(plan.to_json(), indent=2, sort_keys=True))
     else:

@@ -36,6 +36,7 @@ from agentctl.plan.model import (
     plan_file_json,
 )
 from agentctl.plan.orphans import orphans, refuse_foreign_ledger
+from agentctl.plan.statcache import StatCache
 from agentctl.secrets import SecretResolver
 from agentctl.support.envfile import parse_env_file
 from agentctl.support.fsutil import FolderCheck
@@ -48,6 +49,7 @@ __all__ = [
     "FileAction",
     "FileChange",
     "Plan",
+    "StatCache",
     "Write",
     "inputs_digest",
     "make_plan",
@@ -66,6 +68,7 @@ def make_plan(
     inputs: Collection[Path] = (),
     only_agents: Collection[str] | None = None,
     destroy: bool = False,
+    stats: StatCache | None = None,
 ) -> Plan:
     """Compare ``tree`` with disk and ``ledger``; fetch secret values through ``resolver``.
 
@@ -76,12 +79,14 @@ def make_plan(
     Raises :class:`~agentctl.secrets.KeyringUnavailable` when the keyring cannot answer
     and :class:`~agentctl.diagnostics.DiagnosticError` (E021) for a ledger naming files
     outside the output folder. A missing secret blocks only its agent: that agent gets
-    an error and no file changes.
+    an error and no file changes. ``stats`` (the plan's stat cache) spares reading files
+    whose stat did not change; it is noted as files are read and kept on the plan
+    (``Plan.stats``) for the caller to save once the run goes through.
     """
     root = project.root
     refuse_foreign_ledger(ledger, _out_rel(project),
                           display_path(ledger_path(project), root))
-    plan = Plan()
+    plan = Plan(stats=stats)
     # A destroy plan writes only shared files: the torn-down agents' own secrets are
     # never fetched.
     env = EnvFiles() if destroy else materialise(tree, resolver, only_agents)
@@ -96,7 +101,7 @@ def make_plan(
     # resolves into the output folder (a link to elsewhere in the project does not).
     folders = FolderCheck(root, project.output_dir)
     desired = _compare_tree(plan, project, tree, ledger, env,
-                            _shared_only if destroy else wanted, folders)
+                            _shared_only if destroy else wanted, folders, stats)
     orphans(plan, project, ledger, desired, wanted, tree.target, folders,
             with_pending=only_agents is None)
     if destroy:
@@ -117,7 +122,7 @@ def _out_rel(project: Project) -> str:
 
 def _compare_tree(
     plan: Plan, project: Project, tree: DesiredTree, ledger: Ledger, env: EnvFiles,
-    wanted: Callable[[str | None], bool], folders: FolderCheck,
+    wanted: Callable[[str | None], bool], folders: FolderCheck, stats: StatCache | None,
 ) -> set[str]:
     """Add a change and a write for every wanted file and env file of ``tree``; return
     every path the tree wants (blocked agents' env files included: not orphans)."""
@@ -135,7 +140,7 @@ def _compare_tree(
         if file_spec.create_only and (project.root / full).exists():
             continue  # a template's _skip_if_exists file: written once, then left alone
         change = compare_file(project, ledger, full, file_spec.content, file_spec.mode,
-                              file_spec.agent, env=False, folders=folders)
+                              file_spec.agent, env=False, folders=folders, stats=stats)
         if change is not None:
             plan.changes.append(change)
         plan.writes[full] = Write(file_spec.content, file_spec.mode, file_spec.agent)

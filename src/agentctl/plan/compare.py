@@ -17,6 +17,7 @@ from pathlib import Path
 from agentctl.catalogue.project import Project
 from agentctl.plan.ledger import Ledger
 from agentctl.plan.model import FileChange
+from agentctl.plan.statcache import StatCache
 from agentctl.support.envfile import parse_env_file
 from agentctl.support.fsutil import FolderCheck, read_regular, sha256
 
@@ -95,6 +96,7 @@ def compare_file(
     parse: Callable[[bytes], dict[str, str] | None] = parse_env_file,
     folders: FolderCheck | None = None,
     env_names: list[str] | None = None,
+    stats: StatCache | None = None,
 ) -> FileChange | None:
     """What differs between ``content``/``mode`` and the file at ``full`` (relative to the
     project root), as one change, or None when they match. Never reads through a link.
@@ -102,14 +104,22 @@ def compare_file(
     A file whose bytes and mode already match but whose ledger record does not (an apply
     killed after writing it, before recording it) is an ``update``: apply brings the
     record up to date. A file holding the bytes the ledger's write-ahead intent names
-    (``Ledger.pending``) is agentctl's own, never drift.
+    (``Ledger.pending``) is agentctl's own, never drift. With ``stats``, a (non-env) file
+    whose stat matches its entry there and whose noted hash is ``content``'s is not read
+    (:mod:`agentctl.plan.statcache`); a file read is noted in it.
     """
     # One open (never through a final symlink) and one fstat per file: a fleet plan
     # compares thousands of files. Folders on the way are checked first, once each.
     if not (folders or FolderCheck(project.root, project.output_dir)).inside(full):
         # a folder on the way links elsewhere: never read what it leads to
         return FileChange(full, "drift", agent, LINKED_OUT, None, env_file=env)
-    st, disk = read_regular(os.path.join(project.root, full))
+    path = os.path.join(project.root, full)
+    stats = None if env else stats  # env files: no hashes of secret values kept
+    same = _unchanged(stats, full, path, content)
+    if same is not None:
+        return _file_change(ledger, full, (content, same.st_mode & 0o777), (content, mode),
+                            agent)
+    st, disk = _read_noting(stats, full, path)
     if st is not None and stat.S_ISLNK(st.st_mode):
         return FileChange(full, "drift", agent, "a symlink stands here; agentctl will not "
                           "write through it", None, env_file=env)
@@ -127,6 +137,30 @@ def compare_file(
         return _env_change(ledger, full, (disk, disk_mode), (content, mode), agent, parse,
                            env_names)
     return _file_change(ledger, full, (disk, disk_mode), (content, mode), agent)
+
+
+def _unchanged(stats: StatCache | None, full: str, path: str, content: bytes
+               ) -> os.stat_result | None:
+    """The ``lstat`` of the file at ``path`` when ``stats`` vouches that it holds exactly
+    ``content`` (same stat as noted, not racy, same hash); else None (read it)."""
+    if stats is None:
+        return None
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    known = stats.lookup(full, st)
+    return st if known is not None and known == sha256(content) else None
+
+
+def _read_noting(stats: StatCache | None, full: str, path: str
+                 ) -> tuple[os.stat_result | None, bytes | None]:
+    """:func:`read_regular` of ``path``, noting a regular file's stat and hash in
+    ``stats`` (when given) under ``full``."""
+    st, disk = read_regular(path)
+    if stats is not None and st is not None and disk is not None:
+        stats.note(full, st, sha256(disk))
+    return st, disk
 
 
 def _env_change(

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from agentctl.diagnostics import Diagnostic
+from agentctl.plan.statcache import StatCache
 
 FORMAT_VERSION = "1.0"
 FileAction = Literal["create", "update", "delete", "drift"]
@@ -79,6 +80,8 @@ class Plan:
     outputs: dict[str, Any] = field(default_factory=dict)
     ledger_cleanup: list[str] = field(default_factory=list)
     target: str = "compose"  # the deployment target; apply records it per file
+    #: The stat cache the plan read and noted files through (not part of the plan's value).
+    stats: StatCache | None = field(default=None, compare=False, repr=False)
 
     @property
     def has_changes(self) -> bool:
