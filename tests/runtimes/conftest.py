@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from agentctl import providers, runtimes
 from agentctl.diagnostics import Diagnostic, DiagnosticError
 from agentctl.render.pipeline import Built, build
 from agentctl.runtimes import BUILTIN, get_runtime
@@ -97,3 +99,16 @@ def env_names(built: Built, agent: str) -> list[str]:
     """Variable names of the agent's env file, in file order."""
     spec = built.tree.env_files.get(f"env/{agent}.env")
     return [v.name for v in spec.variables] if spec else []
+
+
+@pytest.fixture
+def fresh_registry() -> Iterator[None]:
+    """Runtime and provider registries read afresh before and after the test (a test
+    that adds a plug-in entry point must not leave it registered)."""
+    caches = (runtimes._registry.cache_clear, runtimes.get_runtime.cache_clear,
+              providers._registry.cache_clear, providers.get_backend.cache_clear)
+    for clear in caches:
+        clear()
+    yield
+    for clear in caches:
+        clear()

@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from importlib.metadata import EntryPoint, EntryPoints
 from typing import ClassVar
 
 import pytest
 
-from agentctl import providers, runtimes
+from agentctl import runtimes
 from agentctl.diagnostics import codes
 from agentctl.runtimes.codex import Codex
 from agentctl.runtimes.none import NoRuntime
 from agentctl.support import plugins
-
-
-@pytest.fixture
-def fresh_registry() -> Iterator[None]:
-    for clear in (runtimes._registry.cache_clear, runtimes.get_runtime.cache_clear,
-                  providers._registry.cache_clear, providers.get_backend.cache_clear):
-        clear()
-    yield
-    for clear in (runtimes._registry.cache_clear, runtimes.get_runtime.cache_clear,
-                  providers._registry.cache_clear, providers.get_backend.cache_clear):
-        clear()
 
 
 class Clashing(NoRuntime):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from importlib.metadata import EntryPoint, EntryPoints
 
 import pytest
@@ -15,14 +14,6 @@ from tests.conftest import ROOT
 
 START, END = "<!-- runtime-matrix:start -->\n", "<!-- runtime-matrix:end -->\n"
 
-
-@pytest.fixture
-def fresh_registry() -> Iterator[None]:
-    runtimes._registry.cache_clear()
-    runtimes.get_runtime.cache_clear()
-    yield
-    runtimes._registry.cache_clear()
-    runtimes.get_runtime.cache_clear()
 
 
 def test_readme_table_equals_runtime_matrix(fresh_registry: None) -> None:

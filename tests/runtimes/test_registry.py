@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from importlib.metadata import EntryPoint, EntryPoints
 
 import pytest
@@ -10,15 +9,6 @@ import pytest
 from agentctl import runtimes
 from agentctl.runtimes.base import Runtime
 from agentctl.support import plugins
-
-
-@pytest.fixture
-def fresh_registry() -> Iterator[None]:
-    runtimes._registry.cache_clear()
-    runtimes.get_runtime.cache_clear()
-    yield
-    runtimes._registry.cache_clear()
-    runtimes.get_runtime.cache_clear()
 
 
 def test_builtins_implement_the_protocol(fresh_registry: None) -> None:
