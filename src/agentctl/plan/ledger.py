@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from json.encoder import encode_basestring_ascii as _encode_str
 from pathlib import Path
 from typing import Any, Literal
 
@@ -145,14 +144,8 @@ class Ledger:
         return doc
 
     def to_json(self) -> bytes:
-        """Deterministic JSON (sorted keys, 2-space indent, final newline): the bytes of
-        ``json.dumps(document, indent=2, sort_keys=True)``, made by :func:`_indented`."""
-        # vars() instead of asdict(): the records are flat, and asdict's deep copy made
-        # saving a fleet's ledger the slowest part of plan and apply (bench/fleet.py).
-        parts: list[str] = []
-        _indented(self._document(), "\n", parts)
-        parts.append("\n")
-        return "".join(parts).encode()
+        """Deterministic JSON (sorted keys, 2-space indent, final newline)."""
+        return (json.dumps(self._document(), indent=2, sort_keys=True) + "\n").encode()
 
     def save(self, path: Path) -> None:
         """Write the ledger atomically (mode 0644), fsynced.
@@ -211,64 +204,6 @@ class Ledger:
                 f"cannot read the ledger {path}: {exc}. Restore it from backup or delete it "
                 "(agentctl then adopts files that match the catalogue)."
             ) from None
-
-
-def _indented(value: Any, newline: str, out: list[str]) -> None:
-    """Append ``value`` to ``out`` as ``json.dumps(value, indent=2, sort_keys=True)``
-    writes it, ``newline`` being the line break and indent before its own lines.
-
-    The standard library has no C encoder for indented output; its Python one made each
-    of a fleet's ledger saves cost a third of a second. Only what a ledger holds: dicts
-    with string keys, lists, strings, ints, bools and None (a float goes through
-    ``json.dumps``). Tested against ``json.dumps`` in tests/plan/test_ledger.py.
-    """
-    if isinstance(value, dict):
-        if not value:
-            out.append("{}")
-            return
-        inner = newline + "  "
-        sep = "{" + inner
-        for key in sorted(value):
-            out.append(sep)
-            out.append(_encode_str(key))
-            out.append(": ")
-            item = value[key]
-            if isinstance(item, str):
-                out.append(_encode_str(item))
-            elif isinstance(item, (dict, list)):
-                _indented(item, inner, out)
-            else:
-                out.append(_scalar(item))
-            sep = "," + inner
-        out.append(newline + "}")
-    elif isinstance(value, list):
-        if not value:
-            out.append("[]")
-            return
-        inner = newline + "  "
-        sep = "[" + inner
-        for item in value:
-            out.append(sep)
-            _indented(item, inner, out)
-            sep = "," + inner
-        out.append(newline + "]")
-    elif isinstance(value, str):
-        out.append(_encode_str(value))
-    else:
-        out.append(_scalar(value))
-
-
-def _scalar(value: Any) -> str:
-    """A JSON number, boolean or null as ``json.dumps`` writes it."""
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if type(value) is int:
-        return int.__repr__(value)
-    return json.dumps(value)
 
 
 def _read_file(path: Path) -> bytes:
