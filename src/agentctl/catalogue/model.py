@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from agentctl.catalogue.primitives import Command, Hook, Rule, Subagent
 from agentctl.catalogue.project import Project
 from agentctl.catalogue.schema import (
     Agent,
@@ -72,6 +73,10 @@ class Catalogue:
     skill_sources: dict[str, Located[SkillSource]] = field(default_factory=dict)
     skills: dict[str, Located[Skill]] = field(default_factory=dict)
     agents: dict[str, Located[Agent]] = field(default_factory=dict)
+    subagents: dict[str, Located[Subagent]] = field(default_factory=dict)
+    commands: dict[str, Located[Command]] = field(default_factory=dict)
+    hooks: dict[str, Located[Hook]] = field(default_factory=dict)
+    rules: dict[str, Located[Rule]] = field(default_factory=dict)
     skill_contents: dict[str, SkillContent] = field(default_factory=dict)
     warnings: list[Diagnostic] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
@@ -95,5 +100,6 @@ class Catalogue:
         return (kind, name) in self.broken
 
     def kind(self, kind: str) -> dict[str, Located[Any]]:
-        """The entries of one kind (a key of :data:`~agentctl.catalogue.schema.KINDS`)."""
+        """The entries of one kind (a key of
+        :data:`~agentctl.catalogue.primitives.CATALOGUE_KINDS`)."""
         return typing.cast(dict[str, Located[Any]], getattr(self, kind))

@@ -364,6 +364,10 @@ class Agent(Entry):
     settings: dict[str, Any] | None = Field(
         None, description="Runtime-specific settings merged into the runtime's config file."
     )
+    subagents: list[Name] | None = Field(None, description="Subagents (`subagents`) to render.")
+    commands: list[Name] | None = Field(None, description="Slash commands (`commands`) to render.")
+    hooks: list[Name] | None = Field(None, description="Hooks (`hooks`) the runtime runs.")
+    rules: list[Name] | None = Field(None, description="Scoped rules (`rules`) to render.")
 
     @field_validator("mcp_servers", mode="before")
     @classmethod

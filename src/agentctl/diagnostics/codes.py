@@ -76,6 +76,11 @@ CODES: dict[str, str] = {
     "E229": "Secret reuses the server's credential variable",
     "E230": "Path leads outside the project",
     "E231": "Agent named like an internal MCP server's compose service",
+    # E240-E249: subagents, commands, hooks and scoped rules (issue 17).
+    "E240": "Unknown subagent, command, hook or rule",
+    "E241": "Subagent, command, hook or rule listed twice",
+    "E242": "Subagent names an unknown model",
+    "E243": "Subagent uses an MCP server or tool its agent may not",
     "E301": "Skill folder does not exist",
     "E302": "Skill folder holds no SKILL.md",
     "E303": "Catalogue skill name differs from SKILL.md",
@@ -100,6 +105,9 @@ CODES: dict[str, str] = {
     "E504": "Unknown service input",
     "E505": "Runtime cannot use this MCP transport",
     "E506": "Runtime cannot express this MCP header or env",
+    # E530-E539: runtimes and subagents, commands, hooks and scoped rules (issue 17).
+    "E530": "Runtime has no equivalent of a subagent, command, hook or rule",
+    "E531": "Runtime cannot express this part of a subagent, command, hook or rule",
     # E507 (codex) and W510 (none) are declared by the runtimes that emit them.
     "E601": "Provider request failed",
     "E602": "Provider refused the credential",

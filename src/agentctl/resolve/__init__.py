@@ -16,6 +16,7 @@ from agentctl.diagnostics import Diagnostic, DiagnosticError
 from agentctl.resolve.agent import AgentContext, resolve_agent, runtime_ref
 from agentctl.resolve.chains import MERGED_FIELDS, NOT_INHERITED, Chains
 from agentctl.resolve.entries import check_providers_models, check_servers
+from agentctl.resolve.primitives import check_subagent_models
 from agentctl.resolve.model import (
     ResolvedAgent,
     ResolvedProject,
@@ -50,6 +51,7 @@ def resolve(cat: Catalogue, *, defer: bool = False) -> ResolvedProject:
     warnings: list[Diagnostic] = list(cat.warnings)
     check_providers_models(cat, problems)
     check_servers(cat, problems)
+    check_subagent_models(cat, problems)
     resolved = ResolvedProject(cat)
     chains = Chains(cat, problems)
     for name in sorted(cat.agents):

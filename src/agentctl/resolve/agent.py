@@ -23,6 +23,7 @@ from agentctl.catalogue.yamlsource import scalar_text
 from agentctl.diagnostics import Diagnostic, Position, did_you_mean
 from agentctl.resolve.entries import ref_error
 from agentctl.resolve.model import ResolvedAgent, ResolvedServer, RuntimeRef, mcp_secret_env
+from agentctl.resolve.primitives import Selection, resolve_primitives
 
 
 @dataclass
@@ -74,6 +75,10 @@ def resolve_agent(ctx: AgentContext) -> ResolvedAgent | None:
     ctx.refers_to_broken |= not usable
     skills = _skills(ctx)
     servers = _servers(ctx)
+    selection = Selection(cat=ctx.cat, agent=ctx.name, values=values, at=ctx.at,
+                          servers=tuple(servers), problems=ctx.problems)
+    primitives = resolve_primitives(selection)
+    ctx.refers_to_broken |= selection.refers_to_broken
     service_inputs = dict(values.get("service_inputs") or {})
     inputs = {k: _stringify(v) for k, v in (values.get("workspace_inputs") or {}).items()}
     runtime = values.get("runtime")
@@ -98,6 +103,7 @@ def resolve_agent(ctx: AgentContext) -> ResolvedAgent | None:
         settings=dict(values.get("settings") or {}),
         template_base=owners["workspace_template"].base_dir
         if "workspace_template" in owners else None,
+        primitives=primitives,
     )
 
 

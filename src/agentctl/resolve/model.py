@@ -14,6 +14,7 @@ from agentctl.catalogue.load import Catalogue, Located
 from agentctl.catalogue.schema import Credential, MCPServer, Model, Provider
 from agentctl.catalogue.skills import SkillContent
 from agentctl.diagnostics import Diagnostic, Position
+from agentctl.resolve.selected import ResolvedPrimitives
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,8 @@ class ResolvedAgent:
     settings: dict[str, Any]
     #: Folder of the catalogue file that set ``workspace_template`` (paths are relative to it).
     template_base: Path | None = None
+    #: Subagents, commands, hooks and scoped rules (:mod:`agentctl.resolve.primitives`).
+    primitives: ResolvedPrimitives = field(default_factory=ResolvedPrimitives)
 
 
 @dataclass

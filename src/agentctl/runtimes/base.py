@@ -18,7 +18,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
-from agentctl.runtimes.checks import model_checks, service_input_checks, transport_checks
+from agentctl.runtimes.checks import (
+    model_checks,
+    primitive_checks,
+    service_input_checks,
+    transport_checks,
+)
 from agentctl.runtimes.docs import RuntimeDocs
 from agentctl.support.tree import EXEC_MODE, FILE_MODE, EnvVar, FileSpec
 
@@ -85,6 +90,13 @@ class Runtime(Protocol):
     @property
     def version(self) -> str:
         """The CLI release the service pins ("" without a CLI)."""
+        ...
+
+    @property
+    def primitives(self) -> frozenset[str]:
+        """Catalogue sections of :data:`~agentctl.catalogue.primitives.PRIMITIVE_KINDS`
+        (subagents, commands, hooks, rules) this runtime renders; an agent selecting any
+        other is refused (E530)."""
         ...
 
     def credential_env(self, kind: CredentialKind) -> str | None:
@@ -173,6 +185,9 @@ class BaseRuntime:
     npm_package: ClassVar[str] = ""
     version: ClassVar[str] = ""
     program: ClassVar[str] = ""
+    #: Which of subagents, commands, hooks and rules it renders (none by default: an agent
+    #: selecting one is refused with E530 until the runtime implements it).
+    primitives: ClassVar[frozenset[str]] = frozenset()
 
     def credential_env(self, kind: CredentialKind) -> str | None:
         """See :meth:`Runtime.credential_env`."""
@@ -185,10 +200,11 @@ class BaseRuntime:
         return agent.model.provider_model or agent.model.name
 
     def check(self, agent: ResolvedAgent, located: Located[Agent]) -> list[Diagnostic]:
-        """Refuse backends, credential kinds, MCP transports and service inputs this
-        runtime cannot use (:mod:`agentctl.runtimes.checks`)."""
+        """Refuse backends, credential kinds, MCP transports, service inputs and
+        primitives (subagents, commands, hooks, rules) this runtime cannot use
+        (:mod:`agentctl.runtimes.checks`)."""
         return [*model_checks(self, agent, located), *transport_checks(self, agent, located),
-                *service_input_checks(agent, located)]
+                *service_input_checks(agent, located), *primitive_checks(self, agent)]
 
     def env_vars(self, agent: ResolvedAgent) -> tuple[EnvVar, ...]:
         """Inference credential (when a service consumes it), then each MCP server secret."""
@@ -234,11 +250,17 @@ class BaseRuntime:
         """Runtime-specific files (instructions variants, MCP config, settings)."""
         return {}
 
+    def primitive_files(self, agent: ResolvedAgent) -> dict[str, FileSpec]:
+        """Files of the agent's subagents, commands, hooks and rules (none by default;
+        a runtime rendering :attr:`primitives` overrides it)."""
+        return {}
+
     def workspace_files(self, agent: ResolvedAgent) -> dict[str, FileSpec]:
-        """AGENTS.md, the runtime's own files, then skills."""
+        """AGENTS.md, the runtime's own files, skills, then subagents, commands and rules."""
         files = {"AGENTS.md": FileSpec(self.instructions(agent))}
         files.update(self.runtime_files(agent))
         files.update(self.skill_files(agent))
+        files.update(self.primitive_files(agent))
         return files
 
     def service_environment(self, agent: ResolvedAgent) -> dict[str, str]:

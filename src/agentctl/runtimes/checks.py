@@ -123,3 +123,24 @@ def effort_ignored(runtime: str, agent: ResolvedAgent, located: Located[Agent]) 
         f"agents[{agent.name}].effort",
         "Set the model's reasoning options through 'settings' if the provider has them.",
     )
+
+
+def primitive_checks(runtime: Runtime, agent: ResolvedAgent) -> list[Diagnostic]:
+    """E530 for each subagent, command, hook or rule the agent selects that ``runtime``
+    has no equivalent of, at the selection (the agent's list item, or the parent's it
+    inherits), naming the runtimes that have one."""
+    from agentctl.resolve.selected import WORDS
+    from agentctl.runtimes import get_runtime, runtime_names
+
+    out: list[Diagnostic] = []
+    for kind, chosen in agent.primitives.by_kind():
+        if not chosen or kind in runtime.primitives:
+            continue
+        able = [n for n in runtime_names() if kind in get_runtime(n).primitives]
+        for sel in chosen:
+            out.append(Diagnostic(
+                "error", "E530", f"runtime {runtime.name} has no equivalent of "
+                f"{WORDS[kind]} '{sel.name}'", sel.where, sel.path,
+                f"Drop it from agent '{agent.name}', or use a runtime that renders {kind} ("
+                + (", ".join(able) or "none yet") + ")."))
+    return out

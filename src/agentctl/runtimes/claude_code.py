@@ -25,17 +25,26 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from agentctl.runtimes.base import BaseRuntime
-from agentctl.runtimes.common import deep_merge, dump_json, endpoint, without_suffix
+from agentctl.runtimes.common import (
+    deep_merge,
+    dump_json,
+    endpoint,
+    markdown_with_frontmatter,
+    without_suffix,
+)
 from agentctl.runtimes.docs import RuntimeDocs
 from agentctl.support.tree import FileSpec
 
 if TYPE_CHECKING:
+    from agentctl.catalogue.primitives import Hook
     from agentctl.resolve import ResolvedAgent, ResolvedServer
+    from agentctl.resolve.selected import ResolvedSubagent
 
 #: Pinned Claude Code release the default service runs.
 CLAUDE_CODE_VERSION = "2.1.330"
@@ -48,6 +57,12 @@ PERMISSION_MODES = {
     "auto": "default",
 }
 SETTINGS_SCHEMA = "https://json.schemastore.org/claude-code-settings.json"
+#: agentctl hook event → Claude Code hook event (settings ``hooks``).
+HOOK_EVENTS = {
+    "before_tool": "PreToolUse", "after_tool": "PostToolUse",
+    "prompt_submit": "UserPromptSubmit", "stop": "Stop",
+    "session_start": "SessionStart", "session_end": "SessionEnd",
+}
 #: The service's first step (``sh -c``): run the seed script (``$1``), then the CLI.
 SERVICE_SCRIPT = 'node -e "$1" && shift && exec "$@"'
 #: Node script run in the container before Claude Code starts. It merges into the
@@ -158,6 +173,48 @@ def trust(workspace: Path, env: Mapping[str, str]) -> list[str]:
     return notes
 
 
+def hook_command(hook: Hook) -> str:
+    """The hook's argv as the shell line Claude Code runs (each item quoted); a first
+    item ``./…`` is a script in the workspace, found through ``$CLAUDE_PROJECT_DIR``."""
+    program, *rest = hook.command
+    if program.startswith("./"):
+        first = '"$CLAUDE_PROJECT_DIR"/' + shlex.quote(program[2:])
+    else:
+        first = shlex.quote(program)
+    return " ".join([first, *(shlex.quote(a) for a in rest)])
+
+
+def hook_settings(agent: ResolvedAgent) -> dict[str, Any]:
+    """Settings ``hooks``: event → matcher groups, in the order the agent lists them."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for chosen in agent.primitives.hooks:
+        hook = chosen.entry
+        group: dict[str, Any] = {}
+        if hook.matcher is not None:
+            group["matcher"] = hook.matcher
+        group["hooks"] = [{"type": "command", "command": hook_command(hook),
+                           "timeout": hook.timeout}]
+        out.setdefault(HOOK_EVENTS[hook.event], []).append(group)
+    return dict(out)
+
+
+def subagent_file(sub: ResolvedSubagent) -> bytes:
+    """``.claude/agents/<name>.md``: frontmatter ``name``, ``description``, ``tools``
+    (built-in names, then ``mcp__<server>__<tool>`` or ``mcp__<server>``), ``model``;
+    the instructions as the body (its system prompt; checked headless on 2.1.330)."""
+    entry = sub.entry
+    meta: dict[str, Any] = {"name": entry.name, "description": entry.description}
+    tools = list(entry.tools or [])
+    for server, allowed in sub.servers:
+        tools += ([f"mcp__{server}"] if allowed is None
+                  else [f"mcp__{server}__{tool}" for tool in allowed])
+    if entry.tools is not None or sub.servers:
+        meta["tools"] = ", ".join(tools)
+    if sub.model is not None:
+        meta["model"] = sub.model.provider_model or sub.model.name
+    return markdown_with_frontmatter(meta, entry.instructions)
+
+
 class ClaudeCode(BaseRuntime):
     """Renders ``CLAUDE.md``, ``.mcp.json``, ``.claude/settings.json`` and skills."""
 
@@ -184,6 +241,8 @@ class ClaudeCode(BaseRuntime):
     )
     version: ClassVar[str] = CLAUDE_CODE_VERSION
     program: ClassVar[str] = "claude"
+    primitives: ClassVar[frozenset[str]] = frozenset({"subagents", "commands", "hooks",
+                                                      "rules"})
 
     def runtime_files(self, agent: ResolvedAgent) -> dict[str, FileSpec]:
         """``CLAUDE.md``, ``.mcp.json`` and ``.claude/settings.json``."""
@@ -197,12 +256,33 @@ class ClaudeCode(BaseRuntime):
             "enabledMcpjsonServers": list(servers),
             "permissions": permissions,
         }
+        hooks = hook_settings(agent)
+        if hooks:
+            settings["hooks"] = hooks
         settings = deep_merge(settings, agent.settings)
         return {
             "CLAUDE.md": FileSpec(b"@AGENTS.md\n"),
             ".mcp.json": FileSpec(dump_json({"mcpServers": servers})),
             ".claude/settings.json": FileSpec(dump_json(settings)),
         }
+
+    def primitive_files(self, agent: ResolvedAgent) -> dict[str, FileSpec]:
+        """``.claude/agents/<name>.md``, ``.claude/commands/<name>.md`` (``$ARGUMENTS``
+        kept: Claude Code's own placeholder) and ``.claude/rules/<name>.md`` (``paths:``
+        frontmatter: loaded once the agent reads a matching file). Hooks go into
+        ``.claude/settings.json`` (:meth:`runtime_files`)."""
+        p = agent.primitives
+        files = {f".claude/agents/{s.name}.md": FileSpec(subagent_file(s)) for s in p.subagents}
+        for c in p.commands:
+            meta = {"description": c.entry.description} if c.entry.description else {}
+            body = c.entry.prompt
+            files[f".claude/commands/{c.name}.md"] = FileSpec(
+                markdown_with_frontmatter(meta, body) if meta else
+                (body if body.endswith("\n") else body + "\n").encode())
+        for r in p.rules:
+            files[f".claude/rules/{r.name}.md"] = FileSpec(
+                markdown_with_frontmatter({"paths": list(r.entry.paths)}, r.entry.instructions))
+        return files
 
     def service_environment(self, agent: ResolvedAgent) -> dict[str, str]:
         """``ANTHROPIC_MODEL``; ``ANTHROPIC_BASE_URL`` for any endpoint but Anthropic's own

@@ -80,3 +80,14 @@ def server_env(server: ResolvedServer) -> dict[str, str]:
     if server.secret_env:
         env[server.secret_env] = "${" + server.secret_env + "}"
     return dict(sorted(env.items()))
+
+
+def markdown_with_frontmatter(meta: dict[str, Any], body: str) -> bytes:
+    """A Markdown file with YAML frontmatter (``---`` fences), keys in ``meta``'s order,
+    ``body`` ending in a newline: the form Claude Code's and OpenCode's agent, command and
+    rule files take. Deterministic (PyYAML's safe dumper, no line folding)."""
+    import yaml
+
+    head = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1 << 30)
+    text = body if body.endswith("\n") else body + "\n"
+    return f"---\n{head}---\n{text}".encode()
