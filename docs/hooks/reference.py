@@ -5,7 +5,8 @@ A page asks for a generated part with a line of its own, ``<!-- reference:NAME -
 agentctl's public objects, so the reference cannot drift from the code:
 
 - ``cli``: every verb and option, walked from the typer app ``agentctl.cli.app``;
-- ``catalogue`` / ``project``: the pydantic models of ``agentctl.catalogue.schema``
+- ``catalogue`` / ``project``: the pydantic models of ``agentctl.catalogue.schema`` and
+  ``agentctl.catalogue.primitives``
   (``model_json_schema()``: field types, defaults and descriptions);
 - ``diagnostics``: ``agentctl.diagnostics.codes.all_codes()`` (built-in and plug-in
   codes), each code with its fix
@@ -33,7 +34,7 @@ import yaml
 from pydantic import BaseModel
 
 from agentctl.catalogue.project_schema import ProjectConfig
-from agentctl.catalogue.schema import ENTRY_MODELS
+from agentctl.catalogue.primitives import CATALOGUE_MODELS as ENTRY_MODELS
 from agentctl.cli import app
 from agentctl.diagnostics.codes import all_codes
 from agentctl.runtimes import get_runtime, runtime_names

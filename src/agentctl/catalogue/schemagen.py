@@ -5,7 +5,7 @@ Editors validate and complete YAML against them (the YAML language server reads 
 speaks JSON Schema. Two schemas (JSON Schema draft 2020-12, pydantic's validation mode):
 
 * :func:`catalogue_schema`: one catalogue file, a mapping of the sections in
-  :data:`~agentctl.catalogue.schema.KINDS` to lists of entries;
+  :data:`~agentctl.catalogue.primitives.CATALOGUE_KINDS` to lists of entries;
 * :func:`project_schema`: ``agentctl.yaml``.
 
 Every property carries the ``description`` from its pydantic ``Field``. The catalogue's
@@ -20,6 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from agentctl.catalogue.primitives import Command, Hook, Rule, Subagent
 from agentctl.catalogue.project_schema import ProjectConfig
 from agentctl.catalogue.schema import (
     NAME_PATTERN,
@@ -53,6 +54,14 @@ class CatalogueFile(BaseModel):
         None, description="MCP servers agents can reach, with their tools.")
     skills: list[Skill] | None = Field(
         None, description="Skills: folders holding a SKILL.md (Agent Skills spec).")
+    subagents: list[Subagent] | None = Field(
+        None, description="Subagents: roles an agent hands work to.")
+    commands: list[Command] | None = Field(
+        None, description="Reusable slash commands (`/<name> <arguments>`).")
+    hooks: list[Hook] | None = Field(
+        None, description="Programs a runtime runs on an event (before a tool call, …).")
+    rules: list[Rule] | None = Field(
+        None, description="Instructions for files matching glob patterns.")
     agents: list[Agent] | None = Field(None, description="Agents and agent templates.")
 
 
@@ -70,9 +79,10 @@ def catalogue_schema() -> dict[str, Any]:
     defs = schema["$defs"]
     _shorthand(defs["MCPServer"]["properties"]["tools"],
                {"type": "string", "pattern": TOOL_PATTERN, "description": "A tool's name."})
-    _shorthand(defs["Agent"]["properties"]["mcp_servers"],
-               {"type": "string", "pattern": NAME_PATTERN,
-                "description": "An MCP server's name: every catalogued tool allowed."})
+    for owner in ("Agent", "Subagent"):
+        _shorthand(defs[owner]["properties"]["mcp_servers"],
+                   {"type": "string", "pattern": NAME_PATTERN,
+                    "description": "An MCP server's name: every catalogued tool allowed."})
     return {"$schema": DIALECT, **schema}
 
 

@@ -81,6 +81,7 @@ CODES: dict[str, str] = {
     "E241": "Subagent, command, hook or rule listed twice",
     "E242": "Subagent names an unknown model",
     "E243": "Subagent uses an MCP server or tool its agent may not",
+    "E244": "Subagent's model is served by another provider than its agent's",
     "E301": "Skill folder does not exist",
     "E302": "Skill folder holds no SKILL.md",
     "E303": "Catalogue skill name differs from SKILL.md",

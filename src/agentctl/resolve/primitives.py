@@ -4,7 +4,8 @@ An agent selects them by name (``subagents:``, ``commands:``, ``hooks:``, ``rule
 inherited through ``extends`` like ``skills``). Checked here, each at the place it is
 written: an unknown name (E240), one listed twice (E241), a subagent's model that is
 not catalogued (E242, once, at the subagent) and a subagent's MCP server or tool the
-agent itself may not use (E243). Whether the agent's runtime can express each one is
+agent itself may not use (E243), a subagent's model of another provider than the
+agent's (E244: its requests go to the agent's endpoint). Whether the agent's runtime can express each one is
 the runtime's check (:meth:`agentctl.runtimes.base.BaseRuntime.check`, E530).
 """
 
@@ -96,6 +97,16 @@ def _subagent(sel: Selection, chosen: Selected[Subagent]) -> ResolvedSubagent:
     agent's own (E243)."""
     sub, loc = chosen.entry, chosen.located
     model_loc = sel.cat.models.get(sub.model) if sub.model else None
+    own = sel.cat.models.get(str(sel.values.get("model") or ""))
+    if model_loc is not None and own is not None and (
+            model_loc.entry.provider != own.entry.provider):
+        sel.problems.append(Diagnostic(
+            "error", "E244", f"subagent '{sub.name}' uses model '{sub.model}' of provider "
+            f"'{model_loc.entry.provider}', but agent '{sel.agent}' talks to provider "
+            f"'{own.entry.provider}'", loc.pos("model") if loc else chosen.where,
+            f"subagents[{sub.name}].model",
+            "A subagent's requests go to its agent's endpoint: pick a model of provider "
+            f"'{own.entry.provider}', or drop 'model' to use the agent's own."))
     agent_servers = {s.name: s for s in sel.servers}
     servers: list[tuple[str, tuple[str, ...] | None]] = []
     for i, use in enumerate(sub.mcp_servers or []):

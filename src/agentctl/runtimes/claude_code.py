@@ -237,6 +237,10 @@ class ClaudeCode(BaseRuntime):
         endpoint="`ANTHROPIC_BASE_URL`, without `/v1`",
         permissions="`defaultMode` plan / acceptEdits / bypassPermissions / default",
         model_handle="provider model id",
+        subagents="`.claude/agents/<name>.md`",
+        commands="`.claude/commands/<name>.md`",
+        hooks="`settings.json` `hooks` (PreToolUse, …)",
+        rules="`.claude/rules/<name>.md` with `paths:`",
         last_proven="2.1.332",
     )
     version: ClassVar[str] = CLAUDE_CODE_VERSION
@@ -275,10 +279,8 @@ class ClaudeCode(BaseRuntime):
         files = {f".claude/agents/{s.name}.md": FileSpec(subagent_file(s)) for s in p.subagents}
         for c in p.commands:
             meta = {"description": c.entry.description} if c.entry.description else {}
-            body = c.entry.prompt
             files[f".claude/commands/{c.name}.md"] = FileSpec(
-                markdown_with_frontmatter(meta, body) if meta else
-                (body if body.endswith("\n") else body + "\n").encode())
+                markdown_with_frontmatter(meta, c.entry.prompt))
         for r in p.rules:
             files[f".claude/rules/{r.name}.md"] = FileSpec(
                 markdown_with_frontmatter({"paths": list(r.entry.paths)}, r.entry.instructions))

@@ -85,9 +85,12 @@ def server_env(server: ResolvedServer) -> dict[str, str]:
 def markdown_with_frontmatter(meta: dict[str, Any], body: str) -> bytes:
     """A Markdown file with YAML frontmatter (``---`` fences), keys in ``meta``'s order,
     ``body`` ending in a newline: the form Claude Code's and OpenCode's agent, command and
-    rule files take. Deterministic (PyYAML's safe dumper, no line folding)."""
+    rule files take; just ``body`` when ``meta`` is empty. Deterministic (PyYAML's safe
+    dumper, no line folding)."""
     import yaml
 
+    if not meta:
+        return (body if body.endswith("\n") else body + "\n").encode()
     head = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1 << 30)
     text = body if body.endswith("\n") else body + "\n"
     return f"---\n{head}---\n{text}".encode()

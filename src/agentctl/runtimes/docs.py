@@ -21,7 +21,9 @@ class RuntimeDocs:
 
     ``transports_note`` is appended to the derived transport list (how the config writes
     the transport); ``last_proven`` is the newest CLI release that passed the headless
-    acceptance matrix, "" for a runtime without a CLI.
+    acceptance matrix, "" for a runtime without a CLI. ``subagents``, ``commands``,
+    ``hooks`` and ``rules`` say where each primitive the runtime declares in its
+    ``primitives`` goes.
     """
 
     instructions: str = "`AGENTS.md`"
@@ -34,4 +36,9 @@ class RuntimeDocs:
     permissions: str = NOTHING
     effort: str = NOTHING
     model_handle: str = NOTHING
+    #: Where each primitive it renders goes (read only when it declares the primitive).
+    subagents: str = NOTHING
+    commands: str = NOTHING
+    hooks: str = NOTHING
+    rules: str = NOTHING
     last_proven: str = ""

@@ -30,8 +30,12 @@ against Gemini CLI 0.61 (the headless facts by ``tests/acceptance/test_headless.
 
 from __future__ import annotations
 
+import shlex
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import tomli_w
+
+from agentctl.catalogue.primitives import ARGUMENTS
 from agentctl.diagnostics import Diagnostic
 from agentctl.runtimes.base import BaseRuntime
 from agentctl.runtimes.checks import effort_ignored
@@ -48,6 +52,7 @@ from agentctl.support.tree import FileSpec
 
 if TYPE_CHECKING:
     from agentctl.catalogue.load import Located
+    from agentctl.catalogue.primitives import Command, Hook
     from agentctl.catalogue.schema import Agent
     from agentctl.resolve import ResolvedAgent, ResolvedServer
 
@@ -58,6 +63,45 @@ SETTINGS_FILE = ".gemini/settings.json"
 APPROVAL_MODES = {"read": "plan", "write": "auto_edit", "full": "yolo", "auto": "default"}
 #: Credential kind → ``security.auth.selectedType``.
 AUTH_TYPES = {"api_key": "gemini-api-key"}
+#: agentctl hook event → Gemini CLI hook event (``hooks`` in settings; its
+#: ``HookEventName``): an agent turn is ``BeforeAgent`` / ``AfterAgent``.
+HOOK_EVENTS = {
+    "before_tool": "BeforeTool", "after_tool": "AfterTool",
+    "prompt_submit": "BeforeAgent", "stop": "AfterAgent",
+    "session_start": "SessionStart", "session_end": "SessionEnd",
+}
+
+
+def hook_command(hook: Hook) -> str:
+    """The hook's argv as the shell line Gemini CLI runs; a script ``./…`` is found
+    through ``$GEMINI_PROJECT_DIR``, which Gemini replaces by the quoted project folder
+    before running the line (``packages/core/src/hooks/hookRunner.ts``)."""
+    program, *rest = hook.command
+    first = ("$GEMINI_PROJECT_DIR/" + shlex.quote(program[2:]) if program.startswith("./")
+             else shlex.quote(program))
+    return " ".join([first, *(shlex.quote(a) for a in rest)])
+
+
+def hook_settings(agent: ResolvedAgent) -> dict[str, Any]:
+    """Settings ``hooks``: event → matcher groups; ``timeout`` in milliseconds."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for chosen in agent.primitives.hooks:
+        hook = chosen.entry
+        group: dict[str, Any] = {}
+        if hook.matcher is not None:
+            group["matcher"] = hook.matcher
+        group["hooks"] = [{"name": chosen.name, "type": "command",
+                           "command": hook_command(hook), "timeout": hook.timeout * 1000}]
+        out.setdefault(HOOK_EVENTS[hook.event], []).append(group)
+    return out
+
+
+def command_file(command: Command) -> bytes:
+    """``.gemini/commands/<name>.toml``: ``description`` and ``prompt``, the catalogue's
+    ``$ARGUMENTS`` written as Gemini's ``{{args}}``."""
+    doc = {"description": command.description} if command.description else {}
+    doc["prompt"] = command.prompt.replace(ARGUMENTS, "{{args}}")
+    return tomli_w.dumps(doc, multiline_strings=True).encode()
 
 
 def mcp_entry(server: ResolvedServer) -> dict[str, Any]:
@@ -103,10 +147,13 @@ class GeminiCli(BaseRuntime):
         permissions="`defaultApprovalMode` plan / auto_edit / `--approval-mode=yolo` / default",
         effort="warning, ignored",
         model_handle="bare Gemini name",
+        commands="`.gemini/commands/<name>.toml` (`{{args}}`)",
+        hooks="`settings.json` `hooks` (BeforeTool, …)",
         last_proven=GEMINI_CLI_VERSION,
     )
     version: ClassVar[str] = GEMINI_CLI_VERSION
     program: ClassVar[str] = "gemini"
+    primitives: ClassVar[frozenset[str]] = frozenset({"commands", "hooks"})
 
     def check(self, agent: ResolvedAgent, located: Located[Agent]) -> list[Diagnostic]:
         """Base checks; Gemini expands every placeholder form, so only effort is noted."""
@@ -129,11 +176,19 @@ class GeminiCli(BaseRuntime):
             doc["security"] = {"auth": {"selectedType": AUTH_TYPES[cred.kind]}}
         if agent.mcp_servers:
             doc["mcpServers"] = {s.name: mcp_entry(s) for s in agent.mcp_servers}
+        hooks = hook_settings(agent)
+        if hooks:
+            doc["hooks"] = hooks
         return deep_merge(doc, agent.settings)
 
     def runtime_files(self, agent: ResolvedAgent) -> dict[str, FileSpec]:
         """``.gemini/settings.json``."""
         return {SETTINGS_FILE: FileSpec(dump_json(self.settings(agent)))}
+
+    def primitive_files(self, agent: ResolvedAgent) -> dict[str, FileSpec]:
+        """``.gemini/commands/<name>.toml`` per command (hooks go into settings)."""
+        return {f".gemini/commands/{c.name}.toml": FileSpec(command_file(c.entry))
+                for c in agent.primitives.commands}
 
     def service_environment(self, agent: ResolvedAgent) -> dict[str, str]:
         """Trust the mounted workspace, and ``GOOGLE_GEMINI_BASE_URL`` for a custom endpoint.

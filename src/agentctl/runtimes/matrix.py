@@ -41,6 +41,19 @@ def _last_proven(runtime: Runtime) -> str:
     return proven if not pinned or pinned == proven else f"{proven} (pinned: {pinned})"
 
 
+def _primitive(kind: str) -> Callable[[Runtime], str]:
+    """The cell of a primitive's row: where the runtime renders it, or refused (E530)."""
+
+    def cell(runtime: Runtime) -> str:
+        if kind not in runtime.primitives:
+            return f"{NOTHING} (refused, E530)"
+        docs = runtime.docs
+        return {"subagents": docs.subagents, "commands": docs.commands, "hooks": docs.hooks,
+                "rules": docs.rules}[kind]
+
+    return cell
+
+
 #: Row label → the cell of one runtime.
 ROWS: tuple[tuple[str, Callable[[Runtime], str]], ...] = (
     ("instructions", lambda r: r.docs.instructions),
@@ -55,6 +68,10 @@ ROWS: tuple[tuple[str, Callable[[Runtime], str]], ...] = (
     ("model handle", lambda r: r.docs.model_handle),
     ("inference credential kinds", _credential_kinds),
     ("skills", lambda r: f"`{r.skills_dir}/`" if r.skills_dir else NOTHING),
+    ("subagents", _primitive("subagents")),
+    ("commands (`$ARGUMENTS`)", _primitive("commands")),
+    ("hooks", _primitive("hooks")),
+    ("scoped rules", _primitive("rules")),
     ("service", lambda r: "yes" if r.renders_service else "no"),
     (f"last proven with (headless matrix, {PROVEN_IN})", _last_proven),
 )

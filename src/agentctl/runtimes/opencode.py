@@ -37,6 +37,7 @@ from agentctl.runtimes.common import (
     deep_merge,
     dump_json,
     endpoint,
+    markdown_with_frontmatter,
     server_env,
     server_headers,
     with_suffix,
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
     from agentctl.catalogue.load import Located
     from agentctl.catalogue.schema import Agent
     from agentctl.resolve import ResolvedAgent, ResolvedServer
+    from agentctl.resolve.selected import ResolvedSubagent
 
 #: Pinned OpenCode release the default service runs.
 OPENCODE_VERSION = "1.18.33"
@@ -118,6 +120,21 @@ def tool_rules(servers: tuple[ResolvedServer, ...]) -> dict[str, str]:
     return out
 
 
+def subagent_permission(sub: ResolvedSubagent) -> dict[str, str]:
+    """A subagent's tool subset as ``permission`` rules: everything denied, then its
+    built-in tools and MCP tools allowed (the last matching key wins); {} when it
+    names no subset (it keeps the agent's rules)."""
+    if sub.entry.tools is None and not sub.servers:
+        return {}
+    rules = {"*": "deny", **{tool: "allow" for tool in sub.entry.tools or ()}}
+    for server, allowed in sub.servers:
+        if allowed is None:
+            rules[_UNSAFE.sub("_", server) + "_*"] = "allow"
+        else:
+            rules.update({tool_name(server, tool): "allow" for tool in allowed})
+    return rules
+
+
 class OpenCode(BaseRuntime):
     """Renders ``opencode.json`` and skills under ``.opencode/skills``."""
 
@@ -141,10 +158,13 @@ class OpenCode(BaseRuntime):
         permissions="`permission` edit+bash deny / edit allow, bash ask / `*` allow / defaults",
         effort="warning, ignored",
         model_handle="`provider/model`",
+        subagents="`.opencode/agent/<name>.md`, `mode: subagent`",
+        commands="`.opencode/command/<name>.md`",
         last_proven=OPENCODE_VERSION,
     )
     version: ClassVar[str] = OPENCODE_VERSION
     program: ClassVar[str] = "opencode"
+    primitives: ClassVar[frozenset[str]] = frozenset({"subagents", "commands"})
 
     def inference_env(self, agent: ResolvedAgent) -> str | None:
         """The provider's own key variable (``ANTHROPIC_API_KEY``, …)."""
@@ -234,3 +254,25 @@ class OpenCode(BaseRuntime):
         config = deep_merge(config, agent.settings)
         return {"opencode.json": FileSpec(dump_json(config))}
 
+    def primitive_files(self, agent: ResolvedAgent) -> dict[str, FileSpec]:
+        """``.opencode/agent/<name>.md`` (``mode: subagent``, ``model`` as
+        ``provider/model``, the tool subset as ``permission``; listed by ``opencode agent
+        list``) and ``.opencode/command/<name>.md`` (``$ARGUMENTS`` kept: OpenCode's own
+        placeholder)."""
+        files: dict[str, FileSpec] = {}
+        provider = self.provider_id(agent)
+        for sub in agent.primitives.subagents:
+            meta: dict[str, Any] = {"description": sub.entry.description, "mode": "subagent"}
+            if sub.model is not None and provider is not None:
+                meta["model"] = f"{provider}/{sub.model.provider_model or sub.model.name}"
+            permission = subagent_permission(sub)
+            if permission:
+                meta["permission"] = permission
+            files[f".opencode/agent/{sub.name}.md"] = FileSpec(
+                markdown_with_frontmatter(meta, sub.entry.instructions))
+        for chosen in agent.primitives.commands:
+            command = chosen.entry
+            meta = {"description": command.description} if command.description else {}
+            files[f".opencode/command/{chosen.name}.md"] = FileSpec(
+                markdown_with_frontmatter(meta, command.prompt))
+        return files
