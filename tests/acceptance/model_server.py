@@ -40,10 +40,11 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-#: ``call-tool <name> key=value …``: values of digits are integers, the rest text. No
-#: quotes or braces, so a runtime that quotes or escapes the prompt keeps it intact.
+#: ``call-tool <name> key=value …``: values of digits are integers, the rest text (paths
+#: included). No quotes or braces, so a runtime that quotes or escapes the prompt keeps it
+#: intact.
 DIRECTIVE = re.compile(
-    r"call-tool (?P<name>[A-Za-z0-9_.:/-]+)(?P<args>(?: [A-Za-z_]+=[A-Za-z0-9_.-]+)+)"
+    r"call-tool (?P<name>[A-Za-z0-9_.:/-]+)(?P<args>(?: [A-Za-z_]+=[A-Za-z0-9_./-]+)+)"
 )
 FINAL_TEXT = "scripted model: the tool answered: "
 
@@ -68,6 +69,9 @@ class Received:
     directive: str | None
     results: tuple[ToolResult, ...]
     answer: str
+    #: Every text the request carried (system prompt, messages, reminders), joined; so
+    #: far for the Anthropic protocol only ("" for the others).
+    context: str = ""
 
 
 @dataclass
@@ -152,7 +156,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.scripted.record(Received(
             route=route, protocol=protocol, model=request.model, key_ok=key_ok,
             tools=request.tools, directive=request.directive, results=request.results,
-            answer=answer.kind,
+            answer=answer.kind, context=request.context,
         ))
         streaming = bool(body.get("stream")) or ":streamGenerateContent" in path
         if protocol == "responses":
@@ -208,6 +212,7 @@ class _Request:
     tools: tuple[str, ...]
     texts: tuple[str, ...]  # user-authored text, in order
     results: tuple[ToolResult, ...]
+    context: str = ""  # every text of the request (Anthropic only)
 
     @property
     def directive(self) -> str | None:
@@ -288,7 +293,8 @@ def _parse_anthropic(body: dict[str, Any], path: str) -> _Request:
     for text in every_text:
         for block in DEFERRED.finditer(text):
             tools.extend(n.strip() for n in block["names"].splitlines() if n.strip())
-    return _Request(str(body.get("model") or ""), tuple(tools), tuple(texts), tuple(results))
+    return _Request(str(body.get("model") or ""), tuple(tools), tuple(texts), tuple(results),
+                    "\n".join(every_text))
 
 
 DEFERRED = re.compile(r"deferred tools are now available[^\n]*\n(?P<names>(?:[^\n<]+\n)+)")

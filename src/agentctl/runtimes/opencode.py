@@ -226,11 +226,14 @@ class OpenCode(BaseRuntime):
             if var and agent.inference_credential is not None:
                 options["apiKey"] = "{env:" + var + "}"
             model = super().model_handle(agent) or agent.model.name
+            # Subagents' models (of the same provider, E244) must be declared too.
+            models = [model, *(s.model.provider_model or s.model.name
+                               for s in agent.primitives.subagents if s.model is not None)]
             return {pid: {
                 "npm": "@ai-sdk/openai-compatible",
                 "name": p.name,
                 "options": options,
-                "models": {model: {}},
+                "models": {m: {} for m in models},
             }}
         if p.base_url and url:
             return {pid: {"options": {"baseURL": url}}}
