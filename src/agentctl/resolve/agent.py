@@ -76,7 +76,8 @@ def resolve_agent(ctx: AgentContext) -> ResolvedAgent | None:
     skills = _skills(ctx)
     servers = _servers(ctx)
     selection = Selection(cat=ctx.cat, agent=ctx.name, values=values, at=ctx.at,
-                          servers=tuple(servers), problems=ctx.problems)
+                          servers=tuple(servers), problems=ctx.problems,
+                          template=ctx.loc.entry.is_template)
     primitives = resolve_primitives(selection)
     ctx.refers_to_broken |= selection.refers_to_broken
     service_inputs = dict(values.get("service_inputs") or {})

@@ -54,6 +54,8 @@ class Selection:
     servers: tuple[ResolvedServer, ...]
     problems: list[Diagnostic]
     refers_to_broken: bool = False
+    #: A template's servers may be added by the agents extending it: not checked here.
+    template: bool = False
 
 
 def resolve_primitives(sel: Selection) -> ResolvedPrimitives:
@@ -112,6 +114,9 @@ def _subagent(sel: Selection, chosen: Selected[Subagent]) -> ResolvedSubagent:
     for i, use in enumerate(sub.mcp_servers or []):
         server = agent_servers.get(use.name)
         at = loc.pos("mcp_servers", i) if loc else chosen.where
+        if server is None and sel.template:
+            servers.append((use.name, tuple(use.tools) if use.tools is not None else None))
+            continue
         if server is None:
             sel.problems.append(Diagnostic(
                 "error", "E243", f"subagent '{sub.name}' uses MCP server '{use.name}', which "

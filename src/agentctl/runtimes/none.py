@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, ClassVar
 from agentctl.diagnostics import Diagnostic
 from agentctl.runtimes import runtime_names
 from agentctl.runtimes.base import BaseRuntime
+from agentctl.runtimes.checks import primitive_checks
 
 if TYPE_CHECKING:
     from agentctl.catalogue.load import Located
@@ -36,7 +37,8 @@ class NoRuntime(BaseRuntime):
     )
 
     def check(self, agent: ResolvedAgent, located: Located[Agent]) -> list[Diagnostic]:
-        """One ``W510`` per field set (here or through ``extends``) that nothing renders."""
+        """One ``W510`` per field set (here or through ``extends``) that nothing renders,
+        and E530 for each subagent, command, hook or rule (nothing runs them)."""
         values = {
             "model": agent.model,
             "inference_credential": located.entry.inference_credential,
@@ -59,4 +61,4 @@ class NoRuntime(BaseRuntime):
                 f"agents[{agent.name}].{field}",
                 "A workspace-only agent runs nothing that could use it: remove it, or pick "
                 f"a runtime that does ({others})."))
-        return out
+        return [*primitive_checks(self, agent), *out]
