@@ -69,8 +69,8 @@ class Received:
     directive: str | None
     results: tuple[ToolResult, ...]
     answer: str
-    #: Every text the request carried (system prompt, messages, reminders), joined; so
-    #: far for the Anthropic protocol only ("" for the others).
+    #: Every text the request carried (system prompt, messages, reminders, tool results),
+    #: joined (Anthropic, Chat Completions; Gemini as JSON; "" for Responses).
     context: str = ""
 
 
@@ -212,7 +212,7 @@ class _Request:
     tools: tuple[str, ...]
     texts: tuple[str, ...]  # user-authored text, in order
     results: tuple[ToolResult, ...]
-    context: str = ""  # every text of the request (Anthropic only)
+    context: str = ""  # every text of the request (see Received.context)
 
     @property
     def directive(self) -> str | None:
@@ -428,7 +428,9 @@ def _parse_chat(body: dict[str, Any], path: str) -> _Request:
             texts.append(_text_of(message.get("content")))
     tools = tuple(str(t.get("function", {}).get("name")) for t in body.get("tools") or []
                   if isinstance(t, dict))
-    return _Request(str(body.get("model") or ""), tools, tuple(texts), tuple(results))
+    context = "\n".join(_text_of(m.get("content")) for m in body.get("messages") or []
+                        if isinstance(m, dict))
+    return _Request(str(body.get("model") or ""), tools, tuple(texts), tuple(results), context)
 
 
 def _write_chat(answer: _Answer, model: str) -> Iterator[bytes]:
@@ -478,7 +480,9 @@ def _parse_gemini(body: dict[str, Any], path: str) -> _Request:
     tools = tuple(str(d.get("name")) for t in body.get("tools") or [] if isinstance(t, dict)
                   for d in t.get("functionDeclarations") or [])
     model = path.rsplit("/models/", 1)[-1].split(":", 1)[0]
-    return _Request(model, tools, tuple(texts), tuple(results))
+    context = json.dumps([body.get("systemInstruction"), body.get("contents")],
+                         ensure_ascii=False)
+    return _Request(model, tools, tuple(texts), tuple(results), context)
 
 
 def _gemini_chunk(answer: _Answer, model: str) -> dict[str, Any]:

@@ -63,6 +63,8 @@ hooks:
 rules:
   - {{name: python-style, paths: ["src/**/*.py"],
      instructions: "{RULE_MARKER}: Python files here use type hints."}}
+  - {{name: src-notes, paths: ["src/**"],
+     instructions: "{RULE_MARKER}: files under src follow the house style."}}
 agents:
   - name: claude-prim
     extends: claude
@@ -72,12 +74,13 @@ agents:
     hooks: [deny-add-claude]
     rules: [python-style]
   - {{name: opencode-prim, extends: opencode, subagents: [oc-reviewer],
-     commands: [echo-opencode]}}
+     commands: [echo-opencode], rules: [src-notes]}}
   - name: gemini-prim
     extends: gemini
     mcp_servers: [{{name: probe, tools: [echo, add]}}]
     commands: [echo-gemini]
     hooks: [deny-add-gemini]
+    rules: [src-notes]
 """
 
 
@@ -195,22 +198,30 @@ def test_opencode_lists_the_subagent(prim: Deployed) -> None:
 
 # ---- scoped rules -------------------------------------------------------------------------
 
-def test_claude_loads_a_scoped_rule_once_a_matching_file_is_read(
-        prim: Deployed, model: ScriptedModel) -> None:
-    """``.claude/rules/python-style.md`` (``paths: src/**/*.py``) is not in the first
-    request; after the model reads ``src/app.py`` the rule's text reaches it."""
-    source = prim.workspace("claude-prim") / "src" / "app.py"
+@pytest.mark.parametrize(("agent", "route", "call"), [
+    ("claude-prim", "claude", "Read file_path"),
+    ("opencode-prim", "opencode", "read filePath"),
+    ("gemini-prim", "gemini", "read_file file_path"),
+])
+def test_scoped_rule_loaded_once_a_matching_file_is_read(
+        prim: Deployed, model: ScriptedModel, agent: str, route: str, call: str) -> None:
+    """The rule (Claude Code ``.claude/rules/python-style.md`` with ``paths:
+    src/**/*.py``; OpenCode and Gemini CLI ``src/AGENTS.md``) is not in the first request;
+    once the model reads ``src/app.py`` its text reaches the model."""
+    source = prim.workspace(agent) / "src" / "app.py"
     source.parent.mkdir(exist_ok=True)
-    source.write_text("print('rule-case')\n")
+    source.write_text(f"print('{route}-rule-case')\n")
     start = len(model.received)
-    run = prim.run("claude-prim", "-p", f"Read it. call-tool Read file_path={source}")
-    received = since(model, start, "claude")
+    tool, _, param = call.partition(" ")
+    run = prim.run(agent, *(["run"] if route == "opencode" else ["-p"]),
+                   f"Read it. call-tool {tool} {param}={source}")
+    received = [r for r in since(model, start, route)
+                if r.directive and str(source) in r.directive]
     assert run.returncode == 0 and not run.timed_out, describe(run, received)
-    turns = [r for r in received if r.directive and str(source) in r.directive]
-    assert len(turns) >= 2, describe(run, received)
-    assert RULE_MARKER not in turns[0].context, "the rule was loaded before any file was read"
-    assert any("rule-case" in t for t in results(turns)), describe(run, received)
-    assert RULE_MARKER in turns[-1].context, describe(run, received)
+    assert len(received) >= 2, describe(run, received)
+    assert RULE_MARKER not in received[0].context, "the rule was there before any file was read"
+    assert any(f"{route}-rule-case" in t for t in results(received)), describe(run, received)
+    assert RULE_MARKER in received[-1].context, describe(run, received)
 
 
 def test_workspace_files_on_disk(prim: Deployed) -> None:
@@ -222,4 +233,5 @@ def test_workspace_files_on_disk(prim: Deployed) -> None:
     assert (claude / ".claude/rules/python-style.md").is_file()
     assert (opencode / ".opencode/agent/oc-reviewer.md").is_file()
     assert (opencode / ".opencode/command/echo-opencode.md").is_file()
+    assert RULE_MARKER in (opencode / "src/AGENTS.md").read_text()
     assert "{{args}}" in (gemini / ".gemini/commands/echo-gemini.toml").read_text()

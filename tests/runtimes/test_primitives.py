@@ -34,6 +34,8 @@ hooks:
   - {name: guard, event: stop, command: [./scripts/guard sh, --strict]}
 rules:
   - {name: python, paths: ["src/**/*.py"], instructions: Use type hints.}
+  - {name: folders, paths: ["src/**", "docs/guide/**"], instructions: Keep it short.}
+  - {name: more, paths: ["src/**"], instructions: And tested.}
 """
 #: A second model of BASE's Anthropic provider, for subagents.
 MODELS = """\
@@ -43,8 +45,8 @@ models:
 #: Runtime → the primitives it renders.
 SUPPORTED = {
     "claude-code": {"subagents", "commands", "hooks", "rules"},
-    "opencode": {"subagents", "commands"},
-    "gemini-cli": {"commands", "hooks"},
+    "opencode": {"subagents", "commands", "rules"},
+    "gemini-cli": {"commands", "hooks", "rules"},
     "codex": set(),
     "none": set(),
 }
@@ -71,7 +73,8 @@ def test_rendered_files_snapshot(tmp_path: Path, runtime: str,
                                  snapshot: SnapshotAssertion) -> None:
     """Every primitive the runtime renders, selected through a template (``extends``)."""
     lists = {"subagents": "[reviewer]", "commands": "[find-it, plain]",
-             "hooks": "[deny-add, guard]", "rules": "[python]"}
+             "hooks": "[deny-add, guard]",
+             "rules": "[python]" if runtime == "claude-code" else "[folders, more]"}
     selection = ", ".join(f"{k}: {lists[k]}" for k in sorted(SUPPORTED[runtime]))
     files = workspace(build_project(tmp_path, catalogue(runtime, selection)), "a")
     assert files == snapshot
@@ -140,6 +143,20 @@ def test_runtime_without_an_equivalent_refuses_it(tmp_path: Path, runtime: str,
     able = {n for n in BUILTIN if kind in get_runtime(n).primitives}
     named = (error.detail or "").rsplit("(", 1)[1].rstrip(").").split(", ")
     assert set(named) == able
+
+
+@pytest.mark.parametrize("runtime", ["opencode", "gemini-cli"])
+def test_folder_scoped_runtime_refuses_a_file_glob(tmp_path: Path, runtime: str) -> None:
+    """OpenCode and Gemini CLI scope rules by folder (a nested AGENTS.md): a glob other
+    than ``<folder>/**`` is E531, at the rule's path, naming the runtime and the agent."""
+    errors = build_errors(tmp_path, catalogue(runtime, "rules: [folders, python]"))
+    assert [(e.code, e.path) for e in errors] == [("E531", "rules[python].paths[0]")]
+    assert errors[0].summary == (f"runtime {runtime} scopes rules by folder and cannot "
+                                 "express path 'src/**/*.py' of rule 'python'")
+    line = PRIMITIVES.splitlines().index(next(
+        ln for ln in PRIMITIVES.splitlines() if "name: python" in ln)) + 1
+    assert (errors[0].position.line, errors[0].position.column) == (line, 28)
+    assert "agent 'a'" in (errors[0].detail or "")
 
 
 def test_matrix_rows_follow_the_declarations() -> None:

@@ -1,12 +1,16 @@
 """Helpers the runtimes share: the agent's endpoint, URL suffixes, JSON output, merging,
-and a server's headers and env in the catalogue's canonical ``${VAR}`` form."""
+a server's headers and env in the catalogue's canonical ``${VAR}`` form, Markdown with
+frontmatter, and scoped rules as nested ``AGENTS.md`` files."""
 
 from __future__ import annotations
 
 import json
+import re
 from typing import TYPE_CHECKING, Any
 
+from agentctl.diagnostics import Diagnostic
 from agentctl.providers import default_base_url
+from agentctl.support.tree import FileSpec
 
 if TYPE_CHECKING:
     from agentctl.resolve import ResolvedAgent, ResolvedServer
@@ -94,3 +98,45 @@ def markdown_with_frontmatter(meta: dict[str, Any], body: str) -> bytes:
     head = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1 << 30)
     text = body if body.endswith("\n") else body + "\n"
     return f"---\n{head}---\n{text}".encode()
+
+
+#: A glob naming every file below one folder: ``<folder>/**``.
+FOLDER_GLOB = re.compile(r"^(?P<folder>[^*?\[\]{}!]+?)/\*\*$")
+
+
+def rule_folder(glob: str) -> str | None:
+    """The folder a ``<folder>/**`` glob names, None for any other glob."""
+    match = FOLDER_GLOB.match(glob)
+    return match["folder"].rstrip("/") if match else None
+
+
+def folder_rule_checks(runtime: str, agent: ResolvedAgent) -> list[Diagnostic]:
+    """E531 for each path of a selected rule that is not ``<folder>/**``: a runtime that
+    scopes instructions by folder (a nested ``AGENTS.md``) cannot write it."""
+    out: list[Diagnostic] = []
+    for chosen in agent.primitives.rules:
+        for i, glob in enumerate(chosen.entry.paths):
+            if rule_folder(glob) is not None:
+                continue
+            out.append(Diagnostic(
+                "error", "E531", f"runtime {runtime} scopes rules by folder and cannot "
+                f"express path '{glob}' of rule '{chosen.name}'",
+                chosen.located.pos("paths", i) if chosen.located else chosen.where,
+                f"rules[{chosen.name}].paths[{i}]",
+                f"Write it as '<folder>/**' (a nested AGENTS.md for that folder), or use "
+                f"claude-code for agent '{agent.name}' (selected at {chosen.where})."))
+    return out
+
+
+def folder_rule_files(agent: ResolvedAgent, note: str) -> dict[str, FileSpec]:
+    """``<folder>/AGENTS.md`` per folder the agent's rules name (``<folder>/**``), the
+    instructions of every rule naming it in the agent's order, after ``note``."""
+    texts: dict[str, list[str]] = {}
+    for chosen in agent.primitives.rules:
+        for glob in chosen.entry.paths:
+            folder = rule_folder(glob)
+            if folder is not None and chosen.entry.instructions not in texts.get(folder, []):
+                texts.setdefault(folder, []).append(chosen.entry.instructions.rstrip("\n"))
+    return {f"{folder}/AGENTS.md": FileSpec(
+        (f"<!-- {note} -->\n\n" + "\n\n".join(parts) + "\n").encode())
+        for folder, parts in sorted(texts.items())}

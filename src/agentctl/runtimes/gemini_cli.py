@@ -37,10 +37,12 @@ import tomli_w
 
 from agentctl.catalogue.primitives import ARGUMENTS
 from agentctl.diagnostics import Diagnostic
-from agentctl.runtimes.base import BaseRuntime
+from agentctl.runtimes.base import GENERATED_NOTE, BaseRuntime
 from agentctl.runtimes.checks import effort_ignored
 from agentctl.runtimes.common import (
     deep_merge,
+    folder_rule_checks,
+    folder_rule_files,
     dump_json,
     endpoint,
     server_env,
@@ -149,18 +151,19 @@ class GeminiCli(BaseRuntime):
         model_handle="bare Gemini name",
         commands="`.gemini/commands/<name>.toml` (`{{args}}`)",
         hooks="`settings.json` `hooks` (BeforeTool, …)",
+        rules="`<folder>/AGENTS.md` (paths `<folder>/**`)",
         last_proven=GEMINI_CLI_VERSION,
     )
     version: ClassVar[str] = GEMINI_CLI_VERSION
     program: ClassVar[str] = "gemini"
-    primitives: ClassVar[frozenset[str]] = frozenset({"commands", "hooks"})
+    primitives: ClassVar[frozenset[str]] = frozenset({"commands", "hooks", "rules"})
 
     def check(self, agent: ResolvedAgent, located: Located[Agent]) -> list[Diagnostic]:
-        """Base checks; Gemini expands every placeholder form, so only effort is noted."""
+        """Base checks, rules it cannot scope; Gemini expands every placeholder form."""
         out = super().check(agent, located)
         if agent.effort:
             out.append(effort_ignored(self.name, agent, located))
-        return out
+        return [*out, *folder_rule_checks(self.name, agent)]
 
     def settings(self, agent: ResolvedAgent) -> dict[str, Any]:
         """The settings.json document, ``agent.settings`` merged in."""
@@ -186,9 +189,14 @@ class GeminiCli(BaseRuntime):
         return {SETTINGS_FILE: FileSpec(dump_json(self.settings(agent)))}
 
     def primitive_files(self, agent: ResolvedAgent) -> dict[str, FileSpec]:
-        """``.gemini/commands/<name>.toml`` per command (hooks go into settings)."""
-        return {f".gemini/commands/{c.name}.toml": FileSpec(command_file(c.entry))
-                for c in agent.primitives.commands}
+        """``.gemini/commands/<name>.toml`` per command (hooks go into settings), and
+        ``<folder>/AGENTS.md`` per rule folder: ``context.fileName`` names ``AGENTS.md``,
+        and Gemini loads such a file once a tool touches a path below its folder
+        (``loadJitSubdirectoryMemory`` in 0.61)."""
+        files = folder_rule_files(agent, GENERATED_NOTE)
+        files.update({f".gemini/commands/{c.name}.toml": FileSpec(command_file(c.entry))
+                      for c in agent.primitives.commands})
+        return files
 
     def service_environment(self, agent: ResolvedAgent) -> dict[str, str]:
         """Trust the mounted workspace, and ``GOOGLE_GEMINI_BASE_URL`` for a custom endpoint.

@@ -31,10 +31,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from agentctl.catalogue.schema import Ref, split_placeholders
 from agentctl.diagnostics import Diagnostic
-from agentctl.runtimes.base import BaseRuntime
+from agentctl.runtimes.base import GENERATED_NOTE, BaseRuntime
 from agentctl.runtimes.checks import effort_ignored, placeholder_error
 from agentctl.runtimes.common import (
     deep_merge,
+    folder_rule_checks,
+    folder_rule_files,
     dump_json,
     endpoint,
     markdown_with_frontmatter,
@@ -160,11 +162,12 @@ class OpenCode(BaseRuntime):
         model_handle="`provider/model`",
         subagents="`.opencode/agent/<name>.md`, `mode: subagent`",
         commands="`.opencode/command/<name>.md`",
+        rules="`<folder>/AGENTS.md` (paths `<folder>/**`), read with a file below it",
         last_proven=OPENCODE_VERSION,
     )
     version: ClassVar[str] = OPENCODE_VERSION
     program: ClassVar[str] = "opencode"
-    primitives: ClassVar[frozenset[str]] = frozenset({"subagents", "commands"})
+    primitives: ClassVar[frozenset[str]] = frozenset({"subagents", "commands", "rules"})
 
     def inference_env(self, agent: ResolvedAgent) -> str | None:
         """The provider's own key variable (``ANTHROPIC_API_KEY``, …)."""
@@ -208,7 +211,7 @@ class OpenCode(BaseRuntime):
                         ))
         if agent.effort:
             out.append(effort_ignored(self.name, agent, located))
-        return out
+        return [*out, *folder_rule_checks(self.name, agent)]
 
     def provider_block(self, agent: ResolvedAgent) -> dict[str, Any]:
         """``provider`` entry for a custom endpoint or a non-default base URL."""
@@ -260,9 +263,11 @@ class OpenCode(BaseRuntime):
     def primitive_files(self, agent: ResolvedAgent) -> dict[str, FileSpec]:
         """``.opencode/agent/<name>.md`` (``mode: subagent``, ``model`` as
         ``provider/model``, the tool subset as ``permission``; listed by ``opencode agent
-        list``) and ``.opencode/command/<name>.md`` (``$ARGUMENTS`` kept: OpenCode's own
-        placeholder)."""
-        files: dict[str, FileSpec] = {}
+        list``), ``.opencode/command/<name>.md`` (``$ARGUMENTS`` kept: OpenCode's own
+        placeholder) and ``<folder>/AGENTS.md`` per rule folder (OpenCode attaches the
+        ``AGENTS.md`` files between a file it reads and the project root:
+        ``Instruction.resolve`` in 1.18)."""
+        files = folder_rule_files(agent, GENERATED_NOTE)
         provider = self.provider_id(agent)
         for sub in agent.primitives.subagents:
             meta: dict[str, Any] = {"description": sub.entry.description, "mode": "subagent"}
