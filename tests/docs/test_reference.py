@@ -15,7 +15,7 @@ import typer.main
 import yaml
 
 from agentctl.catalogue.project_schema import ProjectConfig
-from agentctl.catalogue.schema import ENTRY_MODELS
+from agentctl.catalogue.primitives import CATALOGUE_MODELS as ENTRY_MODELS
 from agentctl.cli import app
 from agentctl.diagnostics.codes import all_codes
 from agentctl.runtimes import runtime_names

@@ -22,7 +22,7 @@ import pytest
 import yaml
 
 from agentctl.catalogue.project_schema import ProjectConfig
-from agentctl.catalogue.schema import ENTRY_MODELS
+from agentctl.catalogue.primitives import CATALOGUE_MODELS as ENTRY_MODELS
 from tests.conftest import ROOT, run_cli
 
 DOCS = [*sorted((ROOT / "docs").rglob("*.md")), ROOT / "README.md", ROOT / "CONTRIBUTING.md",
