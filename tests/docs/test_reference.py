@@ -14,8 +14,8 @@ import pytest
 import typer.main
 import yaml
 
-from agentctl.catalogue.project_schema import ProjectConfig
 from agentctl.catalogue.primitives import CATALOGUE_MODELS as ENTRY_MODELS
+from agentctl.catalogue.project_schema import ProjectConfig
 from agentctl.cli import app
 from agentctl.diagnostics.codes import all_codes
 from agentctl.runtimes import runtime_names

@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 import yaml
 
-from agentctl.catalogue.project_schema import ProjectConfig
 from agentctl.catalogue.primitives import CATALOGUE_MODELS as ENTRY_MODELS
+from agentctl.catalogue.project_schema import ProjectConfig
 from tests.conftest import ROOT, run_cli
 
 DOCS = [*sorted((ROOT / "docs").rglob("*.md")), ROOT / "README.md", ROOT / "CONTRIBUTING.md",

@@ -19,9 +19,9 @@ from typing import Any
 from agentctl.catalogue.builtin import BUILTIN_LABEL, builtin_catalogue_files
 from agentctl.catalogue.instructions import read_all_instructions
 from agentctl.catalogue.model import Catalogue, InstructionsText, Located
-from agentctl.catalogue.project import OUTSIDE_HINT, Project, read_text
 from agentctl.catalogue.primitives import CATALOGUE_KINDS as KINDS
 from agentctl.catalogue.primitives import CATALOGUE_MODELS as ENTRY_MODELS
+from agentctl.catalogue.project import OUTSIDE_HINT, Project, read_text
 from agentctl.catalogue.schema import Entry, Skill
 from agentctl.catalogue.skill_sources import locate_skill, read_lock, verify_hash
 from agentctl.catalogue.skills import read_skill

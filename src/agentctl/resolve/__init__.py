@@ -16,7 +16,6 @@ from agentctl.diagnostics import Diagnostic, DiagnosticError
 from agentctl.resolve.agent import AgentContext, resolve_agent, runtime_ref
 from agentctl.resolve.chains import MERGED_FIELDS, NOT_INHERITED, Chains
 from agentctl.resolve.entries import check_providers_models, check_servers
-from agentctl.resolve.primitives import check_subagent_models
 from agentctl.resolve.model import (
     ResolvedAgent,
     ResolvedProject,
@@ -25,6 +24,7 @@ from agentctl.resolve.model import (
     mcp_secret_env,
     placeholder_vars,
 )
+from agentctl.resolve.primitives import check_subagent_models
 
 __all__ = [
     "MERGED_FIELDS",

@@ -5,8 +5,9 @@ inherited through ``extends`` like ``skills``). Checked here, each at the place 
 written: an unknown name (E240), one listed twice (E241), a subagent's model that is
 not catalogued (E242, once, at the subagent) and a subagent's MCP server or tool the
 agent itself may not use (E243), a subagent's model of another provider than the
-agent's (E244: its requests go to the agent's endpoint). Whether the agent's runtime can express each one is
-the runtime's check (:meth:`agentctl.runtimes.base.BaseRuntime.check`, E530).
+agent's (E244: its requests go to the agent's endpoint). Whether the agent's runtime
+can express each one is the runtime's check
+(:meth:`agentctl.runtimes.base.BaseRuntime.check`, E530).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from agentctl.catalogue.load import Catalogue, Located
+from agentctl.catalogue.load import Catalogue
 from agentctl.catalogue.primitives import PRIMITIVE_KINDS, Subagent
 from agentctl.diagnostics import Diagnostic, Position
 from agentctl.resolve.entries import ref_error

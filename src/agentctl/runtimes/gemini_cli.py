@@ -41,10 +41,10 @@ from agentctl.runtimes.base import GENERATED_NOTE, BaseRuntime
 from agentctl.runtimes.checks import effort_ignored
 from agentctl.runtimes.common import (
     deep_merge,
-    folder_rule_checks,
-    folder_rule_files,
     dump_json,
     endpoint,
+    folder_rule_checks,
+    folder_rule_files,
     server_env,
     server_headers,
     without_suffix,

@@ -35,10 +35,10 @@ from agentctl.runtimes.base import GENERATED_NOTE, BaseRuntime
 from agentctl.runtimes.checks import effort_ignored, placeholder_error
 from agentctl.runtimes.common import (
     deep_merge,
-    folder_rule_checks,
-    folder_rule_files,
     dump_json,
     endpoint,
+    folder_rule_checks,
+    folder_rule_files,
     markdown_with_frontmatter,
     server_env,
     server_headers,
