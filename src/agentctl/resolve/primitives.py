@@ -16,8 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from agentctl.catalogue.load import Catalogue
+from agentctl.catalogue.load import Catalogue, Located
 from agentctl.catalogue.primitives import PRIMITIVE_KINDS, Subagent
+from agentctl.catalogue.schema import Model
 from agentctl.diagnostics import Diagnostic, Position
 from agentctl.resolve.entries import ref_error
 from agentctl.resolve.model import ResolvedServer
@@ -96,46 +97,63 @@ def _select(sel: Selection, kind: str) -> list[Selected[Any]]:
 
 
 def _subagent(sel: Selection, chosen: Selected[Subagent]) -> ResolvedSubagent:
-    """A selected subagent with its model and its MCP servers checked against the
-    agent's own (E243)."""
-    sub, loc = chosen.entry, chosen.located
+    """A selected subagent with its model (E244) and its MCP servers (E243) checked
+    against the agent's own."""
+    sub = chosen.entry
     model_loc = sel.cat.models.get(sub.model) if sub.model else None
+    _check_provider(sel, chosen, model_loc)
+    servers = tuple(_subagent_server(sel, chosen, i) for i in range(len(sub.mcp_servers or [])))
+    return ResolvedSubagent(sub, chosen.where, chosen.path, chosen.located,
+                            model=model_loc.entry if model_loc else None,
+                            servers=servers)
+
+
+def _at(chosen: Selected[Subagent], *fields: str | int) -> Position:
+    """Where a field of the subagent is written (the selection, for one made in code)."""
+    return chosen.located.pos(*fields) if chosen.located else chosen.where
+
+
+def _check_provider(sel: Selection, chosen: Selected[Subagent],
+                    model_loc: Located[Model] | None) -> None:
+    """E244 for a subagent's model of another provider than its agent's model."""
     own = sel.cat.models.get(str(sel.values.get("model") or ""))
-    if model_loc is not None and own is not None and (
-            model_loc.entry.provider != own.entry.provider):
-        sel.problems.append(Diagnostic(
-            "error", "E244", f"subagent '{sub.name}' uses model '{sub.model}' of provider "
-            f"'{model_loc.entry.provider}', but agent '{sel.agent}' talks to provider "
-            f"'{own.entry.provider}'", loc.pos("model") if loc else chosen.where,
-            f"subagents[{sub.name}].model",
-            "A subagent's requests go to its agent's endpoint: pick a model of provider "
-            f"'{own.entry.provider}', or drop 'model' to use the agent's own."))
-    agent_servers = {s.name: s for s in sel.servers}
-    servers: list[tuple[str, tuple[str, ...] | None]] = []
-    for i, use in enumerate(sub.mcp_servers or []):
-        server = agent_servers.get(use.name)
-        at = loc.pos("mcp_servers", i) if loc else chosen.where
-        if server is None and sel.template:
-            servers.append((use.name, tuple(use.tools) if use.tools is not None else None))
-            continue
-        if server is None:
+    if model_loc is None or own is None or model_loc.entry.provider == own.entry.provider:
+        return
+    sub = chosen.entry
+    sel.problems.append(Diagnostic(
+        "error", "E244", f"subagent '{sub.name}' uses model '{sub.model}' of provider "
+        f"'{model_loc.entry.provider}', but agent '{sel.agent}' talks to provider "
+        f"'{own.entry.provider}'", _at(chosen, "model"), f"subagents[{sub.name}].model",
+        "A subagent's requests go to its agent's endpoint: pick a model of provider "
+        f"'{own.entry.provider}', or drop 'model' to use the agent's own."))
+
+
+def _subagent_server(sel: Selection, chosen: Selected[Subagent],
+                     i: int) -> tuple[str, tuple[str, ...] | None]:
+    """The subagent's ``i``-th MCP server with its allowed tools (None: every tool the
+    agent may call); E243 for a server or tool the agent may not use (a template's
+    servers may come from the agents extending it: not checked)."""
+    sub = chosen.entry
+    use = (sub.mcp_servers or [])[i]
+    wanted = tuple(use.tools) if use.tools is not None else None
+    server = next((s for s in sel.servers if s.name == use.name), None)
+    if server is None:
+        if not sel.template:
             sel.problems.append(Diagnostic(
                 "error", "E243", f"subagent '{sub.name}' uses MCP server '{use.name}', which "
-                f"agent '{sel.agent}' does not", at, f"subagents[{sub.name}].mcp_servers[{i}]",
+                f"agent '{sel.agent}' does not", _at(chosen, "mcp_servers", i),
+                f"subagents[{sub.name}].mcp_servers[{i}]",
                 f"Give agent '{sel.agent}' the server too, or drop it from the subagent "
                 f"(selected at {chosen.where})."))
-            continue
-        allowed = server.tools
-        for j, tool in enumerate(use.tools or []):
-            if allowed is not None and tool not in allowed:
-                sel.problems.append(Diagnostic(
-                    "error", "E243", f"subagent '{sub.name}' uses tool '{tool}' of MCP server "
-                    f"'{use.name}', which agent '{sel.agent}' may not call",
-                    loc.pos("mcp_servers", i, "tools", j) if loc else chosen.where,
-                    f"subagents[{sub.name}].mcp_servers[{i}].tools[{j}]",
-                    f"Allow it on the agent ({', '.join(allowed) or 'no tools allowed'}), or "
-                    "drop it from the subagent."))
-        servers.append((use.name, tuple(use.tools) if use.tools is not None else allowed))
-    return ResolvedSubagent(sub, chosen.where, chosen.path, loc,
-                            model=model_loc.entry if model_loc else None,
-                            servers=tuple(servers))
+        return use.name, wanted
+    allowed = server.tools
+    for j, tool in enumerate(wanted or ()):
+        if allowed is not None and tool not in allowed:
+            sel.problems.append(Diagnostic(
+                "error", "E243", f"subagent '{sub.name}' uses tool '{tool}' of MCP server "
+                f"'{use.name}', which agent '{sel.agent}' may not call",
+                _at(chosen, "mcp_servers", i, "tools", j),
+                f"subagents[{sub.name}].mcp_servers[{i}].tools[{j}]",
+                f"Allow it on the agent ({', '.join(allowed) or 'no tools allowed'}), or "
+                "drop it from the subagent."))
+    return use.name, wanted if wanted is not None else allowed

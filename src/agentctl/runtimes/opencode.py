@@ -213,6 +213,14 @@ class OpenCode(BaseRuntime):
             out.append(effort_ignored(self.name, agent, located))
         return [*out, *folder_rule_checks(self.name, agent)]
 
+    def declared_models(self, agent: ResolvedAgent) -> list[str]:
+        """The models a custom provider block declares: the agent's, then its subagents'
+        (of the same provider, E244), each once."""
+        models = [super().model_handle(agent) or (agent.model.name if agent.model else "")]
+        models += [s.model.provider_model or s.model.name
+                   for s in agent.primitives.subagents if s.model is not None]
+        return list(dict.fromkeys(m for m in models if m))
+
     def provider_block(self, agent: ResolvedAgent) -> dict[str, Any]:
         """``provider`` entry for a custom endpoint or a non-default base URL."""
         p = agent.provider
@@ -228,15 +236,11 @@ class OpenCode(BaseRuntime):
             var = self.inference_env(agent)
             if var and agent.inference_credential is not None:
                 options["apiKey"] = "{env:" + var + "}"
-            model = super().model_handle(agent) or agent.model.name
-            # Subagents' models (of the same provider, E244) must be declared too.
-            models = [model, *(s.model.provider_model or s.model.name
-                               for s in agent.primitives.subagents if s.model is not None)]
             return {pid: {
                 "npm": "@ai-sdk/openai-compatible",
                 "name": p.name,
                 "options": options,
-                "models": {m: {} for m in models},
+                "models": {m: {} for m in self.declared_models(agent)},
             }}
         if p.base_url and url:
             return {pid: {"options": {"baseURL": url}}}
