@@ -165,3 +165,39 @@ def test_matrix_rows_follow_the_declarations() -> None:
     assert rows["subagents"].count("refused, E530") == sum(
         "subagents" not in get_runtime(n).primitives for n in BUILTIN)
     assert "`.gemini/commands/<name>.toml`" in rows["commands (`$ARGUMENTS`)"]
+
+
+def test_plan_prunes_and_reports_drift_like_any_file(tmp_path: Path) -> None:
+    """The primitives' files are workspace files: applied, pruned when the agent drops
+    them, and a hand edit is drift."""
+    from agentctl.apply import apply_plan
+    from agentctl.plan import Plan, make_plan
+    from agentctl.plan.ledger import Ledger, ledger_path
+    from agentctl.render.pipeline import Built, build
+    from agentctl.secrets import SecretResolver
+
+    def plan_for(root: Path) -> tuple[Plan, Ledger, Built]:
+        built = build(root, explicit=True)
+        ledger = Ledger.load(ledger_path(built.project))
+        plan = make_plan(built.project, built.tree, ledger, SecretResolver(),
+                         inputs=built.inputs())
+        return plan, ledger, built
+
+    text = PRIMITIVES + MODELS + """\
+agents:
+  - {name: a, runtime: claude-code, instructions: Hi., commands: [find-it, plain],
+     rules: [python]}
+"""
+    root = tmp_path / "p"
+    build_project(root, text)
+    plan, ledger, built = plan_for(root)
+    apply_plan(built.project, plan, ledger)
+    ws = root / "deploy" / "workspaces" / "a"
+    assert (ws / ".claude/commands/plain.md").read_text() == "Summarise the change.\n"
+    (root / "catalogue" / "test.yaml").write_text(text.replace(", plain]", "]"))
+    (ws / ".claude/rules/python.md").write_text("mine\n")
+    plan, _, _ = plan_for(root)
+    assert {c.path: c.action for c in plan.changes} == {
+        "deploy/workspaces/a/.claude/commands/plain.md": "delete",
+        "deploy/workspaces/a/.claude/rules/python.md": "drift",
+    }
