@@ -19,6 +19,13 @@ the headless facts checked by ``tests/acceptance/test_headless.py`` on 2.1.330):
 * auth env: ``ANTHROPIC_API_KEY``, ``CLAUDE_CODE_OAUTH_TOKEN`` (OAuth),
   ``ANTHROPIC_AUTH_TOKEN`` (a bearer for a gateway), ``ANTHROPIC_BASE_URL`` (without
   ``/v1``: the client appends ``/v1/messages``), ``ANTHROPIC_MODEL``.
+* subagents ``.claude/agents/<name>.md`` (frontmatter ``name``, ``description``, ``tools``
+  as a comma list, ``model``; the body is its system prompt), commands
+  ``.claude/commands/<name>.md`` (``$ARGUMENTS``), hooks in settings ``hooks``
+  (event → ``[{matcher, hooks: [{type: command, command, timeout}]}]``, timeout in
+  seconds, exit 2 blocks), rules ``.claude/rules/<name>.md`` with ``paths:`` (attached
+  once a matching file is read). Each checked headless on 2.1.330
+  (``tests/acceptance/test_primitives.py``).
 """
 
 from __future__ import annotations

@@ -26,6 +26,11 @@ against Gemini CLI 0.61 (the headless facts by ``tests/acceptance/test_headless.
   folder (``~/.gemini/trustedFolders.json``, or ``GEMINI_CLI_TRUST_WORKSPACE=true``).
 * skills: ``.gemini/skills/<name>/``; auth env ``GEMINI_API_KEY``,
   ``GOOGLE_GEMINI_BASE_URL`` (without a version: the client appends ``/v1beta``).
+* commands ``.gemini/commands/<name>.toml`` (``prompt`` with ``{{args}}``), hooks in
+  settings ``hooks`` (``BeforeTool``, …; timeout in milliseconds; project hooks run only
+  in a trusted folder), nested ``AGENTS.md`` loaded when a tool touches a path below it;
+  checked headless on 0.61.0 (``tests/acceptance/test_primitives.py``). Its subagents
+  (``.gemini/agents/*.md``) need an interactive acknowledgement per project: not rendered.
 """
 
 from __future__ import annotations

@@ -22,6 +22,10 @@ Formats, from the shared ``reference/runtimes.md`` (checked against opencode-ai 
 * endpoints: the AI SDK providers take a ``baseURL`` with the API version
   (``…/v1`` for Anthropic and OpenAI-shaped APIs, ``…/v1beta`` for Gemini).
 * skills: ``.opencode/skills/<name>/``.
+* subagents ``.opencode/agent/<name>.md`` (``description``, ``mode: subagent``, ``model``,
+  ``permission``), commands ``.opencode/command/<name>.md`` (``$ARGUMENTS``), and nested
+  ``AGENTS.md`` files, attached when a file below them is read; checked with 1.18.33
+  (``tests/acceptance/test_primitives.py``). No hooks (plug-ins are code, not config).
 """
 
 from __future__ import annotations
