@@ -22,7 +22,7 @@ def compute(built: Built, only_agents: list[str] | None = None) -> tuple[Plan, L
         inputs=built.inputs(), only_agents=only_agents,
         stats=StatCache.for_state_dir(built.project.state_dir),
     )
-    plan.warnings = list(built.warnings)
+    plan.warnings = [*built.warnings, *plan.warnings]
     return plan, ledger
 
 

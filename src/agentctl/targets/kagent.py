@@ -44,10 +44,12 @@ from agentctl.targets.base import (
     AgentPaths,
     Observation,
     RenderedAgent,
+    cluster_steps,
     not_observed,
     under_secrets,
 )
 from agentctl.targets.kubernetes import add_servers, close_tree
+from agentctl.targets.partial import OnDisk, startable_kustomization
 
 if TYPE_CHECKING:
     from agentctl.catalogue.schema import Credential
@@ -171,6 +173,17 @@ class Kagent:
     def holds_secrets(self, rel: str) -> bool:
         """``kagent/secrets/<credential>.secret.yaml``: Secrets with values."""
         return under_secrets(rel, ROOT)
+
+    def startable(self, tree: DesiredTree, blocked: Mapping[str, str], disk: OnDisk,
+                  ) -> tuple[dict[str, FileSpec], list[Diagnostic]]:
+        """The kustomization listing only manifests on disk after the apply (see
+        :func:`agentctl.targets.partial.startable_kustomization`)."""
+        return startable_kustomization(tree, blocked, disk, ROOT)
+
+    def next_steps(self, project: Project) -> list[str]:
+        """``kubectl apply`` the Secrets and ``-k`` the folder, or the GitOps way."""
+        return cluster_steps(project, ROOT,
+                             bool(project.config.kubernetes.secret_store))
 
     def observe(self, project: Project) -> Observation:
         """Not observed: the cluster knows (see :func:`agentctl.targets.base.not_observed`)."""
