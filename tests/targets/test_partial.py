@@ -137,11 +137,13 @@ def test_next_steps_name_this_projects_paths(example: Path,
     compose = get_target("compose").next_steps(project)
     cluster = get_target("kubernetes").next_steps(project)
     monkeypatch.chdir(example.parent)
-    assert get_target("compose").next_steps(project)[0].startswith(
-        "Start the fleet: docker compose -f fleet/deploy/compose.yaml ")
+    outside = get_target("compose").next_steps(project)
+    assert outside[0].startswith("Start the fleet: docker compose -f fleet/deploy/compose.yaml ")
+    assert outside[1] == "Or run one agent on this machine: agentctl -C fleet run AGENT"
     assert compose[0] == ("Start the fleet: docker compose -f deploy/compose.yaml "
                           "--project-directory deploy up -d")
-    assert "agentctl run AGENT" in compose[1]
+    assert compose[1:] == ["Or run one agent on this machine: agentctl run AGENT",
+                           "See their status: agentctl status"]
     assert cluster[0] == ("Apply the Secrets: kubectl apply --server-side -f "
                           "deploy/kubernetes/secrets/")
     assert cluster[1] == "Apply the fleet: kubectl apply -k deploy/kubernetes"

@@ -62,6 +62,8 @@ def run(
     if plan.errors:
         ui.print_diagnostics(plan.errors)
         return 1
+    if plan.has_changes and not as_json and out_file is None:
+        ui.out("Next: run `agentctl apply` to make these changes.")
     if detailed_exitcode and plan.has_changes:
         return 2
     return 0

@@ -196,6 +196,14 @@ def shell_path(path: Path) -> str:
     return shlex.quote(shown)
 
 
+def agentctl_command(project: Project, *args: str) -> str:
+    """``agentctl [-C ROOT] ARGS…``: ``-C`` only when the current folder is not inside
+    the project."""
+    here = Path.cwd().resolve()
+    inside = here == project.root or project.root in here.parents
+    return " ".join(["agentctl", *([] if inside else ["-C", shell_path(project.root)]), *args])
+
+
 def cluster_steps(project: Project, root: str, secret_store: bool) -> list[str]:
     """The next steps of a kustomize-based target whose files are under ``root``:
     ``kubectl apply`` (Secrets first, unless an ExternalSecret fills them), and the

@@ -18,7 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 from agentctl.diagnostics import display_path
 from agentctl.support.tree import AgentOutput, DesiredTree, EnvFileSpec, FileSpec
-from agentctl.targets.base import AgentPaths, Observation, RenderedAgent, shell_path
+from agentctl.targets.base import (
+    AgentPaths,
+    Observation,
+    RenderedAgent,
+    agentctl_command,
+    shell_path,
+)
 from agentctl.targets.compose_ps import observe
 from agentctl.targets.partial import OnDisk, startable_compose
 
@@ -180,8 +186,8 @@ class Compose:
     def next_steps(self, project: Project) -> list[str]:
         """Start the fleet with docker compose, or one agent here with ``agentctl run``."""
         return [f"Start the fleet: {compose_command(project, 'up', '-d')}",
-                "Or run one agent on this machine: agentctl run AGENT; "
-                "then see it with agentctl status."]
+                f"Or run one agent on this machine: {agentctl_command(project, 'run', 'AGENT')}",
+                f"See their status: {agentctl_command(project, 'status')}"]
 
     def observe(self, project: Project) -> Observation:
         """``docker compose ps`` against the project's compose file (see
