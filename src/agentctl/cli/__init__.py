@@ -157,13 +157,20 @@ def destroy(
     target: Annotated[Optional[str], typer.Option(  # noqa: UP045
         "--target", help="Target whose shared files to re-render (default: the one the "
         "ledger records).")] = None,
+    stop: Annotated[bool, typer.Option("--stop", help="Stop the agents' running services "
+                                       "first (docker compose down, or rm --stop for "
+                                       "some agents); without it destroy refuses while "
+                                       "they run.")] = False,
 ) -> None:
     """Delete agents' managed files and env files; their lifecycle becomes deprovisioned.
+
+    Running services are refused first (see --stop). A destroyed agent comes back at the
+    next plan/apply while it is still in the catalogue.
 
     Example: agentctl destroy reviewer -y
     """
     invoke("destroy", *state.project(), agents=agents or [], auto_approve=auto_approve,
-           force=force, target=target)
+           force=force, target=target, stop=stop)
 
 
 @app.command()

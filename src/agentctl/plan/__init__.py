@@ -106,7 +106,8 @@ def make_plan(
     desired = _compare_tree(plan, project, tree, ledger, env,
                             _shared_only if destroy else wanted, folders, stats)
     orphans(plan, project, ledger, desired, wanted, tree.target, folders,
-            with_pending=only_agents is None)
+            with_pending=only_agents is None,
+            destroyed=(only_agents or ()) if destroy else ())
     if destroy:
         plan.agents = destroy_plans(ledger, only_agents or ())
     else:

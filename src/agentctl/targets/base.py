@@ -168,6 +168,15 @@ class Target(Protocol):
         agent (see :mod:`agentctl.targets.partial`), and the warnings to show."""
         ...
 
+    def stop_command(self, project: Project, services: Sequence[str] | None) -> str:
+        """The shell command that stops and removes ``services`` (None: every service of
+        the project), for a message; "" for a target that does not run services itself."""
+        ...
+
+    def stop(self, project: Project, services: Sequence[str] | None) -> str:
+        """Run :meth:`stop_command`; returns "" or why it failed. Never raises."""
+        ...
+
     def next_steps(self, project: Project) -> list[str]:
         """What to run once the output is applied (start the fleet), one line each,
         with this project's paths; printed at the end of ``apply``."""
@@ -218,6 +227,12 @@ def cluster_steps(project: Project, root: str, secret_store: bool) -> list[str]:
                  "git-ignored) and point an Application or Kustomization at it "
                  "(docs: how-to/kubernetes-gitops).")
     return steps
+
+
+def no_stop(project: Project, services: Sequence[str] | None) -> str:
+    """:meth:`Target.stop_command` and :meth:`Target.stop` of a target whose services
+    run elsewhere (a cluster): nothing to stop here."""
+    return ""
 
 
 def not_observed(target: str) -> Observation:

@@ -25,7 +25,7 @@ from agentctl.targets.base import (
     agentctl_command,
     shell_path,
 )
-from agentctl.targets.compose_ps import observe
+from agentctl.targets.compose_ps import observe, stop, stop_args
 from agentctl.targets.partial import OnDisk, startable_compose
 
 if TYPE_CHECKING:
@@ -182,6 +182,17 @@ class Compose:
         """compose.yaml without services that would not start (see
         :func:`agentctl.targets.partial.startable_compose`)."""
         return startable_compose(tree, blocked, disk, COMPOSE_FILE)
+
+    def stop_command(self, project: Project, services: Sequence[str] | None) -> str:
+        """``docker compose … down`` (every service) or ``… rm --stop --force SERVICE…``."""
+        args = stop_args(project.output_dir / COMPOSE_FILE, project.name,
+                         None if services is None else list(services))
+        return compose_command(project, *args[5:])  # the file names the project
+
+    def stop(self, project: Project, services: Sequence[str] | None) -> str:
+        """Run :meth:`stop_command` (see :func:`agentctl.targets.compose_ps.stop`)."""
+        return stop(project.output_dir / COMPOSE_FILE, project.name,
+                    None if services is None else list(services))
 
     def next_steps(self, project: Project) -> list[str]:
         """Start the fleet with docker compose, or one agent here with ``agentctl run``."""

@@ -45,6 +45,7 @@ from agentctl.targets.base import (
     Observation,
     RenderedAgent,
     cluster_steps,
+    no_stop,
     not_observed,
     under_secrets,
 )
@@ -179,6 +180,14 @@ class Kagent:
         """The kustomization listing only manifests on disk after the apply (see
         :func:`agentctl.targets.partial.startable_kustomization`)."""
         return startable_kustomization(tree, blocked, disk, ROOT)
+
+    def stop_command(self, project: Project, services: Sequence[str] | None) -> str:
+        """Nothing: the cluster runs the services (:func:`~agentctl.targets.base.no_stop`)."""
+        return no_stop(project, services)
+
+    def stop(self, project: Project, services: Sequence[str] | None) -> str:
+        """Nothing to stop here (:func:`~agentctl.targets.base.no_stop`)."""
+        return no_stop(project, services)
 
     def next_steps(self, project: Project) -> list[str]:
         """``kubectl apply`` the Secrets and ``-k`` the folder, or the GitOps way."""
