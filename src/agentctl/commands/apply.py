@@ -15,7 +15,7 @@ from agentctl.apply import (
     refuse_if_changed,
 )
 from agentctl.catalogue.project import Project
-from agentctl.commands import ui
+from agentctl.commands import fleet_progress, ui
 from agentctl.commands.plan import compute
 from agentctl.plan import Plan
 from agentctl.plan.saved import read_saved_plan
@@ -57,7 +57,9 @@ def run(
     saved = read_saved_plan(plan_file) if plan_file is not None else None
     if saved is not None and target is None:
         target = saved.target
-    built = build(directory, explicit=explicit, target=target, trust=trust, use_cache=True)
+    with fleet_progress.rendering() as progress:
+        built = build(directory, explicit=explicit, target=target, trust=trust,
+                      use_cache=True, progress=progress)
     plan, ledger = compute(built)
     if saved is not None:
         saved.check(plan)

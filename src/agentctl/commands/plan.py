@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from agentctl.commands import ui
+from agentctl.commands import fleet_progress, ui
 from agentctl.plan import Plan, make_plan, plan_file_json
 from agentctl.plan.ledger import Ledger, ledger_path
 from agentctl.plan.statcache import StatCache
@@ -41,7 +41,9 @@ def run(
     Exit codes: 0 no changes, 1 error (a blocked agent included), 2 changes when
     ``detailed_exitcode`` is set (else 0).
     """
-    built = build(directory, explicit=explicit, target=target, trust=trust, use_cache=True)
+    with fleet_progress.rendering() as progress:
+        built = build(directory, explicit=explicit, target=target, trust=trust,
+                      use_cache=True, progress=None if as_json else progress)
     plan, _ledger = compute(built)
     # plan is read-only but keeps the render cache warm where it can (it only saves
     # time): a read-only checkout skips it quietly, and a plan that ends in an error

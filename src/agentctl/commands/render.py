@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from agentctl.commands import render_out, ui
+from agentctl.commands import fleet_progress, render_out, ui
 from agentctl.diagnostics import display_path
 from agentctl.plan.compare import folder_file_change, text_diff
 from agentctl.render.pipeline import build
@@ -40,7 +40,9 @@ def run(directory: Path | None, explicit: bool, out_dir: Path | None, check: boo
     # E730 for a folder render did not write, before any work.
     before = render_out.written_before(out_dir) if out_dir is not None and not check else set()
     # No render cache: render is stateless inspection and writes nothing under .agentctl.
-    built = build(directory, explicit=explicit, target=target, trust=trust)
+    with fleet_progress.rendering() as progress:
+        built = build(directory, explicit=explicit, target=target, trust=trust,
+                      progress=progress)
     ui.print_diagnostics(built.warnings)
     if check:
         folder = out_dir if out_dir is not None else built.project.output_dir
