@@ -5,7 +5,7 @@ The root app, its global options and the top-level verbs live here; the verb gro
 :mod:`agentctl.cli.options`. Each verb calls :func:`agentctl.cli.verbs.invoke`, which
 imports the one command module it needs from the lazy verb table.
 
-Exit codes mean one thing everywhere (the README's table): 0 success or no changes,
+Exit codes mean one thing everywhere (:mod:`agentctl.cli.exitcodes`): 0 success or no changes,
 1 error, 2 changes or drift (``plan --detailed-exitcode``, ``render --check``; never an
 error), 64 a usage error (sysexits ``EX_USAGE``: unknown flag, missing argument),
 130 interrupted.
@@ -20,6 +20,7 @@ from typing import Annotated, Optional
 import typer
 
 from agentctl import __version__
+from agentctl.cli.exitcodes import CHANGES, EX_USAGE
 from agentctl.cli.groups import models_app, secrets_app, skills_app
 from agentctl.cli.options import (
     AutoApproveOption,
@@ -34,8 +35,6 @@ from agentctl.cli.verbs import invoke, state
 
 plain_flags_in_help()
 
-#: Exit code for a usage error (sysexits.h ``EX_USAGE``); Click's own 2 means "changes" here.
-EX_USAGE = 64
 
 app = typer.Typer(
     name="agentctl",
@@ -287,6 +286,6 @@ def main() -> None:
         app()
     except SystemExit as exc:
         code = exc.code
-        if code == 2 and not state.changes_exit:
+        if code == CHANGES and not state.changes_exit:
             code = EX_USAGE  # Click's usage-error code; 2 is kept for changes or drift
         raise SystemExit(code) from None
