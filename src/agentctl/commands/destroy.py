@@ -49,9 +49,7 @@ def run(
     ui.print_plan(plan)
     refuse_drift(plan, force=force)
     check_writable(project)
-    everything = not agents or set(targets) == {
-        n for n, s in ledger.agents.items() if s.lifecycle not in ("draft", "deprovisioned")}
-    services = None if everything else [ledger.agents[n].service or n for n in targets]
+    services = _services(ledger, agents, targets)
     running = running_services(project, tree.target, services)
     if running and not stop:
         raise DiagnosticError([_running_error(project, tree.target, running, services)])
@@ -74,6 +72,16 @@ def run(
            f"{'them' if len(targets) > 1 else 'it'} from the catalogue to keep "
            f"{'them' if len(targets) > 1 else 'it'} gone.")
     return 0
+
+
+def _services(ledger: Ledger, asked: list[str], targets: list[str]) -> list[str] | None:
+    """The compose services of the agents ``targets``; None when they are the whole fleet
+    (every service of the project then goes, internal MCP servers included)."""
+    applied = {n for n, s in ledger.agents.items()
+               if s.lifecycle not in ("draft", "deprovisioned")}
+    if not asked or set(targets) == applied:
+        return None
+    return [ledger.agents[n].service or n for n in targets]
 
 
 def running_services(project: Project, target_name: str,

@@ -111,6 +111,18 @@ def _dedent(block: str) -> str:
                    for ln in block.splitlines(keepends=True))
 
 
+def _previous_blocks(disk: OnDisk, compose_file: str) -> dict[str, str]:
+    """The service blocks of the compose file on disk (none when absent or hand-made)."""
+    text = disk.read(compose_file)
+    old = split_services(text.decode("utf-8", "replace")) if text else None
+    return old[1] if old is not None else {}
+
+
+def _starts(block: str, env_file: str | None, disk: OnDisk) -> bool:
+    """True when a previous service ``block`` can start: the env file it names is there."""
+    return env_file is None or env_file not in block or disk.exists(env_file)
+
+
 def startable_compose(tree: DesiredTree, blocked: Mapping[str, str], disk: OnDisk,
                       compose_file: str) -> tuple[dict[str, FileSpec], list[Diagnostic]]:
     """compose.yaml for a plan in which the agents ``blocked`` (name → why) get no change:
@@ -123,9 +135,7 @@ def startable_compose(tree: DesiredTree, blocked: Mapping[str, str], disk: OnDis
     if spec is None or wanted is None:
         return {}, []
     head, blocks = wanted
-    old_text = disk.read(compose_file)
-    old = split_services(old_text.decode("utf-8", "replace")) if old_text else None
-    previous = old[1] if old is not None else {}
+    previous = _previous_blocks(disk, compose_file)
     warnings: list[Diagnostic] = []
     gone: list[str] = []
     for agent in sorted(blocked):
@@ -133,8 +143,7 @@ def startable_compose(tree: DesiredTree, blocked: Mapping[str, str], disk: OnDis
         if output is None or output.service is None or output.service not in blocks:
             continue
         before = previous.get(output.service)
-        if before is not None and (output.env_file is None or output.env_file not in before
-                                   or disk.exists(output.env_file)):
+        if before is not None and _starts(before, output.env_file, disk):
             blocks[output.service] = before
             continue
         del blocks[output.service]
