@@ -14,6 +14,7 @@ agentctl's public objects, so the reference cannot drift from the code:
   (``tests/bad_input/cases/**.yaml``, format in ``tests/bad_input/README.md``);
 - ``runtimes`` / ``targets``: the registries ``agentctl.runtimes`` and
   ``agentctl.targets``;
+- ``exit-codes``: ``agentctl.cli.exitcodes.EXIT_CODES``;
 - ``runtime-matrix``, ``example-graph``: the README's "## Runtimes" table and its
   Mermaid graph of the example fleet, so one copy of each is kept.
 
@@ -199,6 +200,14 @@ def runtimes_reference() -> str:
     return "\n".join(lines)
 
 
+def exit_codes_reference() -> str:
+    """The exit-code table, from ``agentctl.cli.exitcodes.EXIT_CODES``."""
+    from agentctl.cli.exitcodes import EXIT_CODES
+
+    rows = [f"| {e.code} | {_cell(e.meaning)} | {_cell(e.source)} |" for e in EXIT_CODES]
+    return "\n".join(["| code | meaning | from |", "|---|---|---|", *rows])
+
+
 def targets_reference() -> str:
     """A list of every registered deployment target, linked to its section."""
     return "\n".join(f"- [`{name}`](../concepts/targets.md#{name})" for name in target_names())
@@ -224,6 +233,7 @@ GENERATORS: dict[str, Callable[[], str]] = {
     "diagnostics": diagnostics_reference,
     "runtimes": runtimes_reference,
     "targets": targets_reference,
+    "exit-codes": exit_codes_reference,
     "runtime-matrix": runtime_matrix,
     "example-graph": example_graph,
 }

@@ -48,7 +48,7 @@ def test_cli_reference_has_every_verb_and_option(hook: ModuleType) -> None:
                    "-C, --directory", "--format"):
         assert option in text, option
     assert "```sh\nagentctl render --out /tmp/preview\nagentctl render --check\n```" in text
-    assert "agentctl secrets set [OPTIONS]" in text and "| `name <str>` |" in text
+    assert "agentctl secrets set [OPTIONS]" in text and "| `name` |" in text
 
 
 def test_catalogue_and_project_references_have_every_field(hook: ModuleType) -> None:

@@ -56,3 +56,11 @@ def test_a_worker_that_dies_raises_instead_of_hanging() -> None:
 
     with pytest.raises(BrokenProcessPool):
         fork_map(task, 20, 2)
+
+
+def test_fork_map_tells_how_many_are_done() -> None:
+    for workers in (1, 3):
+        seen: list[int] = []
+        assert fork_map(lambda i: i * 2, 50, workers, seen.append) == [i * 2 for i in range(50)]
+        assert sum(seen) == 50 and all(n > 0 for n in seen)
+        assert len(seen) == (50 if workers == 1 else 12)  # per agent, or per chunk

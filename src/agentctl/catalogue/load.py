@@ -71,6 +71,21 @@ def _catalogue_files(project: Project, problems: list[Diagnostic]) -> list[Path]
     return sorted(found, key=lambda p: display_path(p, project.root))
 
 
+def _no_match(project: Project) -> list[Diagnostic]:
+    """E002 at each glob of ``catalogue:`` in agentctl.yaml (none matched a file)."""
+    globs = project.config.catalogue
+    if not globs:
+        return [Diagnostic("error", "E002", "no catalogue globs", Position("agentctl.yaml"),
+                           "catalogue", "List your catalogue files' globs under "
+                           "'catalogue:' (e.g. catalogue/*.yaml).")]
+    return [Diagnostic(
+        "error", "E002", f"glob '{pattern}' matches no file",
+        project.position("catalogue", i), f"catalogue[{i}]",
+        "Create a catalogue file it matches, or correct the glob (relative to the folder "
+        "holding agentctl.yaml). No glob matched, so there is no catalogue to read.")
+        for i, pattern in enumerate(globs)]
+
+
 def _entry_label(kind: str, index: int, item: Any) -> str:
     if isinstance(item, dict):
         name = item.get("name") or (item.get("path") if kind == "skills" else None)
@@ -287,16 +302,7 @@ def load_catalogue(
     files = _catalogue_files(project, problems)
     whole = not problems  # False once some file (or match) could not be read as a catalogue
     if not files and not problems:
-        problems.append(
-            Diagnostic(
-                "error",
-                "E002",
-                "no catalogue files match " + ", ".join(project.config.catalogue),
-                Position("agentctl.yaml"),
-                "catalogue",
-                "Create catalogue/*.yaml, or list your files' globs under 'catalogue:'.",
-            )
-        )
+        problems.extend(_no_match(project))
         whole = False
     for file in builtin_catalogue_files():
         try:

@@ -202,7 +202,7 @@ def load_project(directory: Path | None = None, *, explicit: bool = False,
     from agentctl.catalogue.project_schema import ProjectConfig
     from agentctl.catalogue.yamlsource import load_yaml
 
-    root = _locate_root((directory or Path.cwd()).resolve(), explicit)
+    root = _locate_root((directory or Path.cwd()).resolve(), explicit, directory)
     doc = load_yaml(read_text(root / PROJECT_FILE, PROJECT_FILE), PROJECT_FILE)
     data = doc.data if doc.data is not None else {}
     config, problems = validate_model(ProjectConfig, data, doc, (), "agentctl.yaml")
@@ -218,26 +218,36 @@ def load_project(directory: Path | None = None, *, explicit: bool = False,
     return Project(root=root, config=config, positions=positions)
 
 
-def _locate_root(base: Path, explicit: bool) -> Path:
-    """The folder holding ``agentctl.yaml``: ``base`` itself when ``explicit``, else
-    ``base`` or the nearest folder above it. Raises :class:`DiagnosticError` (E001)."""
-    root = base if explicit and (base / PROJECT_FILE).is_file() else None
-    if root is None and not explicit:
-        root = find_project_root(base)
+def _locate_root(base: Path, explicit: bool, given: Path | None = None) -> Path:
+    """The folder holding ``agentctl.yaml``: ``base`` itself when ``explicit`` (``-C
+    DIR``, ``given`` as typed), else ``base`` or the nearest folder above it. Raises
+    :class:`DiagnosticError` (E001), saying precisely what is wrong with a ``-C`` folder."""
+    if explicit:
+        if (base / PROJECT_FILE).is_file():
+            return base
+        raise DiagnosticError([_no_project_at(base, given if given is not None else base)])
+    root = find_project_root(base)
     if root is None:
-        where = f"{base}" if explicit else f"{base} or any folder above it"
-        raise DiagnosticError(
-            [
-                Diagnostic(
-                    "error",
-                    "E001",
-                    f"no {PROJECT_FILE} in {where}",
-                    detail="Run agentctl inside a project, or pass -C DIR naming the folder "
-                    f"that holds {PROJECT_FILE}.",
-                )
-            ]
-        )
+        raise DiagnosticError([Diagnostic(
+            "error", "E001", f"no {PROJECT_FILE} in {base} or any folder above it",
+            detail="Run agentctl inside a project, or pass -C DIR naming the folder "
+            f"that holds {PROJECT_FILE}; `agentctl init DIR` creates one.")])
     return root
+
+
+def _no_project_at(base: Path, given: Path) -> Diagnostic:
+    """E001 for ``-C DIR``: no such folder, not a folder, or no agentctl.yaml in it."""
+    if not base.exists():
+        summary, detail = (f"-C {given}: no such folder ({base})",
+                           "Check the path; `agentctl init DIR` creates a new project.")
+    elif not base.is_dir():
+        summary, detail = (f"-C {given}: not a folder ({base})",
+                           f"-C names the folder that holds {PROJECT_FILE}.")
+    else:
+        summary, detail = (f"-C {given}: no {PROJECT_FILE} in {base}",
+                           f"-C names the folder that holds {PROJECT_FILE}; create one "
+                           f"there with `agentctl init {given}`.")
+    return Diagnostic("error", "E001", summary, detail=detail)
 
 
 def _config_problems(root: Path, config: ProjectConfig, doc: YamlDocument,

@@ -5,7 +5,7 @@ The root app, its global options and the top-level verbs live here; the verb gro
 :mod:`agentctl.cli.options`. Each verb calls :func:`agentctl.cli.verbs.invoke`, which
 imports the one command module it needs from the lazy verb table.
 
-Exit codes mean one thing everywhere (the README's table): 0 success or no changes,
+Exit codes mean one thing everywhere (:mod:`agentctl.cli.exitcodes`): 0 success or no changes,
 1 error, 2 changes or drift (``plan --detailed-exitcode``, ``render --check``; never an
 error), 64 a usage error (sysexits ``EX_USAGE``: unknown flag, missing argument),
 130 interrupted.
@@ -20,6 +20,7 @@ from typing import Annotated, Optional
 import typer
 
 from agentctl import __version__
+from agentctl.cli.exitcodes import CHANGES, EX_USAGE
 from agentctl.cli.groups import models_app, secrets_app, skills_app
 from agentctl.cli.options import (
     AutoApproveOption,
@@ -28,11 +29,12 @@ from agentctl.cli.options import (
     TrustOption,
     ValidateFormat,
     complete_agent,
+    plain_flags_in_help,
 )
 from agentctl.cli.verbs import invoke, state
 
-#: Exit code for a usage error (sysexits.h ``EX_USAGE``); Click's own 2 means "changes" here.
-EX_USAGE = 64
+plain_flags_in_help()
+
 
 app = typer.Typer(
     name="agentctl",
@@ -54,7 +56,7 @@ def _version(value: bool) -> None:
 def _global(
     directory: Annotated[
         Optional[Path],  # noqa: UP045  (typer needs Optional on 3.11)
-        typer.Option("-C", "--directory", help="Run in the project at DIR (holding "
+        typer.Option("-C", "--directory", metavar="DIR", help="Run in the project at DIR (holding "
                      "agentctl.yaml) instead of searching up from the current folder."),
     ] = None,
     no_color: Annotated[bool, typer.Option("--no-color", help="Never colour output.")] = False,
@@ -90,8 +92,9 @@ def validate(
 @app.command()
 def render(
     out: Annotated[Optional[Path], typer.Option(  # noqa: UP045
-        "--out", "-o", help="Folder to write the rendered tree into (no env files, no "
-        "ledger); with --check, the folder to compare.")] = None,
+        "--out", "-o", metavar="DIR", help="Folder to write the rendered tree into (no env "
+        "files, no ledger; what an earlier render wrote there and no longer renders is "
+        "removed); with --check, the folder to compare.")] = None,
     check: Annotated[bool, typer.Option(
         "--check", help="Write nothing; exit 2 if the output folder (or --out) differs from "
         "what would be rendered, listing each file to create, update or delete. Env files "
@@ -116,7 +119,8 @@ def plan(
     as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON "
                                           "(format_version 1.0; no secret values).")] = False,
     out: Annotated[Optional[Path], typer.Option(  # noqa: UP045
-        "--out", help="Save the plan to FILE for `agentctl apply FILE`.")] = None,
+        "--out", metavar="FILE", help="Save the plan to FILE for `agentctl apply FILE`.")
+    ] = None,
     target: TargetOption = None,
     trust: TrustOption = False,
 ) -> None:
@@ -131,7 +135,8 @@ def plan(
 @app.command()
 def apply(
     plan_file: Annotated[Optional[Path], typer.Argument(  # noqa: UP045
-        help="A plan saved with `plan --out`; refused if inputs changed since.")] = None,
+        metavar="PLANFILE", help="A plan saved with `plan --out`; refused if inputs changed "
+        "since.")] = None,
     auto_approve: AutoApproveOption = False,
     force: Annotated[bool, typer.Option("--force", help="Overwrite or delete files edited "
                                         "by hand.")] = False,
@@ -149,29 +154,38 @@ def apply(
 @app.command()
 def destroy(
     agents: Annotated[Optional[list[str]], typer.Argument(  # noqa: UP045
-        help="Agents to tear down (default: every applied agent).",
+        metavar="AGENT", help="Agents to tear down, any number (default: every applied agent).",
         autocompletion=complete_agent)] = None,
     auto_approve: AutoApproveOption = False,
     force: Annotated[bool, typer.Option("--force", help="Also delete files edited by "
                                         "hand.")] = False,
     target: Annotated[Optional[str], typer.Option(  # noqa: UP045
-        "--target", help="Target whose shared files to re-render (default: the one the "
-        "ledger records).")] = None,
+        "--target", metavar="TARGET", help="Target whose shared files to re-render "
+        "(default: the one the ledger records).")] = None,
+    stop: Annotated[bool, typer.Option("--stop", help="Stop the agents' running services "
+                                       "first (docker compose down, or rm --stop for "
+                                       "some agents); without it destroy refuses while "
+                                       "they run.")] = False,
 ) -> None:
     """Delete agents' managed files and env files; their lifecycle becomes deprovisioned.
+
+    Running services are refused first (see --stop). A destroyed agent comes back at the
+    next plan/apply while it is still in the catalogue.
 
     Example: agentctl destroy reviewer -y
     """
     invoke("destroy", *state.project(), agents=agents or [], auto_approve=auto_approve,
-           force=force, target=target)
+           force=force, target=target, stop=stop)
 
 
 @app.command()
 def run(
-    agent: Annotated[str, typer.Argument(help="The agent to start.",
+    agent: Annotated[str, typer.Argument(metavar="AGENT", help="The agent to start.",
                                          autocompletion=complete_agent)],
     args: Annotated[Optional[list[str]], typer.Argument(  # noqa: UP045
-        help="Arguments for the runtime's CLI; put them after `--`.")] = None,
+        metavar="ARGS", help="Arguments for the runtime's CLI, any number; put them after "
+        "`--`.")
+    ] = None,
     trust: TrustOption = False,
 ) -> None:
     """Start an applied agent's runtime CLI here, in its workspace, with its environment.
@@ -232,14 +246,17 @@ def status(
 
 @app.command()
 def init(
-    directory: Annotated[Path, typer.Argument(help="Folder to create the project in.")] = Path(),
+    directory: Annotated[Path, typer.Argument(metavar="DIR", help="Folder to create the "
+                                              "project in.")] = Path(),
     force: Annotated[bool, typer.Option("--force", help="Render into a folder that is not "
                                         "empty (overwrites files the template writes).")] = False,
     data: Annotated[Optional[list[str]], typer.Option(  # noqa: UP045
-        "--data", "-d", help="Answer a template question: KEY=VALUE (repeatable).")] = None,
+        "--data", "-d", metavar="KEY=VALUE", help="Answer a template question "
+        "(repeatable).")] = None,
     template: Annotated[Optional[str], typer.Option(  # noqa: UP045
-        "--template", help="Copier template to use instead of agentctl's own (a folder or "
-        "git URL; a git one lets `copier update` carry its later versions).")] = None,
+        "--template", metavar="TEMPLATE", help="Copier template to use instead of "
+        "agentctl's own (a folder or git URL; a git one lets `copier update` carry its "
+        "later versions).")] = None,
 ) -> None:
     """Scaffold a new agentctl project with Copier (answers kept for `copier update`).
 
@@ -269,6 +286,6 @@ def main() -> None:
         app()
     except SystemExit as exc:
         code = exc.code
-        if code == 2 and not state.changes_exit:
+        if code == CHANGES and not state.changes_exit:
             code = EX_USAGE  # Click's usage-error code; 2 is kept for changes or drift
         raise SystemExit(code) from None

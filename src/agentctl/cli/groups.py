@@ -24,13 +24,13 @@ models_app = typer.Typer(
 @models_app.command("refresh")
 def _models_refresh(
     providers: Annotated[Optional[list[str]], typer.Argument(  # noqa: UP045
-        help="Providers to refresh (default: every provider with models or defined by the "
-        "project).")] = None,
+        metavar="PROVIDER", help="Providers to refresh, any number (default: every "
+        "provider with models or defined by the project).")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the unified diff of the "
                                           "catalogue edits and write nothing.")] = False,
     models_file: Annotated[Optional[Path], typer.Option(  # noqa: UP045
-        "--models-file", help="Catalogue file that receives new models (relative to the "
-        "project root).")] = None,
+        "--models-file", metavar="FILE", help="Catalogue file that receives new models "
+        "(relative to the project root).")] = None,
 ) -> None:
     """Add models the providers list, update what they report, keep the rest.
 
@@ -72,10 +72,11 @@ def _skills_list() -> None:
 @skills_app.command("validate")
 def _skills_validate(
     paths: Annotated[Optional[list[Path]], typer.Argument(  # noqa: UP045
-        help="Skill folders, or folders to search for SKILL.md (default: the project's "
-        "skills).")] = None,
+        metavar="PATH", help="Skill folders, or folders to search for SKILL.md, any number "
+        "(default: the project's skills).")] = None,
 ) -> None:
-    """Check skills against the Agent Skills spec: errors break rendering, warnings the spec.
+    """Check skills against the Agent Skills spec: errors block rendering; warnings flag
+    what the spec advises against but rendering accepts.
 
     Example: agentctl skills validate ./skills
     """

@@ -14,7 +14,8 @@ from agentctl.apply import (
     refuse_drift,
     refuse_if_changed,
 )
-from agentctl.commands import ui
+from agentctl.catalogue.project import Project
+from agentctl.commands import fleet_progress, ui
 from agentctl.commands.plan import compute
 from agentctl.plan import Plan
 from agentctl.plan.saved import read_saved_plan
@@ -56,7 +57,9 @@ def run(
     saved = read_saved_plan(plan_file) if plan_file is not None else None
     if saved is not None and target is None:
         target = saved.target
-    built = build(directory, explicit=explicit, target=target, trust=trust, use_cache=True)
+    with fleet_progress.rendering() as progress:
+        built = build(directory, explicit=explicit, target=target, trust=trust,
+                      use_cache=True, progress=progress)
     plan, ledger = compute(built)
     if saved is not None:
         saved.check(plan)
@@ -81,10 +84,26 @@ def run(
     if result.errors:
         report_errors(plan, result)
         ui.err(f"Applied with errors: {len(result.errors)} agent(s) failed; see above.")
+        print_next_steps(built.project, plan.target, partial=True)
         return 1
     ui.out(ui.style("Apply complete: ", "green")
            + f"{result.written} written, {result.deleted} deleted.")
+    print_next_steps(built.project, plan.target)
     return 0
+
+
+def print_next_steps(project: Project, target: str, *, partial: bool = False) -> None:
+    """The target's next steps (:meth:`~agentctl.targets.base.Target.next_steps`) on
+    stdout, after a blank line; after a partial apply they start the ready agents."""
+    from agentctl.targets import get_target
+
+    steps = get_target(target).next_steps(project)
+    if not steps:
+        return
+    ui.out()
+    ui.out(ui.style("Next" + (" (the ready agents)" if partial else "") + ":", "bold"))
+    for step in steps:
+        ui.out(f"  {step}")
 
 
 def report_errors(plan: Plan, result: ApplyResult) -> None:

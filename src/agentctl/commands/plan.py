@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from agentctl.commands import ui
+from agentctl.commands import fleet_progress, ui
 from agentctl.plan import Plan, make_plan, plan_file_json
 from agentctl.plan.ledger import Ledger, ledger_path
 from agentctl.plan.statcache import StatCache
@@ -22,7 +22,7 @@ def compute(built: Built, only_agents: list[str] | None = None) -> tuple[Plan, L
         inputs=built.inputs(), only_agents=only_agents,
         stats=StatCache.for_state_dir(built.project.state_dir),
     )
-    plan.warnings = list(built.warnings)
+    plan.warnings = [*built.warnings, *plan.warnings]
     return plan, ledger
 
 
@@ -41,7 +41,9 @@ def run(
     Exit codes: 0 no changes, 1 error (a blocked agent included), 2 changes when
     ``detailed_exitcode`` is set (else 0).
     """
-    built = build(directory, explicit=explicit, target=target, trust=trust, use_cache=True)
+    with fleet_progress.rendering() as progress:
+        built = build(directory, explicit=explicit, target=target, trust=trust,
+                      use_cache=True, progress=None if as_json else progress)
     plan, _ledger = compute(built)
     # plan is read-only but keeps the render cache warm where it can (it only saves
     # time): a read-only checkout skips it quietly, and a plan that ends in an error
@@ -62,6 +64,8 @@ def run(
     if plan.errors:
         ui.print_diagnostics(plan.errors)
         return 1
+    if plan.has_changes and not as_json and out_file is None:
+        ui.out("Next: run `agentctl apply` to make these changes.")
     if detailed_exitcode and plan.has_changes:
         return 2
     return 0

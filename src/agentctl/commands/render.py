@@ -1,6 +1,8 @@
 """``agentctl render``: write the desired tree for inspection, or check a committed one.
 
-``render --out DIR`` writes every rendered file into DIR (no env files, no secrets).
+``render --out DIR`` writes every rendered file into DIR (no env files, no secrets), and
+prunes what an earlier ``render --out`` wrote there that is no longer rendered
+(:mod:`agentctl.commands.render_out`); it refuses a non-empty DIR it did not write (E730).
 
 ``render --check`` compares the project's output folder (or ``--out DIR``) with what
 would be rendered, without writing anything and without secrets: files holding secret
@@ -18,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from agentctl.commands import ui
+from agentctl.commands import fleet_progress, render_out, ui
 from agentctl.diagnostics import display_path
 from agentctl.plan.compare import folder_file_change, text_diff
 from agentctl.render.pipeline import build
@@ -35,8 +37,12 @@ def run(directory: Path | None, explicit: bool, out_dir: Path | None, check: boo
     if out_dir is not None and not check and out_dir.exists() and not out_dir.is_dir():
         raise FileSystemError("render into", str(out_dir), None, "it is a file, not a folder",
                               "--out names a folder (created when missing)")
+    # E730 for a folder render did not write, before any work.
+    before = render_out.written_before(out_dir) if out_dir is not None and not check else set()
     # No render cache: render is stateless inspection and writes nothing under .agentctl.
-    built = build(directory, explicit=explicit, target=target, trust=trust)
+    with fleet_progress.rendering() as progress:
+        built = build(directory, explicit=explicit, target=target, trust=trust,
+                      progress=progress)
     ui.print_diagnostics(built.warnings)
     if check:
         folder = out_dir if out_dir is not None else built.project.output_dir
@@ -49,9 +55,13 @@ def run(directory: Path | None, explicit: bool, out_dir: Path | None, check: boo
     write_tree(out_dir, {rel: (spec.content, spec.mode)
                          for rel, spec in sorted(built.tree.files.items())},
                durable=False, atomic=False)
+    pruned = render_out.prune(out_dir, before, built.tree.files)
+    render_out.save(out_dir, built.tree.files)
     ui.out(
         f"Rendered {len(built.tree.files)} file(s) for {len(built.tree.agents)} agent(s) into "
-        f"{out_dir} (env files are written only by apply)."
+        f"{out_dir} (env files are written only by apply)"
+        + (f"; removed {len(pruned)} file(s) an earlier render wrote there." if pruned
+           else ".")
     )
     return 0
 
@@ -93,7 +103,7 @@ def compare(tree: DesiredTree, folder: Path) -> CheckResult:
     if folder.is_dir():
         for found in sorted(folder.rglob("*")):
             rel = found.relative_to(folder).as_posix()
-            if _holds_secrets(rel, tree):
+            if _holds_secrets(rel, tree) or rel == render_out.MANIFEST:
                 continue
             if found.is_symlink() or found.is_file():
                 on_disk[rel] = found

@@ -122,6 +122,9 @@ CODES: dict[str, str] = {
     "E705": "run: the agent's files or service differ from the catalogue",
     "E706": "run: the runtime's CLI is not installed",
     "E707": "run: the runtime could not prepare this machine",
+    # E730-E739: render --out and destroy guards (issue 18).
+    "E730": "render --out: the folder holds files render did not write",
+    "E731": "destroy: the project's services are running",
     "E801": "init: the folder is not empty (use --force)",
     "E802": "init: the project template could not be rendered",
     "E804": "init: --data names a question the template does not ask",
@@ -130,6 +133,8 @@ CODES: dict[str, str] = {
     "E903": "Template question has no answer",
     "E904": "Template failed to render",
     "E905": "Service template did not render a mapping",
+    # W030-W039: a partial apply (issue 16 item 4).
+    "W030": "Blocked agent that was never applied left out of the shared files",
     "W201": "Deprecated model",
     "W202": "Agent has no instructions",
     "W203": "Built-in MCP server has no URL",

@@ -41,6 +41,7 @@ from agentctl.secrets import SecretResolver
 from agentctl.support.envfile import parse_env_file
 from agentctl.support.fsutil import FolderCheck
 from agentctl.support.tree import ENV_FILE_MODE, DesiredTree
+from agentctl.targets.partial import OnDisk
 
 __all__ = [
     "FORMAT_VERSION",
@@ -91,6 +92,8 @@ def make_plan(
     # never fetched.
     env = EnvFiles() if destroy else materialise(tree, resolver, only_agents)
     plan.errors.extend(env.errors)
+    if env.blocked:
+        tree = startable_tree(project, tree, env.blocked, plan)
 
     def wanted(agent: str | None) -> bool:
         if agent is not None and agent in env.blocked:
@@ -103,7 +106,8 @@ def make_plan(
     desired = _compare_tree(plan, project, tree, ledger, env,
                             _shared_only if destroy else wanted, folders, stats)
     orphans(plan, project, ledger, desired, wanted, tree.target, folders,
-            with_pending=only_agents is None)
+            with_pending=only_agents is None,
+            destroyed=(only_agents or ()) if destroy else ())
     if destroy:
         plan.agents = destroy_plans(ledger, only_agents or ())
     else:
@@ -114,6 +118,33 @@ def make_plan(
     plan.inputs_digest = inputs_digest(list(inputs), root)
     plan.state_digest = state_digest(project, ledger, plan)
     return plan
+
+
+def startable_tree(project: Project, tree: DesiredTree, blocked: dict[str, str],
+                   plan: Plan) -> DesiredTree:
+    """``tree`` with the shared files its target rewrites so that the output still starts
+    every ready agent while ``blocked`` ones get no change (issue: a compose.yaml naming
+    an env file that was never written fails ``docker compose config`` for the whole
+    fleet); the target's warnings (W030) go to ``plan.warnings``."""
+    from dataclasses import replace
+
+    from agentctl.targets import get_target
+
+    target = get_target(tree.target)
+    out = project.output_dir
+
+    def read(rel: str) -> bytes | None:
+        if target.holds_secrets(rel):
+            return None
+        try:
+            return (out / rel).read_bytes()
+        except OSError:
+            return None
+
+    disk = OnDisk(read, lambda rel: (out / rel).exists())
+    files, warnings = target.startable(tree, blocked, disk)
+    plan.warnings.extend(warnings)
+    return replace(tree, files={**tree.files, **files}) if files else tree
 
 
 def _out_rel(project: Project) -> str:

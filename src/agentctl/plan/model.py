@@ -90,11 +90,16 @@ class Plan:
 
     @property
     def blocked(self) -> bool:
-        """True when errors block every agent with changes: no agent's file would change
-        and no unblocked agent's state (apply then writes nothing, not even the shared
-        files, which would name the blocked agents' services)."""
+        """True when errors block every agent with changes: no agent's file would change,
+        no unblocked agent's state, and no shared file that a ready agent needs (apply then
+        writes nothing). Shared files are safe to write beside blocked agents: their
+        target keeps the output startable (:meth:`~agentctl.targets.base.Target.startable`),
+        so a catalogue change reaching the ready agents only through compose.yaml is
+        applied; with every agent blocked nothing is."""
+        ready = any(not a.error for a in self.agents)
         return bool(self.errors) and not any(c.agent is not None for c in self.changes) \
-            and not any(a.action != "none" and not a.error for a in self.agents)
+            and not any(a.action != "none" and not a.error for a in self.agents) \
+            and not (ready and self.changes)
 
     @property
     def drifted(self) -> list[FileChange]:

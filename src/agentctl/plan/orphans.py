@@ -9,7 +9,7 @@ outside the output folder before any of this reads them.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 from agentctl.catalogue.project import Project
@@ -47,9 +47,11 @@ def refuse_foreign_ledger(ledger: Ledger, out_rel: str, shown: str) -> None:
 
 def orphans(plan: Plan, project: Project, ledger: Ledger, desired: set[str],
             wanted: Callable[[str | None], bool], target: str, folders: FolderCheck, *,
-            with_pending: bool) -> None:
+            with_pending: bool, destroyed: Collection[str] = ()) -> None:
     """Deletes (or drift) for ledger files the tree no longer wants; a file the ledger
-    names but that is gone is only dropped from the ledger (``ledger_cleanup``).
+    names but that is gone is only dropped from the ledger (``ledger_cleanup``). A file
+    of an agent in ``destroyed`` (``destroy``) goes because it was destroyed on request,
+    not because the catalogue dropped it.
 
     Never reads or deletes through a folder that leads out of the output folder
     (``folders`` says which do).
@@ -68,8 +70,9 @@ def orphans(plan: Plan, project: Project, ledger: Ledger, desired: set[str],
             continue
         plan.changes.append(_file_orphan(full, disk, record.agent,
                                          (record.sha256, ledger.pending.get(full)),
-                                         _gone(record.target, target,
-                                               "no longer in the catalogue")))
+                                         _gone(record.target, target, _why(
+                                             record.agent, destroyed,
+                                             "no longer in the catalogue"))))
     if with_pending:  # an interrupted apply's files it never recorded
         _pending_orphans(plan, root, ledger, desired, readable)
     for full, env_record in sorted(ledger.env_files.items()):
@@ -77,14 +80,20 @@ def orphans(plan: Plan, project: Project, ledger: Ledger, desired: set[str],
             continue
         if readable(full) and os.path.lexists(root / full):
             plan.changes.append(FileChange(full, "delete", env_record.agent,
-                                           _gone(env_record.target, target,
-                                                 "no longer needed"), None,
+                                           _gone(env_record.target, target, _why(
+                                               env_record.agent, destroyed,
+                                               "no longer needed")), None,
                                            sorted(env_record.variables), env_file=True))
         elif readable(full):
             plan.ledger_cleanup.append(full)
         else:
             plan.changes.append(FileChange(full, "drift", env_record.agent, LINKED_OUT,
                                            None, env_file=True))
+
+
+def _why(agent: str | None, destroyed: Collection[str], otherwise: str) -> str:
+    """Why an agent's file goes: destroyed on request, or ``otherwise``."""
+    return f"agent {agent} destroyed on request" if agent in destroyed else otherwise
 
 
 def _gone(recorded: str, target: str, same: str) -> str:

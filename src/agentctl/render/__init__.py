@@ -10,7 +10,7 @@ for a fleet, the render cache), and the deployment target
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 from agentctl.diagnostics import Diagnostic, DiagnosticError
@@ -33,8 +33,9 @@ AGENTS_PER_WORKER = 32
 Job = tuple[ResolvedAgent, AgentPaths, tuple[EnvVar, ...]]
 
 
-def render_agents(jobs: list[Job],
-                  ctx: RenderContext) -> dict[str, RenderedAgent | DiagnosticError]:
+def render_agents(jobs: list[Job], ctx: RenderContext,
+                  on_done: Callable[[int], None] | None = None,
+                  ) -> dict[str, RenderedAgent | DiagnosticError]:
     """Render each ``(agent, paths, env variables)`` of ``jobs``: ``{agent name: its render, or the
     DiagnosticError its templates raised}``.
 
@@ -42,13 +43,14 @@ def render_agents(jobs: list[Job],
     is the same as rendering the agents one by one here, since each agent's render reads
     only its own inputs (tested). With ``ctx.trust`` (templates that run tasks) agents are
     rendered here, one after another, as Copier would run them. Templates are loaded into
-    ``ctx.store`` here first, so the store names every template file read.
+    ``ctx.store`` here first, so the store names every template file read. ``on_done(n)``
+    hears of each ``n`` agents rendered (a progress bar).
     """
     workers = 1 if ctx.trust else worker_count(len(jobs), AGENTS_PER_WORKER)
     if workers > 1:
         for agent, _paths, _vars in jobs:  # loaded once here; the workers inherit them
             _preload(agent, ctx)
-    done = fork_map(lambda i: _render_one(jobs[i], ctx), len(jobs), workers)
+    done = fork_map(lambda i: _render_one(jobs[i], ctx), len(jobs), workers, on_done)
     return dict(done)
 
 
@@ -107,10 +109,13 @@ def _from_cache(resolved: ResolvedProject, names: list[str], ctx: RenderContext,
 
 
 def _render_fleet(resolved: ResolvedProject, names: list[str], ctx: RenderContext,
-                  cache: RenderCache | None) -> _Fleet:
+                  cache: RenderCache | None,
+                  on_done: Callable[[int], None] | None = None) -> _Fleet:
     """Every agent of ``names`` rendered (or served from ``cache``), in order."""
     fleet, misses = _from_cache(resolved, names, ctx, cache)
-    fresh = render_agents(misses, ctx)
+    if on_done is not None and len(names) > len(misses):
+        on_done(len(names) - len(misses))
+    fresh = render_agents(misses, ctx, on_done)
     for name in fleet.order:
         outcome = fresh[name] if name in fresh else fleet.done[name]
         if isinstance(outcome, DiagnosticError):
@@ -135,6 +140,7 @@ def render(
     trust: bool = False,
     cache: RenderCache | None = None,
     store: TemplateStore | None = None,
+    on_done: Callable[[int], None] | None = None,
 ) -> DesiredTree:
     """Render every agent of ``resolved`` except those named in ``exclude`` for
     ``target`` (None: the default, compose), and let the target assemble the tree.
@@ -144,12 +150,13 @@ def render(
     change. ``store`` loads the templates (a fresh one when None); the tree's
     ``template_files`` name every template file read. Raises :class:`DiagnosticError`
     with every template problem of every agent (and the warnings found so far).
+    ``on_done(n)`` hears of each ``n`` more agents rendered or taken from the cache.
     """
     chosen = target if target is not None else get_target(DEFAULT)
     ctx = RenderContext(chosen, store if store is not None else TemplateStore(),
                         resolved.catalogue.project.root, trust, chosen.agent_context(resolved))
     names = [name for name in sorted(resolved.agents) if name not in exclude]
-    fleet = (_render_fleet(resolved, names, ctx, cache) if chosen.renders_workspaces
+    fleet = (_render_fleet(resolved, names, ctx, cache, on_done) if chosen.renders_workspaces
              else _Fleet(order=names))
     if fleet.problems:
         raise DiagnosticError([*fleet.problems, *fleet.warnings])

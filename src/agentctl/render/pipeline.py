@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,6 +82,7 @@ def build(
     trust: bool = False,
     use_cache: bool = False,
     read_only_cache: bool = False,
+    progress: Callable[[int], Callable[[int], None] | None] | None = None,
 ) -> Built:
     """Load, resolve and render the project at ``directory`` for ``target`` (see
     :func:`target_name`).
@@ -93,6 +94,8 @@ def build(
     ``read_only_cache`` the caller never saves it (``validate``), so an empty cache is not
     consulted at all: its keys hash the code (:mod:`agentctl.render.fingerprint`) and
     nothing could hit.
+    ``progress(agents)``, given how many agents will be rendered, returns what to tell
+    of each ``n`` more done (a progress bar's advance), or None.
     Raises :class:`~agentctl.diagnostics.DiagnosticError` with every problem found.
     """
     project = load_project(directory, explicit=explicit, check_target=target_problems)
@@ -103,5 +106,7 @@ def build(
     cache = RenderCache.for_state_dir(project.state_dir) if use_cache else None
     if cache is not None and read_only_cache and not cache.entries:
         cache = None
-    tree = render(resolved, get_target(name), exclude=exclude, trust=trust, cache=cache)
+    count = sum(1 for agent in resolved.agents if agent not in exclude)
+    tree = render(resolved, get_target(name), exclude=exclude, trust=trust, cache=cache,
+                  on_done=progress(count) if progress is not None else None)
     return Built(project, catalogue, resolved, tree, cache)

@@ -46,17 +46,25 @@ def _run_chunk(chunk: list[int]) -> list[Any]:
     return [_task(i) for i in chunk]
 
 
-def fork_map(task: Callable[[int], T], count: int, workers: int) -> list[T]:
+def fork_map(task: Callable[[int], T], count: int, workers: int,
+             on_done: Callable[[int], None] | None = None) -> list[T]:
     """``[task(0), …, task(count - 1)]``, computed by ``workers`` forked processes (in
     this one when ``workers`` is 1), each taking interleaved indexes.
 
     ``task`` sees this process's memory as it is at the call; its results must pickle.
-    Raises what ``task`` raises, and ``concurrent.futures.process.BrokenProcessPool``
-    when a worker dies (killed, out of memory) instead of hanging.
+    ``on_done(n)`` is told, in this process, each time ``n`` more results are in (for a
+    progress bar). Raises what ``task`` raises, and
+    ``concurrent.futures.process.BrokenProcessPool`` when a worker dies (killed, out of
+    memory) instead of hanging.
     """
     global _task
     if workers <= 1 or count == 0:
-        return [task(i) for i in range(count)]
+        serial = []
+        for i in range(count):
+            serial.append(task(i))
+            if on_done is not None:
+                on_done(1)
+        return serial
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -65,7 +73,11 @@ def fork_map(task: Callable[[int], T], count: int, workers: int) -> list[T]:
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) \
                 as pool:
-            parts = list(pool.map(_run_chunk, chunks))
+            parts = []
+            for chunk, part in zip(chunks, pool.map(_run_chunk, chunks), strict=True):
+                parts.append(part)
+                if on_done is not None:
+                    on_done(len(chunk))
     finally:
         _task = None
     results: list[Any] = [None] * count

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from agentctl.diagnostics import Diagnostic
     from agentctl.resolve import ResolvedAgent, ResolvedProject
     from agentctl.support.tree import DesiredTree, EnvVar, FileSpec
+    from agentctl.targets.partial import OnDisk
 
 #: The seed's runtime status of an agent (the same literal as the ledger's).
 RuntimeStatus = Literal["stopped", "running", "error", "warning"]
@@ -159,12 +161,78 @@ class Target(Protocol):
         target that cannot observe says so in ``unavailable``)."""
         ...
 
+    def startable(self, tree: DesiredTree, blocked: Mapping[str, str], disk: OnDisk,
+                  ) -> tuple[dict[str, FileSpec], list[Diagnostic]]:
+        """The shared files of ``tree`` (path → spec) to write instead when the agents
+        ``blocked`` (name → why) get no change, so the output still starts every ready
+        agent (see :mod:`agentctl.targets.partial`), and the warnings to show."""
+        ...
+
+    def stop_command(self, project: Project, services: Sequence[str] | None) -> str:
+        """The shell command that stops and removes ``services`` (None: every service of
+        the project), for a message; "" for a target that does not run services itself."""
+        ...
+
+    def stop(self, project: Project, services: Sequence[str] | None) -> str:
+        """Run :meth:`stop_command`; returns "" or why it failed. Never raises."""
+        ...
+
+    def next_steps(self, project: Project) -> list[str]:
+        """What to run once the output is applied (start the fleet), one line each,
+        with this project's paths; printed at the end of ``apply``."""
+        ...
+
 
 def under_secrets(rel: str, root: str) -> bool:
     """True for ``<root>/secrets/<name>.secret.yaml``: the cluster targets' Secrets."""
     parts = rel.split("/")
     return (len(parts) == 3 and parts[0] == root and parts[1] == "secrets"
             and parts[2].endswith(".secret.yaml"))
+
+
+def shell_path(path: Path) -> str:
+    """``path`` as a shell word for a command the user copies: relative to the current
+    folder when inside it (``deploy/compose.yaml``), else absolute; quoted when needed."""
+    import os
+    import shlex
+
+    try:
+        shown = os.path.relpath(path)
+    except ValueError:  # another drive (Windows)
+        shown = str(path)
+    if shown.startswith(".."):
+        shown = str(path)
+    return shlex.quote(shown)
+
+
+def agentctl_command(project: Project, *args: str) -> str:
+    """``agentctl [-C ROOT] ARGS…``: ``-C`` only when the current folder is not inside
+    the project."""
+    here = Path.cwd().resolve()
+    inside = here == project.root or project.root in here.parents
+    return " ".join(["agentctl", *([] if inside else ["-C", shell_path(project.root)]), *args])
+
+
+def cluster_steps(project: Project, root: str, secret_store: bool) -> list[str]:
+    """The next steps of a kustomize-based target whose files are under ``root``:
+    ``kubectl apply`` (Secrets first, unless an ExternalSecret fills them), and the
+    GitOps way (docs/how-to/kubernetes-gitops.md)."""
+    folder = project.output_dir / root
+    steps = []
+    if not secret_store:
+        steps.append("Apply the Secrets: kubectl apply --server-side -f "
+                     f"{shell_path(folder / 'secrets')}/")
+    steps.append(f"Apply the fleet: kubectl apply -k {shell_path(folder)}")
+    steps.append(f"Or with Argo CD / Flux: commit {shell_path(folder)} (secrets/ is "
+                 "git-ignored) and point an Application or Kustomization at it "
+                 "(docs: how-to/kubernetes-gitops).")
+    return steps
+
+
+def no_stop(project: Project, services: Sequence[str] | None) -> str:
+    """:meth:`Target.stop_command` and :meth:`Target.stop` of a target whose services
+    run elsewhere (a cluster): nothing to stop here."""
+    return ""
 
 
 def not_observed(target: str) -> Observation:

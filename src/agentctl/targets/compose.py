@@ -18,11 +18,19 @@ from typing import TYPE_CHECKING, Any
 
 from agentctl.diagnostics import display_path
 from agentctl.support.tree import AgentOutput, DesiredTree, EnvFileSpec, FileSpec
-from agentctl.targets.base import AgentPaths, Observation, RenderedAgent
-from agentctl.targets.compose_ps import observe
+from agentctl.targets.base import (
+    AgentPaths,
+    Observation,
+    RenderedAgent,
+    agentctl_command,
+    shell_path,
+)
+from agentctl.targets.compose_ps import observe, stop, stop_args
+from agentctl.targets.partial import OnDisk, startable_compose
 
 if TYPE_CHECKING:
     from agentctl.catalogue.project import Project
+    from agentctl.diagnostics import Diagnostic
     from agentctl.resolve import ResolvedAgent, ResolvedProject
 
 NAME = "compose"
@@ -85,6 +93,14 @@ def compose_document(project_name: str, blocks: dict[str, str]) -> bytes:
     services = ("services:\n" + "".join(blocks[name] for name in sorted(blocks))
                 if blocks else "services: {}\n")
     return (header + _dump_yaml({"name": project_name}) + services).encode("utf-8")
+
+
+def compose_command(project: Project, *args: str) -> str:
+    """``docker compose -f FILE --project-directory DIR ARGS…`` for the project's compose
+    file, paths as :func:`~agentctl.targets.base.shell_path` shows them."""
+    out = project.output_dir
+    return " ".join(["docker compose -f", shell_path(out / COMPOSE_FILE),
+                     "--project-directory", shell_path(out), *args])
 
 
 def _server_blocks(resolved: ResolvedProject, taken: Mapping[str, str]) -> dict[str, str]:
@@ -160,6 +176,29 @@ class Compose:
     def holds_secrets(self, rel: str) -> bool:
         """The ``env/`` folder and everything in it."""
         return rel == ENV_DIR or rel.startswith(ENV_DIR + "/")
+
+    def startable(self, tree: DesiredTree, blocked: Mapping[str, str], disk: OnDisk,
+                  ) -> tuple[dict[str, FileSpec], list[Diagnostic]]:
+        """compose.yaml without services that would not start (see
+        :func:`agentctl.targets.partial.startable_compose`)."""
+        return startable_compose(tree, blocked, disk, COMPOSE_FILE)
+
+    def stop_command(self, project: Project, services: Sequence[str] | None) -> str:
+        """``docker compose … down`` (every service) or ``… rm --stop --force SERVICE…``."""
+        args = stop_args(project.output_dir / COMPOSE_FILE, project.name,
+                         None if services is None else list(services))
+        return compose_command(project, *args[5:])  # the file names the project
+
+    def stop(self, project: Project, services: Sequence[str] | None) -> str:
+        """Run :meth:`stop_command` (see :func:`agentctl.targets.compose_ps.stop`)."""
+        return stop(project.output_dir / COMPOSE_FILE, project.name,
+                    None if services is None else list(services))
+
+    def next_steps(self, project: Project) -> list[str]:
+        """Start the fleet with docker compose, or one agent here with ``agentctl run``."""
+        return [f"Start the fleet: {compose_command(project, 'up', '-d')}",
+                f"Or run one agent on this machine: {agentctl_command(project, 'run', 'AGENT')}",
+                f"See their status: {agentctl_command(project, 'status')}"]
 
     def observe(self, project: Project) -> Observation:
         """``docker compose ps`` against the project's compose file (see

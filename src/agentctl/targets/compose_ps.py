@@ -84,3 +84,35 @@ def observe(compose_file: Path, project_name: str) -> Observation:
         return Observation(services=parse_ps(proc.stdout), observer=OBSERVER)
     except ValueError as exc:
         return _unavailable(f"unreadable `docker compose ps` output: {exc}")
+
+
+#: Seconds to wait for ``docker compose down`` / ``rm --stop`` (stopping waits up to 10 s
+#: per container before killing it).
+STOP_TIMEOUT = 120
+
+
+def stop_args(compose_file: Path, project_name: str, services: list[str] | None) -> list[str]:
+    """``compose -f FILE -p NAME down`` (every service, ``services`` None) or ``compose -f
+    FILE -p NAME rm --stop --force SERVICE…`` (those only), without the ``docker``."""
+    head = ["compose", "-f", str(compose_file), "-p", project_name]
+    if services is None:
+        return [*head, "down"]
+    return [*head, "rm", "--stop", "--force", *services]
+
+
+def stop(compose_file: Path, project_name: str, services: list[str] | None) -> str:
+    """Stop and remove the project's containers (see :func:`stop_args`); returns "" or
+    why it failed, in one line. Never raises."""
+    docker = shutil.which("docker")
+    if docker is None:
+        return "docker not found on PATH"
+    try:
+        proc = subprocess.run([docker, *stop_args(compose_file, project_name, services)],
+                              capture_output=True, text=True, timeout=STOP_TIMEOUT,
+                              stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return str(exc)
+    if proc.returncode != 0:
+        lines = [ln.strip() for ln in proc.stderr.splitlines() if ln.strip()]
+        return lines[-1] if lines else f"exit code {proc.returncode}"
+    return ""

@@ -44,10 +44,13 @@ from agentctl.targets.base import (
     AgentPaths,
     Observation,
     RenderedAgent,
+    cluster_steps,
+    no_stop,
     not_observed,
     under_secrets,
 )
 from agentctl.targets.kubernetes import add_servers, close_tree
+from agentctl.targets.partial import OnDisk, startable_kustomization
 
 if TYPE_CHECKING:
     from agentctl.catalogue.schema import Credential
@@ -171,6 +174,25 @@ class Kagent:
     def holds_secrets(self, rel: str) -> bool:
         """``kagent/secrets/<credential>.secret.yaml``: Secrets with values."""
         return under_secrets(rel, ROOT)
+
+    def startable(self, tree: DesiredTree, blocked: Mapping[str, str], disk: OnDisk,
+                  ) -> tuple[dict[str, FileSpec], list[Diagnostic]]:
+        """The kustomization listing only manifests on disk after the apply (see
+        :func:`agentctl.targets.partial.startable_kustomization`)."""
+        return startable_kustomization(tree, blocked, disk, ROOT)
+
+    def stop_command(self, project: Project, services: Sequence[str] | None) -> str:
+        """Nothing: the cluster runs the services (:func:`~agentctl.targets.base.no_stop`)."""
+        return no_stop(project, services)
+
+    def stop(self, project: Project, services: Sequence[str] | None) -> str:
+        """Nothing to stop here (:func:`~agentctl.targets.base.no_stop`)."""
+        return no_stop(project, services)
+
+    def next_steps(self, project: Project) -> list[str]:
+        """``kubectl apply`` the Secrets and ``-k`` the folder, or the GitOps way."""
+        return cluster_steps(project, ROOT,
+                             bool(project.config.kubernetes.secret_store))
 
     def observe(self, project: Project) -> Observation:
         """Not observed: the cluster knows (see :func:`agentctl.targets.base.not_observed`)."""
