@@ -142,7 +142,7 @@ def _report(result: CheckResult, folder: str) -> int:
         ui.print_file_change(action, rel, why, result.diffs.get(rel, ""))
     ui.out(
         f"Rendered output is stale: {len(result.create)} to create, {len(result.changed)} to "
-        f"update, {len(result.delete)} to delete in {folder}. Run `agentctl apply` (or "
-        "`agentctl render --out` that folder) and commit the result."
+        f"update, {len(result.delete)} to delete in {folder}. Run `agentctl apply` "
+        "(or, for a folder `agentctl render --out` made, run that again) and commit the result."
     )
     return 2
