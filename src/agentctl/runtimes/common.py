@@ -1,5 +1,6 @@
 """Helpers the runtimes share: the agent's endpoint, URL suffixes, JSON output, merging,
-and a server's headers and env in the catalogue's canonical ``${VAR}`` form."""
+a server's headers and env in the catalogue's canonical ``${VAR}`` form, and the check
+for placeholder defaults a runtime does not expand."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ from typing import TYPE_CHECKING, Any
 from agentctl.providers import default_base_url
 
 if TYPE_CHECKING:
+    from agentctl.catalogue.load import Located
+    from agentctl.catalogue.schema import Agent
+    from agentctl.diagnostics import Diagnostic
     from agentctl.resolve import ResolvedAgent, ResolvedServer
 
 
@@ -80,3 +84,28 @@ def server_env(server: ResolvedServer) -> dict[str, str]:
     if server.secret_env:
         env[server.secret_env] = "${" + server.secret_env + "}"
     return dict(sorted(env.items()))
+
+
+def default_placeholder_errors(
+    runtime: str, agent: ResolvedAgent, located: Located[Agent], why: str,
+) -> list[Diagnostic]:
+    """E506 for each ``${VAR:-default}`` in a server's env (stdio) or headers (remote),
+    for a runtime that expands ``${VAR}`` but not the default form; ``why`` names the
+    runtime's reason, after the placeholder."""
+    from agentctl.catalogue.schema import Ref, split_placeholders
+    from agentctl.runtimes.checks import placeholder_error
+
+    out: list[Diagnostic] = []
+    for server in agent.mcp_servers:
+        s = server.server
+        field, values = ("env", s.env) if s.transport == "stdio" else ("headers", s.headers)
+        for key, text in values.items():
+            for part in split_placeholders(text):
+                if isinstance(part, Ref) and part.default is not None:
+                    out.append(placeholder_error(
+                        runtime, agent, server, field, key,
+                        f"{part.canonical()} has a default, and {why}",
+                        f"Drop ':-{part.default}' (an unset variable becomes empty text), "
+                        "or use another runtime for this agent.",
+                    ))
+    return out
