@@ -6,7 +6,8 @@ It speaks the four wire protocols the runtimes use for inference, each with stre
 * OpenAI Responses, ``POST …/responses`` (SSE; Codex CLI, which first tries a WebSocket
   on the same path and falls back to HTTPS when the upgrade is refused);
 * OpenAI Chat Completions, ``POST …/chat/completions`` (SSE; OpenCode through
-  ``@ai-sdk/openai-compatible``);
+  ``@ai-sdk/openai-compatible``, Copilot CLI and Qwen Code through their OpenAI
+  clients);
 * Gemini ``POST …/v1beta/models/<model>:streamGenerateContent?alt=sse`` (and the
   non-streaming ``:generateContent``; Gemini CLI through ``@google/genai``).
 
@@ -447,9 +448,19 @@ def _parse_chat(body: dict[str, Any], path: str) -> _Request:
             results.append(ToolResult(_text_of(message.get("content")), False))
         elif role == "user":
             texts.append(_text_of(message.get("content")))
-    tools = tuple(str(t.get("function", {}).get("name")) for t in body.get("tools") or []
-                  if isinstance(t, dict))
-    return _Request(str(body.get("model") or ""), tools, tuple(texts), tuple(results))
+    tools = [str(t.get("function", {}).get("name")) for t in body.get("tools") or []
+             if isinstance(t, dict)]
+    # Qwen Code offers MCP tools through its tool_search / tool_call bridge and names
+    # them in a reminder; they are callable by that name all the same.
+    for message in body.get("messages") or []:
+        for block in BRIDGED.finditer(_text_of(message.get("content"))):
+            tools.extend(BRIDGED_NAME.findall(block["names"]))
+    return _Request(str(body.get("model") or ""), tuple(tools), tuple(texts), tuple(results))
+
+
+BRIDGED = re.compile(r"MCP tools became available[^\n]*reachable through `tool_search`"
+                     r"(?P<names>(?:.|\n)*?)</system-reminder>")
+BRIDGED_NAME = re.compile(r'^- "([^"]+)":', re.M)
 
 
 def _write_chat(answer: _Answer, model: str) -> Iterator[bytes]:

@@ -15,9 +15,9 @@ Formats, from the CLI's own help (``copilot help providers|permissions|config``,
 * MCP tools are offered as ``<server>-<tool>``; headless (``-p``) a tool runs only when
   ``--allow-tool '<server>(<tool>)'`` approves it (otherwise "Permission denied because
   no interactive user response was available"). Tool approval has no repository
-  setting (``permissions.allow`` is organisation policy), so the approvals are arguments.
-  Options go before a subcommand is parsed, so ``copilot <args> mcp list`` is refused:
-  the approvals come only with a prompt (``copilot -p``) or the interactive session.
+  setting (``permissions.allow`` is organisation policy), so the approvals are arguments,
+  each written ``--allow-tool=…``: the option takes several values, and in the spaced
+  form it would swallow a subcommand after it (``copilot --allow-tool=… mcp list`` works).
 * a custom model (BYOK) is environment only: ``COPILOT_PROVIDER_BASE_URL`` (with
   ``/v1`` for OpenAI shapes), ``COPILOT_PROVIDER_TYPE`` (``openai`` | ``anthropic``),
   ``COPILOT_PROVIDER_API_KEY`` or ``COPILOT_PROVIDER_BEARER_TOKEN``, ``COPILOT_MODEL``;

@@ -22,6 +22,9 @@ sources (``packages/cli/src/config/mcpApprovals.ts``); checked against Qwen Code
   is sent as written, so a default cannot be expressed.
 * auth env: ``OPENAI_API_KEY``, ``OPENAI_BASE_URL`` (with ``/v1``), ``OPENAI_MODEL``.
 * skills: ``.qwen/skills/<name>/``.
+* Every settings file carries ``"$version"`` (:data:`SETTINGS_VERSION`); a file without
+  it (or with an older one) is migrated and rewritten in place at start-up, which would
+  read as a hand edit. With the current version written first, the file is left as is.
 """
 
 from __future__ import annotations
@@ -52,6 +55,8 @@ QWEN_CODE_VERSION = "0.24.4"
 SETTINGS_FILE = ".qwen/settings.json"
 #: The system settings file holding ``mcpServers`` (system scope: no approval gate).
 MCP_FILE = ".qwen/system-settings.json"
+#: The settings format Qwen Code 0.24 writes (``"$version"``).
+SETTINGS_VERSION = 4
 #: aegis permission → ``tools.approvalMode``.
 APPROVAL_MODES = {"read": "plan", "write": "auto-edit", "full": "yolo", "auto": "default"}
 
@@ -105,7 +110,8 @@ class QwenCode(BaseRuntime):
 
     def settings(self, agent: ResolvedAgent) -> dict[str, Any]:
         """The settings.json document, ``agent.settings`` merged in."""
-        doc: dict[str, Any] = {"context": {"fileName": ["AGENTS.md"]}}
+        doc: dict[str, Any] = {"$version": SETTINGS_VERSION,
+                               "context": {"fileName": ["AGENTS.md"]}}
         mode = APPROVAL_MODES.get(agent.permission or "")
         if mode:
             doc["tools"] = {"approvalMode": mode}
@@ -121,7 +127,8 @@ class QwenCode(BaseRuntime):
         files = {SETTINGS_FILE: FileSpec(dump_json(self.settings(agent)))}
         if agent.mcp_servers:
             servers = {s.name: mcp_entry(s) for s in agent.mcp_servers}
-            files[MCP_FILE] = FileSpec(dump_json({"mcpServers": servers}))
+            files[MCP_FILE] = FileSpec(dump_json({"$version": SETTINGS_VERSION,
+                                                  "mcpServers": servers}))
         return files
 
     def service_environment(self, agent: ResolvedAgent) -> dict[str, str]:
