@@ -114,8 +114,8 @@ def selected_runtimes(items: list[pytest.Item]) -> tuple[str, ...]:
     """The runtimes the selected tests of this module name (every runtime when none does,
     as for :func:`test_every_case_finished_in_time` alone)."""
     named = {item.callspec.params["runtime"] for item in items
-             if item.module is not None and item.module.__name__ == __name__
-             and isinstance(item, pytest.Function) and hasattr(item, "callspec")
+             if isinstance(item, pytest.Function) and item.module is not None
+             and item.module.__name__ == __name__ and hasattr(item, "callspec")
              and "runtime" in item.callspec.params}
     return tuple(r for r in RUNTIMES if r in named) or RUNTIMES
 

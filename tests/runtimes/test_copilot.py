@@ -191,7 +191,7 @@ def test_trust_honours_copilot_home_and_refuses_a_broken_file(tmp_path: Path) ->
     assert trust(tmp_path, {"HOME": "/nonexistent", "COPILOT_HOME": str(other)})
     assert (other / "config.json").stat().st_mode & 0o777 == 0o600
     (other / "config.json").write_text('{"trustedFolders": "all"}')
-    with pytest.raises(ValueError, match="'trustedFolders' in .* is not a JSON array"):
+    with pytest.raises(ValueError, match=r"'trustedFolders' in .* is not a JSON array"):
         trust(tmp_path / "x", {"COPILOT_HOME": str(other)})
     (other / "config.json").write_text("[]")
     with pytest.raises(ValueError, match="does not hold a JSON object"):
