@@ -28,15 +28,18 @@ import pytest
 
 from agentctl.runtimes.claude_code import ClaudeCode
 from agentctl.runtimes.codex import Codex
+from agentctl.runtimes.copilot import Copilot
 from agentctl.runtimes.gemini_cli import GeminiCli
 from agentctl.runtimes.opencode import OpenCode
+from agentctl.runtimes.qwen_code import QwenCode
 from tests.acceptance.model_server import ScriptedModel
 from tests.conftest import AGENTCTL
 
 HERE = Path(__file__).resolve().parent
 #: Runtime name → (npm package, pinned release): what the default services run.
-RUNTIMES = {r.name: (r.npm_package, r.version) for r in (ClaudeCode, Codex, GeminiCli, OpenCode)}
-PROGRAMS = ("claude", "codex", "gemini", "opencode")
+RUNTIMES = {r.name: (r.npm_package, r.version)
+            for r in (ClaudeCode, Codex, GeminiCli, OpenCode, Copilot, QwenCode)}
+PROGRAMS = ("claude", "codex", "gemini", "opencode", "copilot", "qwen")
 LATEST = os.environ.get("AGENTCTL_ACCEPTANCE_LATEST") == "1"
 #: The secrets, each reaching agentctl through its credential's `env` override.
 SECRETS = {
@@ -76,7 +79,7 @@ def newest(npm: str, package: str) -> str:
 
 @pytest.fixture(scope="session")
 def npm_bin() -> Path:
-    """``node_modules/.bin`` holding claude, codex, gemini and opencode."""
+    """``node_modules/.bin`` holding every runtime's CLI (:data:`PROGRAMS`)."""
     npm = shutil.which("npm")
     if npm is None or shutil.which("node") is None:
         pytest.skip("the acceptance suite needs Node.js 20+ and npm on PATH to install "

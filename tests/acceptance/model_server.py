@@ -6,7 +6,8 @@ It speaks the four wire protocols the runtimes use for inference, each with stre
 * OpenAI Responses, ``POST …/responses`` (SSE; Codex CLI, which first tries a WebSocket
   on the same path and falls back to HTTPS when the upgrade is refused);
 * OpenAI Chat Completions, ``POST …/chat/completions`` (SSE; OpenCode through
-  ``@ai-sdk/openai-compatible``);
+  ``@ai-sdk/openai-compatible``, Copilot CLI and Qwen Code through their OpenAI
+  clients);
 * Gemini ``POST …/v1beta/models/<model>:streamGenerateContent?alt=sse`` (and the
   non-streaming ``:generateContent``; Gemini CLI through ``@google/genai``).
 
@@ -14,7 +15,10 @@ The script is the same for every protocol. The user's prompt carries a directive
 ``call-tool <name> key=value …`` (:data:`DIRECTIVE`). While no result of that call is in
 the request, a request that offers any tools is answered with a call to ``<name>``
 (offered or not: a tool outside the allow-list must be refused by the runtime, not by the
-model); once the request holds the call's result, the answer is text quoting it.
+model); once the request holds the call's result, the answer is text quoting it. A
+runtime may send its first turn before a stdio MCP server has connected (Claude Code
+does under load): when a later turn offers the tool that no earlier turn offered, the
+refusal of the early call is answered with the call once more (:func:`_decide`).
 Requests without the directive or without tools (titles, summaries, quota probes) get short text.
 
 Every request is recorded (:class:`Received`): the first path segment (the route the
@@ -113,6 +117,18 @@ class ScriptedModel:
         with self._lock:
             self.received.append(received)
 
+    def offered_before(self, request: _Request) -> bool:
+        """Whether an earlier turn of ``request``'s directive was answered with a call to
+        a tool it offered (a runtime may send its first turn before an MCP server has
+        connected: that turn lacks the tool, and the call it gets is refused)."""
+        directive = request.directive
+        match = DIRECTIVE.search(directive) if directive else None
+        if match is None:
+            return False
+        with self._lock:
+            return any(r.directive == directive and r.answer == "tool_call"
+                       and match["name"] in r.tools for r in self.received)
+
     def for_marker(self, marker: str) -> list[Received]:
         """Requests whose directive carries ``marker`` (a case's unique argument)."""
         with self._lock:
@@ -152,7 +168,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         request = _PARSERS[protocol](body, path)
         key_ok = _key_matches(protocol, self.headers, self.scripted.api_key)
-        answer = _decide(request)
+        answer = _decide(request, self.scripted.offered_before(request))
         self.scripted.record(Received(
             route=route, protocol=protocol, model=request.model, key_ok=key_ok,
             tools=request.tools, directive=request.directive, results=request.results,
@@ -233,15 +249,22 @@ class _Answer:
     call_id: str = "call_scripted_1"
 
 
-def _decide(request: _Request) -> _Answer:
+def _decide(request: _Request, offered_before: bool) -> _Answer:
+    """The script: call the directive's tool until a result is in the request, then quote
+    the result. One retry: a result of a call made while the tool was not offered, in a
+    request that now offers it (the MCP server connected after the first turn), is
+    answered with the call again rather than with the refusal."""
     directive = request.directive
     if directive is None or not request.tools:
         return _Answer("text", text="ok")
-    if request.results:
-        return _Answer("text", text=FINAL_TEXT + request.results[-1].text)
     match = DIRECTIVE.search(directive)
     assert match is not None
-    return _Answer("tool_call", tool=match["name"], arguments=directive_arguments(match))
+    retry = match["name"] in request.tools and not offered_before
+    if request.results and not retry:
+        return _Answer("text", text=FINAL_TEXT + request.results[-1].text)
+    # Each call of a conversation gets an id of its own (a runtime keys results on it).
+    return _Answer("tool_call", tool=match["name"], arguments=directive_arguments(match),
+                   call_id=f"call_scripted_{len(request.results) + 1}")
 
 
 def directive_arguments(match: re.Match[str]) -> dict[str, Any]:
@@ -300,9 +323,13 @@ def _parse_anthropic(body: dict[str, Any], path: str) -> _Request:
 DEFERRED = re.compile(r"deferred tools are now available[^\n]*\n(?P<names>(?:[^\n<]+\n)+)")
 
 
+def _tool_use_id(answer: _Answer) -> str:
+    return "toolu_" + answer.call_id.removeprefix("call_")
+
+
 def _anthropic_message(answer: _Answer, model: str) -> dict[str, Any]:
     if answer.kind == "tool_call":
-        content = [{"type": "tool_use", "id": "toolu_scripted_1", "name": answer.tool,
+        content = [{"type": "tool_use", "id": _tool_use_id(answer), "name": answer.tool,
                     "input": answer.arguments}]
         stop = "tool_use"
     else:
@@ -325,7 +352,7 @@ def _write_anthropic(answer: _Answer, model: str) -> Iterator[bytes]:
              "usage": {"input_tokens": 12, "output_tokens": 1}}
     yield _sse("message_start", {"type": "message_start", "message": start})
     if answer.kind == "tool_call":
-        block = {"type": "tool_use", "id": "toolu_scripted_1", "name": answer.tool, "input": {}}
+        block = {"type": "tool_use", "id": _tool_use_id(answer), "name": answer.tool, "input": {}}
         delta = {"type": "input_json_delta", "partial_json": json.dumps(answer.arguments)}
     else:
         block = {"type": "text", "text": ""}
@@ -384,7 +411,8 @@ def _responses_items(answer: _Answer) -> list[dict[str, Any]]:
     if answer.kind == "tool_call":
         # Codex offers MCP tools in namespaces: a call names the namespace and the tool.
         namespace, _, name = answer.tool.rpartition("/")
-        call = {"type": "function_call", "id": "fc_scripted_1", "call_id": answer.call_id,
+        call = {"type": "function_call", "id": "fc_" + answer.call_id.removeprefix("call_"),
+                "call_id": answer.call_id,
                 "name": name, "arguments": json.dumps(answer.arguments), "status": "completed"}
         if namespace:
             call["namespace"] = namespace
@@ -426,11 +454,22 @@ def _parse_chat(body: dict[str, Any], path: str) -> _Request:
             results.append(ToolResult(_text_of(message.get("content")), False))
         elif role == "user":
             texts.append(_text_of(message.get("content")))
-    tools = tuple(str(t.get("function", {}).get("name")) for t in body.get("tools") or []
-                  if isinstance(t, dict))
+    tools = [str(t.get("function", {}).get("name")) for t in body.get("tools") or []
+             if isinstance(t, dict)]
+    # Qwen Code offers MCP tools through its tool_search / tool_call bridge and names
+    # them in a reminder; they are callable by that name all the same.
+    for message in body.get("messages") or []:
+        for block in BRIDGED.finditer(_text_of(message.get("content"))):
+            tools.extend(BRIDGED_NAME.findall(block["names"]))
     context = "\n".join(_text_of(m.get("content")) for m in body.get("messages") or []
                         if isinstance(m, dict))
-    return _Request(str(body.get("model") or ""), tools, tuple(texts), tuple(results), context)
+    return _Request(str(body.get("model") or ""), tuple(tools), tuple(texts), tuple(results),
+                    context)
+
+
+BRIDGED = re.compile(r"MCP tools became available[^\n]*reachable through `tool_search`"
+                     r"(?P<names>(?:.|\n)*?)</system-reminder>")
+BRIDGED_NAME = re.compile(r'^- "([^"]+)":', re.M)
 
 
 def _write_chat(answer: _Answer, model: str) -> Iterator[bytes]:

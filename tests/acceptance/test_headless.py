@@ -2,7 +2,8 @@
 its rendered workspace with nothing but what agentctl rendered, calls an MCP tool the
 scripted model asks for.
 
-Per runtime (Claude Code ``-p``, Codex ``exec``, Gemini CLI ``-p``, OpenCode ``run``),
+Per runtime (Claude Code ``-p``, Codex ``exec``, Gemini CLI ``-p``, OpenCode ``run``,
+Copilot CLI ``-p``, Qwen Code ``-p``),
 with stdin closed, a fresh HOME and a timeout:
 
 * bearer / header / stdio: the allowed tool's ``tools/call`` reaches the server with the
@@ -13,8 +14,9 @@ with stdin closed, a fresh HOME and a timeout:
 * expired: with a token the server refuses, the failure is reported (a non-zero exit
   naming the server, or an error in place of the tool's answer) and no call gets through.
 
-The cases of one runtime run one after another (they share its workspace); the four
-runtimes run side by side.
+The cases of one runtime run one after another (they share its workspace); the runtimes
+run side by side. Only the runtimes of the selected tests run (``-k copilot`` runs one
+lane).
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ HEADLESS = {
     "codex": ["exec"],
     "gemini": ["-p"],
     "opencode": ["run"],
+    "copilot": ["-p"],
+    "qwen": ["-p"],
 }
 RUNTIMES = tuple(HEADLESS)
 
@@ -43,12 +47,15 @@ def tool_name(agent: str, server: str, tool: str) -> str:
     """The tool's name as the runtime offers it to the model (checked headless):
     Claude Code ``mcp__<server>__<tool>``; Codex a namespace ``mcp__<server>`` (``-`` →
     ``_``) holding ``<tool>`` (the scripted model's ``namespace/name``); Gemini CLI
-    ``mcp_<server>_<tool>``; OpenCode ``<server>_<tool>``."""
+    ``mcp_<server>_<tool>``; OpenCode ``<server>_<tool>``; Copilot CLI ``<server>-<tool>``;
+    Qwen Code ``mcp__<server>__<tool>`` (offered through its tool_search bridge)."""
     return {
         "claude": f"mcp__{server}__{tool}",
         "codex": f"mcp__{server.replace('-', '_')}/{tool}",
         "gemini": f"mcp_{server}_{tool}",
         "opencode": f"{server}_{tool}",
+        "copilot": f"{server}-{tool}",
+        "qwen": f"mcp__{server}__{tool}",
     }[agent.removesuffix("-expired")]
 
 
@@ -103,9 +110,21 @@ class Outcome:
                 + "\n".join(repr(r) for r in self.received))
 
 
+def selected_runtimes(items: list[pytest.Item]) -> tuple[str, ...]:
+    """The runtimes the selected tests of this module name (every runtime when none does,
+    as for :func:`test_every_case_finished_in_time` alone)."""
+    named = {item.callspec.params["runtime"] for item in items
+             if isinstance(item, pytest.Function) and item.module is not None
+             and item.module.__name__ == __name__ and hasattr(item, "callspec")
+             and "runtime" in item.callspec.params}
+    return tuple(r for r in RUNTIMES if r in named) or RUNTIMES
+
+
 @pytest.fixture(scope="module")
-def matrix(deployed: Deployed, model: ScriptedModel) -> dict[tuple[str, str], Outcome]:
-    """Every case run once: the runtimes side by side, each one's cases in turn."""
+def matrix(request: pytest.FixtureRequest, deployed: Deployed,
+           model: ScriptedModel) -> dict[tuple[str, str], Outcome]:
+    """Every case of the selected runtimes run once: the runtimes side by side, each
+    one's cases in turn."""
 
     def lane(runtime: str) -> list[Outcome]:
         done = []
@@ -116,8 +135,9 @@ def matrix(deployed: Deployed, model: ScriptedModel) -> dict[tuple[str, str], Ou
             done.append(Outcome(case, run, received))
         return done
 
-    with ThreadPoolExecutor(max_workers=len(RUNTIMES)) as pool:
-        lanes = list(pool.map(lane, RUNTIMES))
+    lanes_run = selected_runtimes(request.session.items)
+    with ThreadPoolExecutor(max_workers=len(lanes_run)) as pool:
+        lanes = list(pool.map(lane, lanes_run))
     for outcomes in lanes:
         MATRIX_LINES.append(outcomes[0].case.runtime + ": " + ", ".join(
             f"{o.case.kind} exit {o.run.returncode} {o.run.seconds:.0f}s"
@@ -131,6 +151,14 @@ def _first_turn(outcome: Outcome) -> Received:
     return turns[0]
 
 
+def _calling_turn(outcome: Outcome) -> Received:
+    """The last turn the model answered with the call: the one whose call the runtime
+    carried out (an earlier one, sent before the MCP server connected, lacks the tool)."""
+    turns = [r for r in outcome.received if r.answer == "tool_call"]
+    assert turns, "the scripted model was never asked for a turn\n" + outcome.describe()
+    return turns[-1]
+
+
 def _answers(outcome: Outcome) -> list[str]:
     return [res.text for r in outcome.received for res in r.results]
 
@@ -142,9 +170,9 @@ def test_allowed_tool_reaches_the_server(matrix: dict[tuple[str, str], Outcome],
     outcome = matrix[(kind, runtime)]
     case = outcome.case
     assert outcome.run.returncode == 0 and not outcome.run.timed_out, outcome.describe()
-    first = _first_turn(outcome)
-    assert first.key_ok, "the model key did not arrive from the env file"
-    assert tool_name(case.agent, case.server, case.tool) in first.tools, outcome.describe()
+    assert all(r.key_ok for r in outcome.received), "the model key did not arrive from the env file"
+    calling = _calling_turn(outcome)
+    assert tool_name(case.agent, case.server, case.tool) in calling.tools, outcome.describe()
     calls = mcp_log.calls(case.marker)
     assert len(calls) == 1, (calls, outcome.describe())
     expected = {"bearer": ("http", "/mcp"), "header": ("http", "/header/mcp"),

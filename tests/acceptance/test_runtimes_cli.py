@@ -2,8 +2,9 @@
 reaches agentctl's MCP servers with the env file's secrets; with a refused token it
 reports the failure. The README's check recipe is run as written.
 
-``claude``, ``gemini`` and ``opencode`` really connect; ``codex mcp list`` only parses
-the config, so for Codex the check is that it understood each entry. The servers log
+``claude``, ``gemini``, ``opencode`` and ``qwen`` really connect; ``codex mcp list`` and
+``copilot mcp list`` only read the config, so for Codex and Copilot CLI the check is that
+each entry was understood (for Copilot: read from the trusted workspace). The servers log
 every request's status, so a "connected" line is matched by requests they accepted.
 """
 
@@ -24,6 +25,7 @@ LINES = {
     "claude": (r"^{name}: .* - ✔ Connected$", r"^{name}: .* - ✘ Failed"),
     "gemini": (r"^✓ {name}: .* - Connected$", r"^✗ {name}: .* - Disconnected"),
     "opencode": (r"✓ {name}\s+connected$", r"✗ {name}\s+failed"),
+    "qwen": (r"^✓ {name}: .* - Connected$", r"^✗ {name}: .* - Disconnected"),
 }
 
 
@@ -63,6 +65,22 @@ def test_codex_understands_every_entry(deployed: Deployed, mcp_log: McpLog) -> N
     assert re.search(r"^probe-stdio\s+\S+python\S*\s.*PROBE_STDIO_TOKEN=\*+", out, re.M), out
     header = next(line for line in out.splitlines() if line.startswith("Name") and "Url" in line)
     assert "Bearer Token Env Var" in header and "Auth" in header
+
+
+def test_copilot_reads_every_workspace_server(deployed: Deployed, mcp_log: McpLog) -> None:
+    """``agentctl run`` trusted the workspace, so the CLI reads its ``.mcp.json`` (an
+    untrusted folder's servers are not listed at all), the tool filter included; the
+    tool approvals ``agentctl run`` puts before ``mcp list`` leave the subcommand intact."""
+    out, _entries = mcp_list(deployed, mcp_log, "copilot")
+    listed = out.split("Workspace servers:", 1)[1]
+    for line in ("probe (http)", "probe-header (http)", "probe-stdio (local)"):
+        assert re.search(rf"^\s+{re.escape(line)}$", listed, re.M), out
+    got = deployed.run("copilot", "mcp", "get", "probe-header", timeout=180)
+    assert got.returncode == 0, got.output
+    assert re.search(r"^\s+Tools: echo$", got.output, re.M), got.output
+    assert re.search(r"^\s+X-Probe-Key: \*+$", got.output, re.M), got.output
+    assert re.search(r"^\s+Source: Workspace \(.*/workspaces/copilot/\.mcp\.json\)$",
+                     got.output, re.M), got.output
 
 
 def test_readme_check_recipe_inside_a_git_checkout(deployed: Deployed) -> None:

@@ -122,7 +122,8 @@ def test_the_registries_list_the_new_runtime(registered: None) -> None:
     header, _, *rows = runtime_matrix().splitlines()
     assert header.endswith("| `none` | `acme` |")
     assert rows[1] == "| MCP config | `.mcp.json` | `opencode.json` `mcp` | " \
-        "`.codex/config.toml` `mcp_servers` | `.gemini/settings.json` `mcpServers` | — | " \
+        "`.codex/config.toml` `mcp_servers` | `.gemini/settings.json` `mcpServers` | " \
+        "`.mcp.json` `mcpServers` | `.qwen/system-settings.json` `mcpServers` | — | " \
         "`acme.json` |"
     assert "| skills |" in rows[11] and rows[11].endswith("| `.acme/skills/` |")
     assert rows[-1].endswith("| 1.2.3 |")
@@ -159,7 +160,7 @@ def test_validate_plan_apply_schema_and_init_through_the_cli(site: Path, tmp_pat
 
     schema = json.loads(run_cli("schema", env=env).stdout)
     described = schema["$defs"]["Agent"]["properties"]["runtime"]["description"]
-    assert described.endswith("gemini-cli, none or acme.")
+    assert described.endswith("qwen-code, none or acme.")
 
     made = run_cli("init", "fresh", "--data", "runtime=acme", cwd=tmp_path, env=env)
     assert made.returncode == 0, made.stderr

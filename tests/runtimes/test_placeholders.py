@@ -59,8 +59,10 @@ STDIO_SERVER = """\
 def entry(tmp_path: Path, runtime: str, server: str) -> dict[str, Any]:
     """The server's entry in the runtime's MCP config file."""
     files = workspace(build_project(tmp_path, catalogue(runtime, server)), "a")
-    if runtime == "claude-code":
+    if runtime in ("claude-code", "copilot-cli"):
         doc: dict[str, Any] = json.loads(files[".mcp.json"])["mcpServers"]
+    elif runtime == "qwen-code":
+        doc = json.loads(files[".qwen/system-settings.json"])["mcpServers"]
     elif runtime == "opencode":
         doc = json.loads(files["opencode.json"])["mcp"]
     elif runtime == "codex":
@@ -77,6 +79,8 @@ STDIO_ROW = {
     "opencode": ("environment", {"K": "{env:K}"}),
     "codex": ("env_vars", ["K"]),
     "gemini-cli": ("env", {"K": "${K}"}),
+    "copilot-cli": ("env", {"K": "${K}"}),
+    "qwen-code": ("env", {"K": "${K}"}),
 }
 
 
@@ -95,12 +99,16 @@ BEARER_ROW = {
     "opencode": ("headers", {"Authorization": "Bearer {env:T}"}),
     "codex": ("bearer_token_env_var", "T"),
     "gemini-cli": ("headers", {"Authorization": "Bearer ${T}"}),
+    "copilot-cli": ("headers", {"Authorization": "Bearer ${T}"}),
+    "qwen-code": ("headers", {"Authorization": "Bearer ${T}"}),
 }
 WHOLE_ROW = {
     "claude-code": ("headers", {"X-Key": "${T}"}),
     "opencode": ("headers", {"X-Key": "{env:T}"}),
     "codex": ("env_http_headers", {"X-Key": "T"}),
     "gemini-cli": ("headers", {"X-Key": "${T}"}),
+    "copilot-cli": ("headers", {"X-Key": "${T}"}),
+    "qwen-code": ("headers", {"X-Key": "${T}"}),
 }
 
 
@@ -120,7 +128,8 @@ def test_row_whole_header(tmp_path: Path, runtime: str) -> None:
 
 
 # Row 4: text around the placeholder.
-@pytest.mark.parametrize("runtime", ["claude-code", "opencode", "gemini-cli"])
+@pytest.mark.parametrize("runtime", ["claude-code", "opencode", "gemini-cli", "copilot-cli",
+                                     "qwen-code"])
 def test_row_text_around(tmp_path: Path, runtime: str) -> None:
     expected = "acme-{env:T}" if runtime == "opencode" else "acme-${T}"
     got = entry(tmp_path, runtime, http_server("X-T", "acme-${T}"))
@@ -143,13 +152,13 @@ def test_row_text_around_codex_refused(tmp_path: Path) -> None:
 
 
 # Row 5: ${T:-default}.
-@pytest.mark.parametrize("runtime", ["claude-code", "gemini-cli"])
+@pytest.mark.parametrize("runtime", ["claude-code", "gemini-cli", "copilot-cli"])
 def test_row_default_native(tmp_path: Path, runtime: str) -> None:
     got = entry(tmp_path, runtime, http_server("X-Key", "${T:-anonymous}"))
     assert got["headers"] == {"X-Key": "${T:-anonymous}"}
 
 
-@pytest.mark.parametrize("runtime", ["opencode", "codex"])
+@pytest.mark.parametrize("runtime", ["opencode", "codex", "qwen-code"])
 def test_row_default_refused(tmp_path: Path, runtime: str) -> None:
     errors = build_errors(tmp_path, catalogue(runtime, http_server("X-Key", "${T:-anonymous}")))
     assert [e.code for e in errors] == ["E506"]
@@ -160,9 +169,10 @@ def test_row_default_refused(tmp_path: Path, runtime: str) -> None:
     assert errors[0].position is not None and errors[0].position.line == 5
 
 
-def test_stdio_default_refused_by_opencode(tmp_path: Path) -> None:
+@pytest.mark.parametrize("runtime", ["opencode", "qwen-code"])
+def test_stdio_default_refused(tmp_path: Path, runtime: str) -> None:
     server = STDIO_SERVER.replace('"${K}"', '"${K:-x}"')
-    errors = build_errors(tmp_path, catalogue("opencode", server))
+    errors = build_errors(tmp_path, catalogue(runtime, server))
     assert [e.code for e in errors] == ["E506"]
     assert "env key 'K' of MCP server 's'" in errors[0].summary
 
@@ -181,7 +191,7 @@ def test_codex_env_key_must_equal_variable(tmp_path: Path) -> None:
         errors[0].summary
     )
     assert "declare secrets: {API_TOKEN: …}" in errors[0].detail
-    for runtime in ("claude-code", "opencode", "gemini-cli"):
+    for runtime in ("claude-code", "opencode", "gemini-cli", "copilot-cli", "qwen-code"):
         got = entry(tmp_path / runtime, runtime, server)
         env = got.get("env") or got["environment"]
         assert env["API_TOKEN"] in ("${K}", "{env:K}")
@@ -271,6 +281,8 @@ CREDENTIAL_KINDS = {
     "opencode": {"anthropic-key": True, "anthropic-oauth": False, "gateway-bearer": True},
     "codex": {"openai-key": True, "anthropic-oauth": False, "gateway-bearer": True},
     "gemini-cli": {"gemini-key": True, "anthropic-oauth": False, "gateway-bearer": False},
+    "copilot-cli": {"anthropic-key": True, "anthropic-oauth": False, "gateway-bearer": True},
+    "qwen-code": {"openai-key": True, "anthropic-oauth": False, "gateway-bearer": True},
 }
 
 
@@ -299,6 +311,8 @@ TRANSPORTS = {
     "opencode": {"stdio", "http", "sse"},
     "codex": {"stdio", "http"},
     "gemini-cli": {"stdio", "http", "sse"},
+    "copilot-cli": {"stdio", "http", "sse"},
+    "qwen-code": {"stdio", "http", "sse"},
 }
 
 

@@ -21,6 +21,8 @@ BUILTIN = {
     "opencode": "agentctl.runtimes.opencode:OpenCode",
     "codex": "agentctl.runtimes.codex:Codex",
     "gemini-cli": "agentctl.runtimes.gemini_cli:GeminiCli",
+    "copilot-cli": "agentctl.runtimes.copilot:Copilot",
+    "qwen-code": "agentctl.runtimes.qwen_code:QwenCode",
     "none": "agentctl.runtimes.none:NoRuntime",
 }
 ENTRY_POINT_GROUP = "agentctl.runtimes"

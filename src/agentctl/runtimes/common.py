@@ -1,6 +1,7 @@
 """Helpers the runtimes share: the agent's endpoint, URL suffixes, JSON output, merging,
-a server's headers and env in the catalogue's canonical ``${VAR}`` form, Markdown with
-frontmatter, and scoped rules as nested ``AGENTS.md`` files."""
+a server's headers and env in the catalogue's canonical ``${VAR}`` form, the check for
+placeholder defaults a runtime does not expand, Markdown with frontmatter, and scoped
+rules as nested ``AGENTS.md`` files."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from agentctl.providers import default_base_url
 from agentctl.support.tree import FileSpec
 
 if TYPE_CHECKING:
+    from agentctl.catalogue.load import Located
+    from agentctl.catalogue.schema import Agent
     from agentctl.resolve import ResolvedAgent, ResolvedServer
 
 
@@ -140,3 +143,26 @@ def folder_rule_files(agent: ResolvedAgent, note: str) -> dict[str, FileSpec]:
     return {f"{folder}/AGENTS.md": FileSpec(
         (f"<!-- {note} -->\n\n" + "\n\n".join(parts) + "\n").encode())
         for folder, parts in sorted(texts.items())}
+def default_placeholder_errors(
+    runtime: str, agent: ResolvedAgent, located: Located[Agent], why: str,
+) -> list[Diagnostic]:
+    """E506 for each ``${VAR:-default}`` in a server's env (stdio) or headers (remote),
+    for a runtime that expands ``${VAR}`` but not the default form; ``why`` names the
+    runtime's reason, after the placeholder."""
+    from agentctl.catalogue.schema import Ref, split_placeholders
+    from agentctl.runtimes.checks import placeholder_error
+
+    out: list[Diagnostic] = []
+    for server in agent.mcp_servers:
+        s = server.server
+        field, values = ("env", s.env) if s.transport == "stdio" else ("headers", s.headers)
+        for key, text in values.items():
+            for part in split_placeholders(text):
+                if isinstance(part, Ref) and part.default is not None:
+                    out.append(placeholder_error(
+                        runtime, agent, server, field, key,
+                        f"{part.canonical()} has a default, and {why}",
+                        f"Drop ':-{part.default}' (an unset variable becomes empty text), "
+                        "or use another runtime for this agent.",
+                    ))
+    return out
