@@ -15,8 +15,9 @@ agentctl's public objects, so the reference cannot drift from the code:
 - ``runtimes`` / ``targets``: the registries ``agentctl.runtimes`` and
   ``agentctl.targets``;
 - ``exit-codes``: ``agentctl.cli.exitcodes.EXIT_CODES``;
-- ``runtime-matrix``, ``example-graph``: the README's "## Runtimes" table and its
-  Mermaid graph of the example fleet, so one copy of each is kept.
+- ``runtime-matrix``: the README's "## Runtimes" table (a test keeps it equal to
+  ``agentctl.runtimes.matrix.runtime_matrix``);
+- ``example-graph``: the example fleet's Mermaid graph, as ``agentctl graph`` prints it.
 
 Raises ``KeyError`` for an unknown generator name and ``ValueError`` when a code has no
 fix text, so ``mkdocs build --strict`` fails rather than publishing a gap.
@@ -221,9 +222,16 @@ def runtime_matrix() -> str:
 
 
 def example_graph() -> str:
-    """README.md's ```mermaid block (``agentctl -C examples/fleet graph``), fenced."""
-    block = (ROOT / "README.md").read_text(encoding="utf-8").split("```mermaid\n", 1)[1]
-    return "```mermaid\n" + block.split("```", 1)[0] + "```"
+    """The example fleet's graph as ``agentctl -C examples/fleet graph`` prints it (Mermaid),
+    fenced."""
+    from agentctl.catalogue.load import load_catalogue
+    from agentctl.catalogue.project import load_project
+    from agentctl.resolve import resolve
+    from agentctl.resolve.graph import fleet_graph, to_mermaid
+
+    project = load_project(ROOT / "examples" / "fleet", explicit=True)
+    text = to_mermaid(fleet_graph(resolve(load_catalogue(project), defer=True)))
+    return "```mermaid\n" + text + ("" if text.endswith("\n") else "\n") + "```"
 
 
 GENERATORS: dict[str, Callable[[], str]] = {

@@ -20,7 +20,7 @@ from agentctl.cli import app
 from agentctl.diagnostics.codes import all_codes
 from agentctl.runtimes import runtime_names
 from agentctl.targets import target_names
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -111,10 +111,12 @@ def test_runtime_matrix_is_the_readmes_table(hook: ModuleType) -> None:
     assert "\n".join(matrix) in (ROOT / "README.md").read_text()
 
 
-def test_example_graph_is_the_readmes(hook: ModuleType) -> None:
+def test_example_graph_is_what_the_cli_prints(hook: ModuleType) -> None:
     graph = hook.example_graph()
     assert graph.startswith("```mermaid\nflowchart LR\n") and graph.endswith("\n```")
-    assert graph in (ROOT / "README.md").read_text()
+    printed = run_cli("-C", str(ROOT / "examples" / "fleet"), "graph")
+    assert printed.returncode == 0
+    assert graph == "```mermaid\n" + printed.stdout + "```"
 
 
 def test_expand_replaces_markers_and_refuses_unknown_ones(hook: ModuleType) -> None:

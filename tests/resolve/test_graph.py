@@ -71,8 +71,3 @@ def test_graph_of_a_broken_catalogue_is_an_error(example: Path) -> None:
     result = run_cli("-C", str(example), "graph")
     assert result.returncode == 1 and "error[E" in result.stderr and result.stdout == ""
 
-
-def test_readme_shows_the_examples_current_graph() -> None:
-    readme = (EXAMPLE.parents[1] / "README.md").read_text()
-    block = readme.split("```mermaid\n", 1)[1].split("```", 1)[0]
-    assert block == run_cli("-C", str(EXAMPLE), "graph").stdout
