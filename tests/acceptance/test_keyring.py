@@ -160,7 +160,7 @@ def test_keyring_values_land_in_the_right_env_files_and_rotate(
     assert removed.returncode == 0 and "Removed github-pat" in removed.stdout
     missing = run_cli("-C", str(root), "plan", env=REAL)
     assert missing.returncode == 1
-    assert f"keyring service '{service}' user 'gh-bot' (no entry)" in missing.stderr
+    assert f"keyring service '{service}' user 'gh-bot' (not set)" in missing.stderr
 
 
 def test_locked_keyring_is_one_message_and_nothing_written(

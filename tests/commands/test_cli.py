@@ -105,12 +105,17 @@ def test_apply_without_terminal_or_yes_refuses(example: Path) -> None:
     assert not (example / "deploy").exists()
 
 
-def test_keyring_unavailable_is_one_message_and_nothing_written(example: Path) -> None:
+def test_keyring_unavailable_blocks_only_the_agents_needing_it(example: Path) -> None:
+    """No keyring and no env values: every agent needing the keyring is blocked and named
+    (E401 each, the keyring once as E405 with its fix); nothing of theirs is written."""
     result = run_cli("-C", str(example), "apply", "-y")
     assert result.returncode == 1
-    assert "cannot read secrets: no keyring backend is available" in result.stderr
-    assert "Nothing was written." in result.stderr
-    assert not (example / "deploy").exists()
+    assert result.stderr.count("error[E405] secret_backends[keyring]: secret backend "
+                               "'keyring' is unavailable: no keyring backend is available") == 1
+    assert "error[E401] agents[reviewer]: credential 'anthropic-api'" in result.stderr
+    assert not (example / "deploy" / "env").exists()
+    assert not (example / "deploy" / "workspaces" / "reviewer").exists()
+    assert (example / "deploy" / "workspaces" / "handbook").is_dir()  # needs no secret
 
 
 def test_saved_plan_applies_and_is_refused_once_stale(example: Path, tmp_path: Path) -> None:

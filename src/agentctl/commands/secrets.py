@@ -62,8 +62,8 @@ def status(directory: Path | None, explicit: bool, *, as_json: bool) -> int:
     Returns 1 when a credential some agent needs has no value, else 0.
     """
     statuses = collect_status(directory, explicit)
-    uses_keyring = any("keyring" in s.backends for s in statuses if s.agents)
-    backend = backend_name() if uses_keyring else None
+    asked_keyring = any(p.startswith("keyring ") for s in statuses for p in s.looked)
+    backend = backend_name() if asked_keyring else None
     missing = [s for s in statuses if s.agents and not s.found]
     down = sorted({d for s in missing for d in s.down})
     if as_json:
