@@ -27,7 +27,8 @@ def check_sources(cat: Catalogue, problems: list[Diagnostic]) -> None:
         listed = source if isinstance(source, list) else [source]
         for i, one in enumerate(listed):
             at = ("source", i) if isinstance(source, list) else ("source",)
-            _check(one, loc.pos(*at), f"credentials[{name}].source"
+            where = loc.pos(*at, "backend") if one.backend not in backend_names() else loc.pos(*at)
+            _check(one, where, f"credentials[{name}].source"
                    + (f"[{i}]" if isinstance(source, list) else ""), problems)
 
 
