@@ -49,12 +49,19 @@ def test_a_change_touches_only_its_own_block(tmp_path: Path, key: x25519.Identit
     (tmp_path / "secrets.age.yaml").write_text(f"recipients: [{key.to_public()}]\n")
     for name in ("a", "b", "c"):
         age.set(ref(tmp_path, {}, name), f"v-{name}")
-    before = (tmp_path / "secrets.age.yaml").read_text().splitlines()
+    before = (tmp_path / "secrets.age.yaml").read_text()
     age.set(ref(tmp_path, {}, "b"), "v-b-2")
-    after = (tmp_path / "secrets.age.yaml").read_text().splitlines()
-    changed = {i for i, (x, y) in enumerate(zip(before, after, strict=False)) if x != y}
-    b_block = range(after.index('  "b": |') + 1, after.index('  "c": |'))
-    assert changed and changed <= set(b_block)
+    after = (tmp_path / "secrets.age.yaml").read_text()
+    old, new = yaml.safe_load(before)["secrets"], yaml.safe_load(after)["secrets"]
+    assert old["a"] == new["a"] and old["c"] == new["c"] and old["b"] != new["b"]
+    # a line diff (what a pull request shows) touches only lines inside b's block
+    import difflib
+
+    lines = after.splitlines()
+    b_block = set(lines[lines.index('  "b": |') + 1:lines.index('  "c": |')])
+    added = [d[1:] for d in difflib.unified_diff(before.splitlines(), lines, lineterm="", n=0)
+             if d.startswith("+") and not d.startswith("+++")]
+    assert added and set(added) <= b_block
 
 
 def test_a_block_moved_under_another_name_is_refused(tmp_path: Path,
