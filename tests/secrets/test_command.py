@@ -78,7 +78,7 @@ def test_timeout_kills_the_whole_group(tmp_path: Path) -> None:
             "p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); "
             f"open({str(pidfile)!r}, 'w').write(str(p.pid)); time.sleep(60)")
     started = time.monotonic()
-    with pytest.raises(ProgramFailed, match="did not finish within 0.5 s"):
+    with pytest.raises(ProgramFailed, match=r"did not finish within 0\.5 s"):
         run(py(code), TRUST, timeout=0.5)
     assert time.monotonic() - started < 10
     child = int(pidfile.read_text())

@@ -1,4 +1,5 @@
-"""Secret lookup: env override first, then the keyring; a keyring that is down is\nrecorded with its fix, never mistaken for a missing value."""
+"""Secret lookup: env override first, then the keyring; a keyring that is down is
+recorded with its fix, never mistaken for a missing value."""
 
 from __future__ import annotations
 

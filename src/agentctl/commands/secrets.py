@@ -75,6 +75,11 @@ def status(directory: Path | None, explicit: bool, *, as_json: bool) -> int:
     if backend:
         ui.out(f"keyring backend: {backend}")
     _print_statuses(statuses)
+    return _verdict(missing, down)
+
+
+def _verdict(missing: list[CredentialStatus], down: list[tuple[str, str]]) -> int:
+    """Name each backend that is down and each missing credential; 1 when any is missing."""
     for name, message in down:
         ui.err(ui.style("error: ", "red", sys.stderr)
                + f"secret backend '{name}' is unavailable: {message}")
