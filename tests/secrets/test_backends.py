@@ -30,8 +30,13 @@ def test_the_builtin_backends_in_docs_order() -> None:
 def test_sources_in_order_env_override_first() -> None:
     c = cred(env="API_KEY", source=[{"backend": "file", "path": "s/api"}, "keyring"])
     assert sources_of(c) == [("env", {"var": "API_KEY"}), ("file", {"path": "s/api"}),
-                             ("keyring", {})]
-    assert store_target(c) == ("keyring", {})
+                             ("keyring", {"service": "agentctl"})]
+    assert store_target(c) == ("keyring", {"service": "agentctl"})
+    # a keyring source takes the credential's keyring location unless it names its own
+    c = cred(keyring={"username": "bot"}, source=["keyring", {"backend": "keyring",
+                                                              "service": "other"}])
+    assert sources_of(c) == [("keyring", {"service": "agentctl", "username": "bot"}),
+                             ("keyring", {"service": "other", "username": "bot"})]
     assert sources_of(cred()) == [("keyring", {"service": "agentctl"})]
     default = SecretSource.model_validate({"backend": "age"})
     assert sources_of(cred(), default) == [("age", {})]

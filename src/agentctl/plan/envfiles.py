@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 from agentctl.catalogue.schema import Credential
 from agentctl.diagnostics import Diagnostic
-from agentctl.secrets import Lookup, SecretResolver, get_backend, store_target
-from agentctl.secrets.base import BackendContext, SourceRef
+from agentctl.secrets import Lookup, SecretResolver, get_backend, sources_of, store_target
+from agentctl.secrets.base import SourceRef
 from agentctl.support.envfile import format_env_file
 from agentctl.support.tree import DesiredTree, EnvFileSpec
 
@@ -78,9 +78,17 @@ def missing_detail(cred: Credential, got: Lookup, resolver: SecretResolver) -> s
     target = store_target(cred, resolver.default)
     fixes = []
     if target is not None:
-        ref = SourceRef(cred.name, target[0], target[1], resolver.context or BackendContext())
+        ref = SourceRef(cred.name, target[0], target[1], resolver.context)
         fixes.append(f"Store it with `agentctl secrets set {cred.name}` "
                      f"({get_backend(target[0]).where(ref)})")
+    elif (sources := sources_of(cred, resolver.default)[1 if cred.env else 0:]):
+        backend, params = sources[0]
+        try:
+            where = get_backend(backend).where(SourceRef(cred.name, backend, params,
+                                                         resolver.context))
+            fixes.append(f"Put it where its source points ({where})")
+        except KeyError:  # an unknown backend: E407 said so at validate
+            pass
     if cred.env:
         fixes.append(f"export {cred.env}")
     text = " or ".join(fixes) or "Give the credential a source that has it"

@@ -106,12 +106,14 @@ def sources_of(cred: Credential, default: SecretSource | None = None
     listed = cred.source if isinstance(cred.source, list) else [cred.source] if cred.source else []
     if not listed and default is not None and "keyring" not in cred.model_fields_set:
         listed = [default]
-    if listed:
-        return found + [(s.backend, s.params()) for s in listed]
-    params: dict[str, Any] = {"service": cred.keyring.service}
+    keyring_at: dict[str, Any] = {"service": cred.keyring.service}
     if cred.keyring.username:
-        params["username"] = cred.keyring.username
-    return [*found, ("keyring", params)]
+        keyring_at["username"] = cred.keyring.username
+    if listed:
+        # a keyring source without its own location uses the credential's `keyring:`
+        return found + [(s.backend, {**keyring_at, **s.params()} if s.backend == "keyring"
+                         else s.params()) for s in listed]
+    return [*found, ("keyring", keyring_at)]
 
 
 @dataclass(frozen=True)
