@@ -45,9 +45,12 @@ def test_untrusted_commands_never_run(tmp_path: Path) -> None:
     for env in ({}, {"AGENTCTL_TRUST_COMMANDS": "op,vault"}):
         with pytest.raises(BackendUnavailable, match="AGENTCTL_TRUST_COMMANDS") as info:
             cmd.get(ref(*argv, env=env))
-        assert f"AGENTCTL_TRUST_COMMANDS={os.path.basename(sys.executable)}" in str(info.value)
+        assert f"AGENTCTL_TRUST_COMMANDS={sys.executable}" in str(info.value)
+    # a program is allowed by its argv[0] exactly: a same-named one elsewhere is not
+    with pytest.raises(BackendUnavailable, match="does not allow"):
+        cmd.get(ref(*argv, env={"AGENTCTL_TRUST_COMMANDS": os.path.basename(sys.executable)}))
     assert not marker.exists()
-    allowed = {"AGENTCTL_TRUST_COMMANDS": f"op:{os.path.basename(sys.executable)}"}
+    allowed = {"AGENTCTL_TRUST_COMMANDS": f"op:{sys.executable}"}
     assert cmd.get(ref(*argv, env=allowed)) == "v" and marker.exists()
 
 
@@ -97,3 +100,13 @@ def test_output_is_capped() -> None:
         run(py("import sys; sys.stdout.write('x' * 200000)"), TRUST)
     with pytest.raises(BackendUnavailable, match="not UTF-8"):
         get_backend("command").get(ref(*py("import sys; sys.stdout.buffer.write(b'\\xff')")))
+
+
+def test_runs_in_the_project_root(tmp_path: Path) -> None:
+    (tmp_path / "bin").mkdir()
+    script = tmp_path / "bin" / "fleet-secret"
+    script.write_text("#!/bin/sh\nprintf 'from-script-%s\\n' \"$1\"\n")
+    script.chmod(0o755)
+    source = SourceRef("api-key", "command", {"argv": ["./bin/fleet-secret", "{name}"]},
+                       BackendContext(tmp_path, {"AGENTCTL_TRUST_COMMANDS": "./bin/fleet-secret"}))
+    assert get_backend("command").get(source) == "from-script-api-key"

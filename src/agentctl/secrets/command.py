@@ -1,7 +1,8 @@
 """The ``command`` backend: a value printed by any program (1Password ``op read``, Vault
-``vault kv get -field=…``, Bitwarden ``bws secret get``, Doppler, Infisical, gopass).
+``vault kv get -field=…``, Doppler ``secrets get --plain``, gopass, a script of your own).
 
-``argv`` is a list, run without a shell; ``{name}`` in an argument becomes the
+``argv`` is a list, run without a shell in the project's root folder (so
+``./bin/fleet-secret`` is the project's own script); ``{name}`` in an argument becomes the
 credential's name (nothing else is expanded). stdin is closed, the program runs in a
 session of its own and is killed with its group after ``timeout`` seconds (default 30);
 stdout over 64 KiB is refused. The value is stdout decoded as UTF-8 minus exactly one
@@ -11,7 +12,7 @@ may hold the value.
 
 Trust: a catalogue may come from a pull request, so naming a program in it is not
 enough to run it. A command source runs only when ``AGENTCTL_TRUST_COMMANDS`` (set by
-whoever runs agentctl, never by the catalogue) is ``all`` or lists the program's name
+whoever runs agentctl, never by the catalogue) is ``all`` or lists its ``argv[0]`` exactly
 (``op,vault``; ``:`` separates too). Otherwise it is unavailable, saying how to allow it,
 so ``agentctl plan`` in CI on a hostile pull request runs nothing.
 """
@@ -32,9 +33,11 @@ TRUST_VAR = "AGENTCTL_TRUST_COMMANDS"
 
 
 def trusted(program: str, environ: Mapping[str, str]) -> bool:
-    """True when ``TRUST_VAR`` allows running ``program`` (compared by its base name)."""
+    """True when ``TRUST_VAR`` is ``all`` or lists ``program`` exactly as ``argv[0]``
+    writes it: ``op`` allows the ``op`` found on PATH, never a ``./bin/op`` a pull
+    request could add; a script of the project's is allowed by its path."""
     allowed = {p.strip() for p in re.split(r"[,:]", environ.get(TRUST_VAR, "")) if p.strip()}
-    return bool(allowed & {"all", "1"}) or os.path.basename(program) in allowed
+    return bool(allowed & {"all", "1"}) or program in allowed
 
 
 class Command(ReadOnly):
@@ -75,12 +78,11 @@ class Command(ReadOnly):
         if not trusted(argv[0], env):
             raise BackendUnavailable(self.name, (
                 f"command sources run only when {TRUST_VAR} allows them, and it does not "
-                f"allow '{os.path.basename(argv[0])}' (the catalogue alone cannot: it may "
-                f"come from a pull request); if you trust this catalogue, set "
-                f"{TRUST_VAR}={os.path.basename(argv[0])}"))
+                f"allow '{argv[0]}' (the catalogue alone cannot: it may come from a pull "
+                f"request); if you trust this program, set {TRUST_VAR}={argv[0]}"))
         timeout = float(ref.params.get("timeout", DEFAULT_TIMEOUT))
         try:
-            done = run(argv, env, timeout=timeout)
+            done = run(argv, env, timeout=timeout, cwd=ref.context.root)
         except ProgramFailed as exc:
             raise BackendUnavailable(self.name, str(exc)) from None
         if done.status != 0:

@@ -14,6 +14,7 @@ import subprocess
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 #: Largest stdout accepted from a secret program, in bytes.
 MAX_OUTPUT = 64 * 1024
@@ -36,8 +37,9 @@ class Finished:
 
 
 def run(argv: Sequence[str], env: Mapping[str, str], *, stdin: bytes | None = None,
-        timeout: float = DEFAULT_TIMEOUT, cap: int = MAX_OUTPUT) -> Finished:
-    """Run ``argv`` with ``env``; feed ``stdin`` (else stdin is /dev/null).
+        timeout: float = DEFAULT_TIMEOUT, cap: int = MAX_OUTPUT,
+        cwd: Path | None = None) -> Finished:
+    """Run ``argv`` with ``env`` in ``cwd``; feed ``stdin`` (else stdin is /dev/null).
 
     Raises :class:`ProgramFailed` when the program is missing or not executable, runs
     longer than ``timeout`` seconds or writes more than ``cap`` bytes on stdout (its
@@ -46,7 +48,7 @@ def run(argv: Sequence[str], env: Mapping[str, str], *, stdin: bytes | None = No
     try:
         proc = subprocess.Popen(
             list(argv), stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(env),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(env), cwd=cwd,
             start_new_session=True, close_fds=True)
     except FileNotFoundError:
         raise ProgramFailed(f"program '{argv[0]}' was not found; install it or put it "
