@@ -2,7 +2,8 @@
 against the secret backends installed, right after resolve (like runtimes' checks).
 
 E407 for a backend no plug-in provides; E406 for parameters the backend does not take
-or cannot use, each at the file:line:column of the source. Values are never involved.
+or cannot use, each at the file:line:column of the source, and for an age file
+(``secrets.age.file``) outside the project. Values are never involved.
 """
 
 from __future__ import annotations
@@ -11,12 +12,21 @@ from agentctl.catalogue.load import Catalogue
 from agentctl.catalogue.secret_sources import SecretSource
 from agentctl.diagnostics import Diagnostic, Position, did_you_mean
 from agentctl.secrets import backend_names, get_backend
+from agentctl.support.fsutil import UnsafePathError, check_relative
 
 
 def check_sources(cat: Catalogue, problems: list[Diagnostic]) -> None:
     """Append E406/E407 for every credential source (and the project default) that names
     an unknown backend or gives a backend parameters it rejects."""
-    default = cat.project.config.secrets.default
+    config = cat.project.config.secrets
+    try:
+        check_relative(config.age.file)
+    except UnsafePathError:
+        problems.append(Diagnostic(
+            "error", "E406", f"age file '{config.age.file}' must be a path inside the project",
+            cat.project.position("secrets", "age", "file"), "secrets.age.file",
+            "Write a relative path without '..', e.g. secrets.age.yaml."))
+    default = config.default
     if default is not None:
         _check(default, cat.project.position("secrets", "default"), "secrets.default",
                problems)
