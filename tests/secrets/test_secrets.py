@@ -161,6 +161,6 @@ def test_an_override_that_is_not_utf8_is_refused_not_replaced(memory_keyring: Me
     memory_keyring.set("agentctl", "api", "from-keyring")
     found = lookup(cred(env="API_KEY"), {"API_KEY": "ok\udcff"})
     assert found.value is None
-    assert found.looked == ("env API_KEY (unavailable)",)
-    assert found.down == (("env", "API_KEY is set, but not UTF-8 text: set it to the "
-                                  "value's UTF-8 text"),)
+    assert found.looked == ("env API_KEY (set, but not UTF-8 text: set it to the value's "
+                            "UTF-8 text)",)
+    assert found.down == ()  # the value's fault: the environment is not "down"

@@ -4,7 +4,8 @@ Secrets come first in a plan: an agent with a secret that has no value (E401), o
 its env file's format cannot carry (E402), is blocked entirely: it gets an error and no
 file changes. Every credential without a value is reported in the one run, with its
 variable and each place looked; a secret backend that is down is reported once (E405)
-with its fix and the credentials that needed it. Messages never hold values.
+with its fix and the credentials that needed it, and blocks every agent (an environment
+fault: nothing is applied until it answers). Messages never hold values.
 """
 
 from __future__ import annotations
@@ -35,8 +36,9 @@ def materialise(
 ) -> EnvFiles:
     """Fetch every wanted env file's values through ``resolver`` and format the file.
 
-    Never raises for a backend that is down: the credentials it left without a value
-    block their agents (E401) and the backend is named with its fix (E405).
+    Never raises for a backend that is down: each credential it left without a value is
+    named (E401), the backend once with its fix (E405), and every agent is blocked, so
+    apply writes nothing until it answers.
     """
     found = EnvFiles()
     down: dict[tuple[str, str], list[str]] = {}
@@ -57,6 +59,15 @@ def materialise(
             continue
         found.contents[env_path] = (content, [v.name for v in spec.variables])
     found.errors.extend(backend_down(down))
+    if down:
+        # A backend that is down is the machine's fault, not the catalogue's: as with any
+        # environment fault, nothing is applied until it answers (every agent blocked, so
+        # apply writes nothing), while every credential it hid is still named above.
+        names = ", ".join(sorted({backend for backend, _ in down}))
+        for agent in tree.agents:
+            if only_agents is None or agent in only_agents:
+                found.blocked.setdefault(agent, f"secret backend {names} unavailable (E405): "
+                                                "nothing is applied until it answers")
     return found
 
 

@@ -25,7 +25,13 @@ from typing import Any
 
 from agentctl.catalogue.schema import Credential
 from agentctl.catalogue.secret_sources import SecretsConfig, SecretSource
-from agentctl.secrets.base import BackendContext, BackendUnavailable, SecretBackend, SourceRef
+from agentctl.secrets.base import (
+    BackendContext,
+    BackendUnavailable,
+    SecretBackend,
+    SourceRef,
+    UnusableValue,
+)
 from agentctl.secrets.env import is_text as _is_text
 from agentctl.secrets.keyring_backend import (
     KEYRING_FIXES,
@@ -153,6 +159,8 @@ def _ask(ref: SourceRef) -> tuple[str | None, str, tuple[str, str] | None]:
     where = backend.where(ref)
     try:
         value = backend.get(ref)
+    except UnusableValue as exc:  # the value's fault: missing, the backend is not down
+        return None, f"{where} (set, but {redact.redact(str(exc))})", None
     except BackendUnavailable as exc:
         return None, f"{where} (unavailable)", (ref.backend, redact.redact(str(exc)))
     if value is not None and value != "":
@@ -179,10 +187,10 @@ def lookup(cred: Credential, environ: Mapping[str, str] | None = None,
         looked.append(where)
         if failed:
             down.append(failed)
-            if i == 0 and cred.env:
-                # The override is set but unusable (not UTF-8): a value from a later
-                # source would be a surprise, so none is asked.
-                break
+        if i == 0 and cred.env and "(set, but " in where:
+            # The override is set but unusable (not UTF-8): a value from a later
+            # source would be a surprise, so none is asked.
+            break
     return Lookup(None, tuple(looked), "", tuple(down))
 
 

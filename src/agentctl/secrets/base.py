@@ -29,6 +29,12 @@ class BackendUnavailable(Exception):
         self.verb = verb
 
 
+class UnusableValue(BackendUnavailable):
+    """The backend answered, but with a value that cannot be used (not UTF-8 text, too
+    large): the value's fault, not the backend's. The message says what is wrong with it
+    and how to fix it, never the value; the credential is missing, the backend not down."""
+
+
 @dataclass(frozen=True)
 class BackendContext:
     """What a backend may consult besides its parameters: the project root (relative

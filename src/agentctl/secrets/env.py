@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from agentctl.secrets.base import BackendUnavailable, ReadOnly, SourceRef, unknown_params
+from agentctl.secrets.base import ReadOnly, SourceRef, UnusableValue, unknown_params
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -50,6 +50,5 @@ class Env(ReadOnly):
         var = ref.text("var") or ""
         value = ref.context.environ.get(var)
         if value and not is_text(value):
-            raise BackendUnavailable(self.name, f"{var} is set, but not UTF-8 text: set it "
-                                     "to the value's UTF-8 text")
+            raise UnusableValue(self.name, "not UTF-8 text: set it to the value's UTF-8 text")
         return value or None

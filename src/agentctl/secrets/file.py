@@ -18,7 +18,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from agentctl.secrets.base import BackendUnavailable, ReadOnly, SourceRef, unknown_params
+from agentctl.secrets.base import (
+    BackendUnavailable,
+    ReadOnly,
+    SourceRef,
+    UnusableValue,
+    unknown_params,
+)
 from agentctl.support.fsutil import UnsafePathError, check_relative, read_regular
 
 #: Largest secret file read, in bytes.
@@ -98,10 +104,10 @@ class File(ReadOnly):
             raise BackendUnavailable(self.name, f"{ref.text('path')} {what}; check the "
                                      "mount or its permissions")
         if len(data) > MAX_FILE_BYTES:
-            raise BackendUnavailable(self.name, f"{ref.text('path')} is larger than "
-                                     f"{MAX_FILE_BYTES} bytes; point at the secret itself")
+            raise UnusableValue(self.name, f"larger than {MAX_FILE_BYTES} bytes; point at "
+                                "the secret itself")
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
-            raise BackendUnavailable(self.name, f"{ref.text('path')} is not UTF-8 text") from None
+            raise UnusableValue(self.name, "not UTF-8 text") from None
         return strip_newline(text) or None
