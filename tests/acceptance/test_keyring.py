@@ -160,10 +160,10 @@ def test_keyring_values_land_in_the_right_env_files_and_rotate(
     assert removed.returncode == 0 and "Removed github-pat" in removed.stdout
     missing = run_cli("-C", str(root), "plan", env=REAL)
     assert missing.returncode == 1
-    assert f"keyring service '{service}' user 'gh-bot' (no entry)" in missing.stderr
+    assert f"keyring service '{service}' user 'gh-bot' (not set)" in missing.stderr
 
 
-def test_locked_keyring_is_one_message_and_nothing_written(
+def test_locked_keyring_names_what_it_blocks_and_writes_nothing(
     make_project: ProjectFactory, tmp_path: Path
 ) -> None:
     """In a nested private session: store, lock the collection, then apply."""
@@ -187,10 +187,13 @@ def test_locked_keyring_is_one_message_and_nothing_written(
                        if "dbus-daemon" not in line and "gcr-prompter" not in line
                        and "Gtk-WARNING" not in line and line.strip())
     assert result.returncode == 1, result.stdout + result.stderr
-    assert (f"error: cannot read secrets: the keyring ({SECRET_SERVICE}) is locked and could "
-            "not be unlocked.") in stderr
-    assert "Nothing was written." in stderr
-    assert stderr.count("error") == 1, stderr
+    assert stderr.count(f"error[E405] secret_backends[keyring]: secret backend 'keyring' is "
+                        f"unavailable: the keyring ({SECRET_SERVICE}) is locked and could "
+                        "not be unlocked.") == 1, stderr
+    assert "Credentials it was asked for: anthropic-api, github-pat." in stderr
+    for name in ("anthropic-api", "github-pat"):  # each named, with its variable
+        assert f"error[E401] agents[reviewer]: credential '{name}' (" in stderr
+    assert "Nothing was written" in stderr
     assert "Traceback" not in stderr and "ghp_" not in stderr
     assert not (root / "deploy").exists()
 
@@ -202,14 +205,18 @@ def test_locked_keyring_is_one_message_and_nothing_written(
       "DBUS_SESSION_BUS_ADDRESS": "unix:path=/nonexistent/agentctl-bus"},
      "is the D-Bus session bus at unix:path=/nonexistent/agentctl-bus running?"),
 ])
-def test_missing_backend_or_bus_is_one_message_and_nothing_written(
+def test_missing_backend_or_bus_is_named_once_and_nothing_written(
     make_project: ProjectFactory, env: dict[str, str], expected: str
 ) -> None:
     root = make_project({"catalogue/fleet.yaml": catalogue("agentctl")})
     for verb in (["apply", "-y"], ["plan"], ["secrets", "status"]):
         result = run_cli("-C", str(root), *verb, env=env)
         assert result.returncode == 1
-        assert expected in result.stderr, result.stderr
+        assert result.stderr.count(expected) == 1, result.stderr  # the keyring, once
         assert "PYTHON_KEYRING_BACKEND" in result.stderr
-        assert result.stderr.count("error") == 1 and "Traceback" not in result.stderr
+        assert "Traceback" not in result.stderr
+        if verb[0] == "secrets":
+            assert "without a value: anthropic-api, github-pat" in result.stderr
+        else:
+            assert "credential 'github-pat' (AGENTCTL_MCP_GITHUB_TOKEN" in result.stderr
         assert not (root / "deploy").exists() and not (root / ".agentctl/state.json").exists()

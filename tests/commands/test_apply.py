@@ -66,7 +66,8 @@ def test_refusals_of_a_first_apply_write_nothing_anywhere(world: Path, example: 
                                                          tmp_path: Path) -> None:
     before = snapshot(world)
     cases = {
-        "no keyring backend": (("apply", "-y"), {}, "cannot read secrets: no keyring backend"),
+        "no keyring backend": (("apply", "-y"), {}, "secret backend 'keyring' is unavailable: "
+                               "no keyring backend"),
         "no terminal, no -y": (("apply",), None, "re-run with -y/--auto-approve"),
     }
     for name, (args, env, needle) in cases.items():

@@ -105,11 +105,16 @@ def test_apply_without_terminal_or_yes_refuses(example: Path) -> None:
     assert not (example / "deploy").exists()
 
 
-def test_keyring_unavailable_is_one_message_and_nothing_written(example: Path) -> None:
+def test_keyring_unavailable_names_each_credential_and_writes_nothing(example: Path) -> None:
+    """No keyring and no env values: each credential it hid is named (E401, with its
+    variable), the keyring once (E405) with its fix; nothing is applied until it answers."""
     result = run_cli("-C", str(example), "apply", "-y")
     assert result.returncode == 1
-    assert "cannot read secrets: no keyring backend is available" in result.stderr
-    assert "Nothing was written." in result.stderr
+    assert result.stderr.count("error[E405] secret_backends[keyring]: secret backend "
+                               "'keyring' is unavailable: no keyring backend is available") == 1
+    assert "error[E401] agents[reviewer]: credential 'anthropic-api' (ANTHROPIC_API_KEY" \
+        in result.stderr
+    assert "Nothing was written" in result.stderr
     assert not (example / "deploy").exists()
 
 

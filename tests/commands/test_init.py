@@ -49,7 +49,12 @@ def test_init_with_a_runtime_needs_its_secret_only_at_plan(tmp_path: Path) -> No
     demo = tmp_path / "demo"
     assert run_cli("validate", cwd=demo).returncode == 0
     blocked = run_cli("plan", cwd=demo)
-    assert blocked.returncode == 1 and "Nothing was written" in blocked.stderr
+    assert blocked.returncode == 1
+    assert "credential 'anthropic-api' (ANTHROPIC_API_KEY, inference) has no value" \
+        in blocked.stderr
+    assert "agentctl secrets set anthropic-api" in blocked.stderr
+    starter = (demo / "catalogue" / "inference.yaml").read_text()
+    assert "agentctl secrets set anthropic-api" in starter and "python -m keyring" not in starter
     ok = run_cli("plan", cwd=demo, env={"ANTHROPIC_API_KEY": "sk-test-not-real"})
     assert ok.returncode == 0, ok.stderr
 

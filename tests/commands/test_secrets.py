@@ -62,7 +62,7 @@ def test_set_get_rm_round_trip(example: Path, keyring_env: dict[str, str]) -> No
     code, out, err = secrets(example, keyring_env, "get", "github-pat")
     assert code == 1
     assert "env FLEET_GITHUB_PAT (not set); keyring service 'agentctl' user 'github-pat' " \
-           "(no entry)" in err
+           "(not set)" in err
 
 
 def test_set_uses_the_credentials_keyring_location(example: Path,
@@ -146,7 +146,7 @@ def test_status_per_agent_and_exit_code(example: Path, keyring_env: dict[str, st
     assert "found   github-pat → AGENTCTL_MCP_GITHUB_TOKEN  (from env FLEET_GITHUB_PAT)" in out
     assert ("missing sentry-token → AGENTCTL_MCP_SENTRY_TOKEN  (looked in env "
             "FLEET_SENTRY_TOKEN (not set); keyring service 'agentctl' user 'sentry-token' "
-            "(no entry))") in out
+            "(not set))") in out
     assert "1 credential(s) without a value: sentry-token" in err
 
     assert secrets(example, keyring_env, "set", "sentry-token", stdin="sentry-9")[0] == 0
@@ -166,8 +166,7 @@ def test_status_per_agent_and_exit_code(example: Path, keyring_env: dict[str, st
 
 
 def test_no_keyring_backend_is_one_clear_message(example: Path) -> None:
-    for verb, attempted in ((["set", "github-pat"], "store"), (["get", "github-pat"], "read"),
-                            (["rm", "github-pat"], "read"), (["status"], "read")):
+    for verb, attempted in ((["set", "github-pat"], "store"), (["rm", "github-pat"], "read")):
         result = run_cli("-C", str(example), "secrets", *verb, stdin="value-1234")
         assert result.returncode == 1
         assert f"error: cannot {attempted} secrets: " in result.stderr
@@ -177,6 +176,57 @@ def test_no_keyring_backend_is_one_clear_message(example: Path) -> None:
         assert "gnome-keyring-daemon --unlock" in result.stderr
         assert "value-1234" not in result.stderr
         assert result.stderr.count("error") == 1
+
+
+def test_no_keyring_names_what_is_missing_and_the_fix(example: Path) -> None:
+    """Reading with no keyring: each needed credential without a value is named with its
+    variable and the places looked; the keyring is named once with its fix."""
+    got = run_cli("-C", str(example), "secrets", "get", "github-pat")
+    assert got.returncode == 1
+    assert ("github-pat has no value; looked in env FLEET_GITHUB_PAT (not set); keyring "
+            "service 'agentctl' user 'github-pat' (unavailable)") in got.stderr
+    assert "keyring is unavailable: no keyring backend is available" in got.stderr
+    assert "gnome-keyring-daemon --unlock" in got.stderr
+
+    two_of_three = {k: EXAMPLE_SECRETS[k] for k in ("FLEET_ANTHROPIC_API_KEY",
+                                                    "FLEET_GITHUB_PAT")}
+    status = run_cli("-C", str(example), "secrets", "status", env=two_of_three)
+    assert status.returncode == 1
+    assert "found   github-pat → AGENTCTL_MCP_GITHUB_TOKEN  (from env FLEET_GITHUB_PAT)" \
+        in status.stdout
+    assert ("missing sentry-token → AGENTCTL_MCP_SENTRY_TOKEN  (looked in env "
+            "FLEET_SENTRY_TOKEN (not set); keyring service 'agentctl' user 'sentry-token' "
+            "(unavailable))") in status.stdout
+    assert status.stderr.count("secret backend 'keyring' is unavailable: no keyring") == 1
+    assert "without a value: gemini-api, openai-api, release-oauth, sentry-token" \
+        in status.stderr
+
+    plan = run_cli("-C", str(example), "plan", env=two_of_three)
+    assert plan.returncode == 1
+    assert ("error[E401] agents[on-call]: credential 'sentry-token' (AGENTCTL_MCP_SENTRY_TOKEN,"
+            " MCP server sentry) has no value: looked in env FLEET_SENTRY_TOKEN (not set); "
+            "keyring service 'agentctl' user 'sentry-token' (unavailable)") in plan.stderr
+    assert "or export FLEET_SENTRY_TOKEN. Unavailable: keyring (see E405)." in plan.stderr
+    assert plan.stderr.count("error[E405] secret_backends[keyring]: secret backend "
+                             "'keyring' is unavailable: no keyring backend") == 1
+    assert "Credentials it was asked for: gemini-api, openai-api, release-oauth, " \
+        "sentry-token." in plan.stderr
+    assert "cannot read secrets" not in plan.stderr
+    assert not (example / "deploy").exists()
+
+
+def test_status_judges_only_what_agents_need(example: Path) -> None:
+    """A credential no agent uses is listed, never looked up, never failed on."""
+    extra = example / "catalogue" / "unused.yaml"
+    extra.write_text("credentials:\n  - {name: spare-token, kind: bearer, env: SPARE_TOKEN}\n")
+    result = run_cli("-C", str(example), "secrets", "status", env=EXAMPLE_SECRETS)
+    assert result.returncode == 0, result.stderr
+    assert "credentials no agent needs (not looked up)\n  spare-token\n" in result.stdout
+    assert "keyring backend" not in result.stdout  # the keyring was never needed
+    doc = json.loads(run_cli("-C", str(example), "secrets", "status", "--json",
+                             env=EXAMPLE_SECRETS).stdout)
+    (spare,) = [c for c in doc["credentials"] if c["name"] == "spare-token"]
+    assert spare["status"] == "unused" and spare["looked"] == []
 
 
 def _converse(argv: list[str], env: dict[str, str], replies: list[tuple[str, str]]) -> tuple[

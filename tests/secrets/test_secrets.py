@@ -1,4 +1,5 @@
-"""Secret lookup: env override first, then the keyring; failures are explicit."""
+"""Secret lookup: env override first, then the keyring; a keyring that is down is
+recorded with its fix, never mistaken for a missing value."""
 
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ def test_missing_says_where_it_looked(memory_keyring: MemoryKeyring) -> None:
     found = lookup(cred(env="API_KEY"), {})
     assert found.value is None
     assert found.looked == ("env API_KEY (not set)", "keyring service 'agentctl' user 'api' "
-                            "(no entry)")
+                            "(not set)")
 
 
 def test_no_backend_is_not_mistaken_for_missing() -> None:
@@ -54,10 +55,12 @@ def test_no_backend_is_not_mistaken_for_missing() -> None:
     previous = keyring.get_keyring()
     keyring.set_keyring(fail.Keyring())
     try:
-        with pytest.raises(KeyringUnavailable) as info:
-            lookup(cred(), {})
-        assert "PYTHON_KEYRING_BACKEND" in str(info.value)
-        assert "fail.Keyring" in str(info.value)
+        found = lookup(cred(), {})
+        assert found.value is None
+        assert found.looked == ("keyring service 'agentctl' user 'api' (unavailable)",)
+        ((backend, message),) = found.down
+        assert backend == "keyring"
+        assert "PYTHON_KEYRING_BACKEND" in message and "fail.Keyring" in message
     finally:
         keyring.set_keyring(previous)
 
@@ -70,8 +73,8 @@ def test_locked_keyring_message(memory_keyring: MemoryKeyring,
         raise KeyringLocked("locked")
 
     monkeypatch.setattr(memory_keyring.backend, "get_password", locked)
-    with pytest.raises(KeyringUnavailable, match="locked"):
-        lookup(cred(), {})
+    found = lookup(cred(), {})
+    assert found.value is None and "locked" in found.down[0][1]
 
 
 def test_resolver_asks_once_per_credential(memory_keyring: MemoryKeyring,
@@ -112,9 +115,10 @@ def test_every_keyring_failure_is_one_message_with_backend_and_fix(
 
     error_class = getattr(errors, exc, OSError)
     monkeypatch.setattr(memory_keyring.backend, "get_password", _raising(error_class("boom")))
-    with pytest.raises(KeyringUnavailable) as info:
-        lookup(cred(env="API_KEY"), {})
-    message = str(info.value)
+    found = lookup(cred(env="API_KEY"), {})
+    assert found.value is None and found.looked[0] == "env API_KEY (not set)"
+    ((backend, message),) = found.down
+    assert backend == "keyring"
     assert expected in message
     assert "conftest._Backend" in message  # the backend in use
     assert "PYTHON_KEYRING_BACKEND" in message and "gnome-keyring-daemon --unlock" in message
@@ -124,7 +128,7 @@ def test_every_keyring_failure_is_one_message_with_backend_and_fix(
 def test_none_from_keyring_means_not_set_never_an_error(memory_keyring: MemoryKeyring) -> None:
     assert keyring_get("agentctl", "nobody") is None
     found = lookup(cred(), {})
-    assert found.value is None and found.looked[-1].endswith("(no entry)")
+    assert found.value is None and found.looked[-1].endswith("(not set)")
 
 
 def test_set_and_delete_failures_are_keyring_unavailable(
@@ -159,3 +163,4 @@ def test_an_override_that_is_not_utf8_is_refused_not_replaced(memory_keyring: Me
     assert found.value is None
     assert found.looked == ("env API_KEY (set, but not UTF-8 text: set it to the value's "
                             "UTF-8 text)",)
+    assert found.down == ()  # the value's fault: the environment is not "down"

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from agentctl.catalogue.schema import Key, Name
+from agentctl.catalogue.secret_sources import SecretsConfig
 from agentctl.catalogue.target_settings import KubernetesSettings
 
 
@@ -36,4 +37,8 @@ class ProjectConfig(BaseModel):
     kubernetes: KubernetesSettings = Field(
         default_factory=KubernetesSettings,
         description="Namespace, secret store and requests for the kubernetes and kagent targets.",
+    )
+    secrets: SecretsConfig = Field(
+        default_factory=SecretsConfig,
+        description="Default secret backend and the age-encrypted secrets file.",
     )

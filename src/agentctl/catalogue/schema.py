@@ -27,6 +27,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from agentctl.catalogue.giturl import URL_PASSWORD, git_url_problem
+from agentctl.catalogue.secret_sources import SecretSource
 
 #: Lower-case DNS-label style names: they become folder, service and env var names.
 NAME_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"
@@ -122,6 +123,11 @@ class Credential(Entry):
     env: EnvName | None = Field(
         None,
         description="Environment variable that overrides the keyring when set (for CI).",
+    )
+    source: SecretSource | list[SecretSource] | None = Field(
+        None, description="Where the value lives when `env` is not set: one "
+        "`{backend: NAME, ...}` or a list tried in order; default: agentctl.yaml's "
+        "`secrets.default`, else the keyring.",
     )
 
 

@@ -93,8 +93,9 @@ NameArg = Annotated[str, typer.Argument(help="A credential's name in the catalog
 def _secrets_status(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON (no values).")] = False,
 ) -> None:
-    """Per agent: the credentials it needs, found or missing, and where agentctl looked.
-    Exits 1 when a needed credential has no value.
+    """Per agent: the credentials it needs, found or missing, where agentctl looked and
+    which secret backends are down. Exits 1 when a needed credential has no value;
+    credentials no agent needs are listed, never looked up.
 
     Example: agentctl secrets status
     """
@@ -110,8 +111,9 @@ def hidden_prompt(label: str) -> str:
 @secrets_app.command("set", context_settings={"allow_extra_args": True,
                                               "ignore_unknown_options": True})
 def _secrets_set(ctx: typer.Context, name: NameArg) -> None:
-    """Store a credential's value in the keyring: piped on stdin, or typed at a hidden
-    prompt. Never pass a value as an argument.
+    """Store a credential's value in its first source that can store (the keyring by
+    default; pass, age): piped on stdin, or typed at a hidden prompt. Never pass a value
+    as an argument.
 
     Example: printf %s "$TOKEN" | agentctl secrets set github-pat
     """
@@ -128,7 +130,7 @@ def _secrets_set(ctx: typer.Context, name: NameArg) -> None:
 
 @secrets_app.command("rm")
 def _secrets_rm(name: NameArg) -> None:
-    """Delete a credential's keyring entry.
+    """Delete a credential's value from the source `secrets set` stores into.
 
     Example: agentctl secrets rm github-pat
     """
@@ -140,7 +142,8 @@ def _secrets_get(
     name: NameArg,
     reveal: Annotated[bool, typer.Option("--reveal", help="Print the value itself.")] = False,
 ) -> None:
-    """Say whether a credential has a value and where it comes from.
+    """Say whether a credential has a value and where it comes from; the value itself
+    only with --reveal.
 
     Example: agentctl secrets get github-pat --reveal
     """

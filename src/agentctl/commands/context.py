@@ -63,8 +63,8 @@ def guarded(fn: Callable[..., int], *args: object, **kwargs: object) -> int:
     except DiagnosticError as exc:
         ui.print_diagnostics(exc.diagnostics)
         return 1
-    except _loaded("agentctl.secrets", "KeyringUnavailable") as exc:
-        verb = getattr(exc, "verb", "read")  # KeyringUnavailable: read, store or delete
+    except _loaded("agentctl.secrets.base", "BackendUnavailable") as exc:
+        verb = getattr(exc, "verb", "read")  # BackendUnavailable: read, store or delete
         code = _error(f"cannot {verb} secrets: {exc}")
         ui.err("Nothing was written.")
         return code

@@ -105,7 +105,7 @@ def refresh(
     bad = provider_errors(directory, explicit, {loc.entry.name for loc in selected})
     if bad:
         raise DiagnosticError(bad)
-    resolver = SecretResolver()
+    resolver = SecretResolver().use_project(project.root, project.config.secrets)
     used_policy = policy or RetryPolicy()
 
     def fetch(loc: Located[Provider]) -> list[ListedModel]:

@@ -100,6 +100,10 @@ CODES: dict[str, str] = {
     "E402": "Secret value cannot be written to an env file",
     "E403": "Unknown credential",
     "E404": "Secret value cannot be stored",
+    # E405-E409: secret backends (issue 16)
+    "E405": "Secret backend unavailable",
+    "E406": "Secret source parameters a backend cannot use",
+    "E407": "Unknown secret backend",
     "E501": "Runtime cannot use this provider",
     "E502": "Model without an inference credential",
     "E503": "Runtime cannot use this credential kind",

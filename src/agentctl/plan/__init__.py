@@ -77,8 +77,7 @@ def make_plan(
     ``destroy`` (``only_agents`` naming the agents to tear down, ``tree`` rendered
     without them) the plan deletes their files, rewrites only shared files and
     deprovisions exactly them, like ``terraform plan -destroy``.
-    Raises :class:`~agentctl.secrets.KeyringUnavailable` when the keyring cannot answer
-    and :class:`~agentctl.diagnostics.DiagnosticError` (E021) for a ledger naming files
+    Raises :class:`~agentctl.diagnostics.DiagnosticError` (E021) for a ledger naming files
     outside the output folder. A missing secret blocks only its agent: that agent gets
     an error and no file changes. ``stats`` (the plan's stat cache) spares reading files
     whose stat did not change; it is noted as files are read and kept on the plan
@@ -88,6 +87,7 @@ def make_plan(
     refuse_foreign_ledger(ledger, _out_rel(project),
                           display_path(ledger_path(project), root))
     plan = Plan(stats=stats)
+    resolver.use_project(root, project.config.secrets)
     # A destroy plan writes only shared files: the torn-down agents' own secrets are
     # never fetched.
     env = EnvFiles() if destroy else materialise(tree, resolver, only_agents)

@@ -134,9 +134,8 @@ def fetch_models(
             raise DiagnosticError([Diagnostic(
                 "error", "E603", f"credential '{cred_name}' of provider '{provider.name}' has "
                 "no value", located.pos("credential"), f"{label}.credential",
-                "Looked in: " + "; ".join(found.looked) + ". Store it with `python -m "
-                f"keyring set {cred.keyring.service} {cred.keyring.username or cred.name}` "
-                "or set the credential's env variable.",
+                "Looked in: " + "; ".join(found.looked) + ". Store it with `agentctl "
+                f"secrets set {cred.name}` or set the credential's env variable.",
             )])
         api_key = found.value
     client = ProviderClient(provider.name, cred_name, backend.auth_headers(api_key), policy)

@@ -16,6 +16,7 @@ from agentctl.diagnostics import Diagnostic, DiagnosticError, did_you_mean
 from agentctl.providers import backend_names, default_base_url
 from agentctl.resolve import ResolvedProject
 from agentctl.runtimes import get_runtime, runtime_names
+from agentctl.secrets.checks import check_sources
 
 
 def check_plugins(resolved: ResolvedProject) -> None:
@@ -27,6 +28,7 @@ def check_plugins(resolved: ResolvedProject) -> None:
     """
     problems = resolved.problems
     check_backends(resolved.catalogue, problems)
+    check_sources(resolved.catalogue, problems)
     check_runtimes(resolved, problems)
     warnings = _runtime_checks(resolved, problems)
     check_service_names(resolved, problems)

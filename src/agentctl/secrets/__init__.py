@@ -1,14 +1,17 @@
-"""Finding secret values: a credential's env override first, then the OS keyring.
+"""Secret backends and finding a credential's value through them.
 
-Values are fetched only at plan/apply time (and by ``agentctl secrets``), registered
-with :mod:`agentctl.support.redact` before use, and written only into env files. A missing value
-is reported per credential with the places looked; a keyring that cannot answer at all
-(no backend, locked, init error, D-Bus gone, any ``keyring.errors.KeyringError``) stops
-the whole run with one :class:`KeyringUnavailable` naming the backend and the fixes.
+A credential's value is looked for, in order, in its ``env`` override, then each of its
+``source:`` entries (or, when it has none, agentctl.yaml's ``secrets.default``, else the
+OS keyring at the credential's ``keyring:`` location). The first source with a value
+wins; later ones are never asked. Backends are a plug-in family: :data:`BUILTIN` maps
+each built-in name to its class, and third-party packages add theirs through the
+``agentctl.secret_backends`` entry-point group (``name = "package.module:Class"``, a
+class implementing :class:`~agentctl.secrets.base.SecretBackend`).
 
-``None`` from ``keyring.get_password`` means "no entry"; it is never read as a failure,
-and a failure is never read as "no entry". ``get_credential`` is not used: with the
-``fail`` backend it returns ``None`` instead of raising (keyring 25).
+Values are fetched only at plan/apply time (and by ``agentctl secrets``), registered with
+:mod:`agentctl.support.redact` before use, and written only into env files. A source
+whose backend cannot answer is recorded in the lookup (``down``) with its fix and the
+next source is tried: a backend that is down never hides which credentials needed it.
 """
 
 from __future__ import annotations
@@ -16,37 +19,83 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
 
 from agentctl.catalogue.schema import Credential
-from agentctl.support import redact
-
-#: How to get a working keyring, appended to every :class:`KeyringUnavailable`.
-KEYRING_FIXES = (
-    "Fix it one of these ways: unlock or start a Secret Service (on a desktop, log in; "
-    "headless, run inside `dbus-run-session` and start "
-    "`gnome-keyring-daemon --unlock --components=secrets` with the password on its stdin); "
-    "choose a working backend with PYTHON_KEYRING_BACKEND "
-    "(e.g. keyring.backends.SecretService.Keyring); or set the credential's `env` "
-    "override variable, which is read before the keyring."
+from agentctl.catalogue.secret_sources import SecretsConfig, SecretSource
+from agentctl.secrets.base import (
+    BackendContext,
+    BackendUnavailable,
+    SecretBackend,
+    SourceRef,
+    UnusableValue,
 )
+from agentctl.secrets.env import is_text as _is_text
+from agentctl.secrets.keyring_backend import (
+    KEYRING_FIXES,
+    KeyringUnavailable,
+    backend_name,
+    keyring_delete,
+    keyring_failure,
+    keyring_get,
+    keyring_set,
+)
+from agentctl.support import redact
+from agentctl.support.plugins import instantiate, registry
+
+__all__ = [
+    "BUILTIN",
+    "ENTRY_POINT_GROUP",
+    "KEYRING_FIXES",
+    "BackendContext",
+    "BackendUnavailable",
+    "KeyringUnavailable",
+    "Lookup",
+    "SecretResolver",
+    "_is_text",
+    "backend_name",
+    "backend_names",
+    "get_backend",
+    "keyring_delete",
+    "keyring_failure",
+    "keyring_get",
+    "keyring_set",
+    "keyring_username",
+    "lookup",
+    "sources_of",
+    "store_target",
+]
+
+#: Built-in secret backends: name → "module:Class", in the order the docs list them.
+BUILTIN = {
+    "keyring": "agentctl.secrets.keyring_backend:Keyring",
+    "env": "agentctl.secrets.env:Env",
+    "file": "agentctl.secrets.file:File",
+    "pass": "agentctl.secrets.passstore:PassStore",
+    "command": "agentctl.secrets.command:Command",
+    "age": "agentctl.secrets.agefile:AgeFile",
+}
+ENTRY_POINT_GROUP = "agentctl.secret_backends"
 
 
-class KeyringUnavailable(Exception):
-    """The keyring cannot be used at all. The message names the backend and the fix;
-    ``verb`` says what was attempted (``read``, ``store`` or ``delete``)."""
-
-    def __init__(self, message: str, verb: str = "read") -> None:
-        super().__init__(message)
-        self.verb = verb
+@cache
+def _registry() -> dict[str, str]:
+    return registry(BUILTIN, ENTRY_POINT_GROUP)
 
 
-@dataclass(frozen=True)
-class Lookup:
-    """A credential's value (None when missing) and where it was looked for."""
+def backend_names() -> list[str]:
+    """Every secret backend name, built-in ones first in :data:`BUILTIN` order."""
+    return list(_registry())
 
-    value: str | None
-    looked: tuple[str, ...]
-    source: str = ""
+
+@cache
+def get_backend(name: str) -> SecretBackend:
+    """The backend called ``name``. Raises ``KeyError`` for an unknown name and
+    ``TypeError`` when the registered class is not a :class:`SecretBackend`."""
+    backend: SecretBackend = instantiate(_registry()[name], SecretBackend, "SecretBackend")
+    return backend
 
 
 def keyring_username(cred: Credential) -> str:
@@ -54,138 +103,120 @@ def keyring_username(cred: Credential) -> str:
     return cred.keyring.username or cred.name
 
 
-def backend_name() -> str:
-    """Dotted class name of the keyring backend keyring chose (e.g. ``keyring.backends.
-    SecretService.Keyring``), or ``unknown`` when even choosing one fails."""
-    try:
-        import keyring
-
-        backend = keyring.get_keyring()
-        return f"{type(backend).__module__}.{type(backend).__name__}"
-    except Exception:  # the backend named by PYTHON_KEYRING_BACKEND could not be made
-        return os.environ.get("PYTHON_KEYRING_BACKEND") or "unknown"
-
-
-def keyring_failure(exc: BaseException, action: str = "read") -> KeyringUnavailable:
-    """Translate any exception raised by a keyring call into one clear
-    :class:`KeyringUnavailable`: what failed, the backend, and :data:`KEYRING_FIXES`.
-
-    The backend's own message is kept only for init errors (it names the missing
-    daemon); it is passed through the masker like everything printed.
-    """
-    from keyring import errors
-
-    backend = backend_name()
-    if isinstance(exc, errors.NoKeyringError):
-        what = f"no keyring backend is available (keyring chose {backend})"
-    elif isinstance(exc, errors.KeyringLocked):
-        what = f"the keyring ({backend}) is locked and could not be unlocked"
-    elif isinstance(exc, errors.InitError):
-        what = f"the keyring backend {backend} failed to start: {redact.redact(str(exc))}"
-    elif isinstance(exc, errors.KeyringError):
-        what = f"the keyring backend {backend} refused to {action}: {type(exc).__name__}"
-    else:  # D-Bus gone mid-run, a broken backend plug-in, …
-        bus = os.environ.get("DBUS_SESSION_BUS_ADDRESS")
-        what = (f"the keyring backend {backend} failed to {action} "
-                f"({type(exc).__name__}: {redact.redact(str(exc))})"
-                + (f"; is the D-Bus session bus at {bus} running?" if bus else ""))
-    verb = action.split()[0]
-    return KeyringUnavailable(f"{what}{'' if what.endswith('?') else '.'} {KEYRING_FIXES}", verb)
-
-
-def keyring_get(service: str, username: str) -> str | None:
-    """The value stored under ``service``/``username``, or None when there is no entry.
-
-    Raises :class:`KeyringUnavailable` for every failure of the keyring itself.
-    """
-    import keyring
-
-    try:
-        value = keyring.get_password(service, username)
-    except Exception as exc:
-        raise keyring_failure(exc) from None
-    if value:
-        redact.register(value)
-    return value
-
-
-def keyring_set(service: str, username: str, value: str) -> None:
-    """Store ``value`` under ``service``/``username`` (replacing any entry).
-
-    Raises :class:`KeyringUnavailable` when the keyring cannot store it.
-    """
-    import keyring
-
-    redact.register(value)
-    try:
-        keyring.set_password(service, username, value)
-    except Exception as exc:
-        raise keyring_failure(exc, "store the value") from None
-
-
-def keyring_delete(service: str, username: str) -> bool:
-    """Delete the entry under ``service``/``username``; False when there was none.
-
-    Raises :class:`KeyringUnavailable` when the keyring cannot answer or delete.
-    """
-    import keyring
-
-    if keyring_get(service, username) is None:
-        return False
-    try:
-        keyring.delete_password(service, username)
-    except Exception as exc:
-        raise keyring_failure(exc, "delete the entry") from None
-    return True
-
-
-def lookup(cred: Credential, environ: Mapping[str, str] | None = None) -> Lookup:
-    """Return ``cred``'s value: env override (when set and non-empty), else the keyring.
-
-    Raises :class:`KeyringUnavailable` when the keyring has to be asked and cannot
-    answer. The value is registered for redaction before it is returned.
-    """
-    env = os.environ if environ is None else environ
-    looked: list[str] = []
+def sources_of(cred: Credential, default: SecretSource | None = None
+               ) -> list[tuple[str, dict[str, Any]]]:
+    """``(backend, params)`` of every place ``cred``'s value is looked for, in order."""
+    found: list[tuple[str, dict[str, Any]]] = []
     if cred.env:
-        value = env.get(cred.env)
-        if value and not _is_text(value):
-            # Python decodes the environment with surrogateescape: bytes that are not
-            # UTF-8 cannot be written into an env file. The keyring is not asked: the
-            # override is set, so a value from elsewhere would be a surprise.
-            return Lookup(None, (f"env {cred.env} (set, but not UTF-8 text: set it to "
-                                 "the value's UTF-8 text)",))
-        if value:
-            redact.register(value)
-            return Lookup(value, (f"env {cred.env}",), f"env {cred.env}")
-        looked.append(f"env {cred.env} ({'empty' if value == '' else 'not set'})")
-    user = keyring_username(cred)
-    value = keyring_get(cred.keyring.service, user)
-    where = f"keyring service '{cred.keyring.service}' user '{user}'"
-    if value:
-        return Lookup(value, (*looked, where), where)
-    looked.append(where + (" (empty)" if value == "" else " (no entry)"))
-    return Lookup(None, tuple(looked))
+        found.append(("env", {"var": cred.env}))
+    listed = cred.source if isinstance(cred.source, list) else [cred.source] if cred.source else []
+    if not listed and default is not None and "keyring" not in cred.model_fields_set:
+        listed = [default]
+    keyring_at: dict[str, Any] = {"service": cred.keyring.service}
+    if cred.keyring.username:
+        keyring_at["username"] = cred.keyring.username
+    if listed:
+        # a keyring source without its own location uses the credential's `keyring:`
+        return found + [(s.backend, {**keyring_at, **s.params()} if s.backend == "keyring"
+                         else s.params()) for s in listed]
+    return [*found, ("keyring", keyring_at)]
 
 
-def _is_text(value: str) -> bool:
-    """True when ``value`` encodes as UTF-8 (no lone surrogates from undecodable bytes)."""
+@dataclass(frozen=True)
+class Lookup:
+    """A credential's value (None when missing), where it was looked for (one phrase per
+    source, with the outcome), where it was found, and the ``down`` backends as
+    ``(backend, message)`` pairs."""
+
+    value: str | None
+    looked: tuple[str, ...]
+    source: str = ""
+    down: tuple[tuple[str, str], ...] = ()
+
+
+def store_target(cred: Credential, default: SecretSource | None = None
+                 ) -> tuple[str, dict[str, Any]] | None:
+    """``(backend, params)`` of the first source of ``cred`` that can store a value (the
+    one ``agentctl secrets set`` writes to), or None. The ``env`` override never stores."""
+    skip = 1 if cred.env else 0
+    for backend, params in sources_of(cred, default)[skip:]:
+        try:
+            if get_backend(backend).can_store:
+                return backend, params
+        except KeyError:
+            continue
+    return None
+
+
+def _ask(ref: SourceRef) -> tuple[str | None, str, tuple[str, str] | None]:
+    """One source: (value, phrase for ``looked``, (backend, message) when it is down)."""
     try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
+        backend = get_backend(ref.backend)
+    except KeyError:
+        return None, f"backend '{ref.backend}' (unknown)", (
+            ref.backend, f"no secret backend '{ref.backend}' is installed; known: "
+            + ", ".join(backend_names()))
+    where = backend.where(ref)
+    try:
+        value = backend.get(ref)
+    except UnusableValue as exc:  # the value's fault: missing, the backend is not down
+        return None, f"{where} (set, but {redact.redact(str(exc))})", None
+    except BackendUnavailable as exc:
+        return None, f"{where} (unavailable)", (ref.backend, redact.redact(str(exc)))
+    if value is not None and value != "":
+        redact.register(value)
+        return value, where, None
+    return None, where + (" (empty)" if value == "" else " (not set)"), None
+
+
+def lookup(cred: Credential, environ: Mapping[str, str] | None = None,
+           context: BackendContext | None = None,
+           default: SecretSource | None = None) -> Lookup:
+    """Return ``cred``'s value from the first of its sources that has one (see
+    :func:`sources_of`). Never raises for a backend that is down: it is recorded in
+    ``down`` and the next source is asked. The value is registered for redaction."""
+    ctx = context or BackendContext()
+    if environ is not None:
+        ctx = BackendContext(ctx.root, environ, ctx.age_file, ctx.age_recipients)
+    looked: list[str] = []
+    down: list[tuple[str, str]] = []
+    for i, (backend, params) in enumerate(sources_of(cred, default)):
+        value, where, failed = _ask(SourceRef(cred.name, backend, params, ctx))
+        if value is not None:
+            return Lookup(value, (*looked, where), where, tuple(down))
+        looked.append(where)
+        if failed:
+            down.append(failed)
+        if i == 0 and cred.env and "(set, but " in where:
+            # The override is set but unusable (not UTF-8): a value from a later
+            # source would be a surprise, so none is asked.
+            break
+    return Lookup(None, tuple(looked), "", tuple(down))
 
 
 @dataclass
 class SecretResolver:
-    """Looks each credential up once per run; shared by every agent that uses it."""
+    """Looks each credential up once per run; shared by every agent that uses it.
+
+    :meth:`use_project` gives it the project root (relative ``file`` paths, the age
+    file) and agentctl.yaml's ``secrets:`` section.
+    """
 
     environ: Mapping[str, str] | None = None
     cache: dict[str, Lookup] = field(default_factory=dict)
+    context: BackendContext = field(default_factory=BackendContext)
+    default: SecretSource | None = None
+
+    def use_project(self, root: Path, config: SecretsConfig) -> SecretResolver:
+        """Use ``root`` and ``config`` for every later lookup; returns self."""
+        env = os.environ if self.environ is None else self.environ
+        self.context = BackendContext(root, env, config.age.file, tuple(config.age.recipients))
+        self.default = config.default
+        return self
 
     def get(self, cred: Credential) -> Lookup:
-        """The :class:`Lookup` for ``cred`` (cached). May raise :class:`KeyringUnavailable`."""
+        """The :class:`Lookup` for ``cred`` (cached). Never raises for a backend that is
+        down (see :func:`lookup`)."""
         if cred.name not in self.cache:
-            self.cache[cred.name] = lookup(cred, self.environ)
+            self.cache[cred.name] = lookup(cred, self.environ, self.context, self.default)
         return self.cache[cred.name]
