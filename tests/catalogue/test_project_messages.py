@@ -42,3 +42,15 @@ def test_globs_matching_nothing_are_located_in_agentctl_yaml(
             "file") in done.stderr
     assert ("agentctl.yaml:4:5: error[E002] catalogue[1]: glob 'more/**/*.yml' matches no "
             "file") in done.stderr
+
+
+def test_secrets_settings_are_located_in_agentctl_yaml(make_project: ProjectFactory) -> None:
+    config = ("output: deploy\nsecrets:\n  default:\n    backend: pas\n"
+              "  age:\n    file: ../outside.age.yaml\n")
+    root = make_project({"catalogue/a.yaml": "agents: []\n"}, config=config)
+    done = run_cli("-C", str(root), "validate")
+    assert done.returncode == 1
+    assert ("agentctl.yaml:4:14: error[E407] secrets.default: unknown secret backend 'pas'"
+            in done.stderr)
+    assert "agentctl.yaml:6:11: error[E406] secrets.age.file: age file '../outside.age.yaml'" \
+        in done.stderr

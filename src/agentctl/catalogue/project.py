@@ -31,8 +31,9 @@ MAX_INPUT_BYTES = 4 * 1024 * 1024
 class Project:
     """A located project: ``root`` folder, its parsed config and derived folders.
 
-    ``positions`` maps a field path of agentctl.yaml (``("catalogue", 0)``, ``("target",)``)
-    to where it is written, for errors found after loading.
+    ``positions`` maps each field path of agentctl.yaml (``("catalogue", 0)``,
+    ``("secrets", "default", "backend")``) to where its value is written, for errors found
+    after loading.
     """
 
     root: Path
@@ -41,8 +42,14 @@ class Project:
         default_factory=dict, compare=False, repr=False)
 
     def position(self, *path: str | int) -> Position:
-        """Where ``path`` is written in agentctl.yaml (the file itself when unknown)."""
-        return self.positions.get(tuple(path), Position(PROJECT_FILE))
+        """Where ``path`` is written in agentctl.yaml: the nearest written parent when the
+        path itself is not (a default), the file itself when nothing of it is."""
+        key = tuple(path)
+        while key:
+            if key in self.positions:
+                return self.positions[key]
+            key = key[:-1]
+        return Position(PROJECT_FILE)
 
     @property
     def name(self) -> str:
@@ -212,9 +219,7 @@ def load_project(directory: Path | None = None, *, explicit: bool = False,
     problems = _config_problems(root, config, doc, check_target)
     if problems:
         raise DiagnosticError(problems)
-    positions: dict[tuple[str | int, ...], Position] = {
-        ("catalogue", i): doc.position(("catalogue", i)) for i in range(len(config.catalogue))}
-    positions[("target",)] = doc.position(("target",))
+    positions = {tuple(path): doc.position(path) for path in doc.value_nodes if path}
     return Project(root=root, config=config, positions=positions)
 
 
