@@ -28,9 +28,9 @@ def check_sources(cat: Catalogue, problems: list[Diagnostic]) -> None:
             "Write a relative path without '..', e.g. secrets.age.yaml."))
     default = config.default
     if default is not None:
-        at = ("secrets", "default") + (("backend",) if default.backend not in backend_names()
-                                       else ())
-        _check(default, cat.project.position(*at), "secrets.default", problems)
+        unknown = default.backend not in backend_names()
+        pos = cat.project.position("secrets", "default", *(["backend"] if unknown else []))
+        _check(default, pos, "secrets.default", problems)
     for name, loc in sorted(cat.credentials.items()):
         source = loc.entry.source
         if source is None:
