@@ -219,9 +219,8 @@ mcp_servers:
 
 def test_the_example_resolves(example: Path) -> None:
     project = checked(load_catalogue(load_project(example, explicit=True)))
-    assert sorted(project.agents) == ["cleanup", "docs-writer", "handbook", "on-call",
-                                      "pr-helper", "release-manager", "reviewer", "test-fixer",
-                                      "triager"]
+    assert sorted(project.agents) == ["docs-writer", "handbook", "on-call", "release-manager",
+                                      "reviewer", "test-fixer", "triager"]
     assert {a.runtime for a in project.agents.values()} == set(BUILTIN)  # every runtime
     # Only the deprecation of the SSE server the example keeps to show the transport.
     assert [(w.code, w.path) for w in project.warnings] == [
