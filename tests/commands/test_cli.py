@@ -140,8 +140,8 @@ def test_plan_json(example: Path) -> None:
     assert doc["format_version"] == "1.0"
     env = [c for c in doc["changes"] if c["env_file"]]
     assert {c["path"] for c in env} == {
-        f"deploy/env/{a}.env" for a in ("cleanup", "docs-writer", "on-call", "pr-helper",
-                                         "release-manager", "reviewer", "test-fixer", "triager")}
+        f"deploy/env/{a}.env" for a in ("docs-writer", "on-call", "release-manager", "reviewer",
+                                         "test-fixer", "triager")}
     assert "variables" in env[0]
 
 

@@ -154,7 +154,7 @@ def _run_every_verb(example: Path, tmp_path: Path) -> None:
     rotation = stdouts[11]
     assert "~ update deploy/env/reviewer.env (change AGENTCTL_MCP_GITHUB_TOKEN)" in rotation
     assert "variables: AGENTCTL_MCP_GITHUB_TOKEN  (values hidden)" in rotation
-    assert "8 to update" in rotation and "0 to create" in rotation
+    assert "6 to update" in rotation and "0 to create" in rotation
     files = {f"project/{k}": v for k, v in tree_bytes(example).items()}
     files |= {f"tmp/{k}": v for k, v in tree_bytes(tmp_path).items()
               if not k.startswith(example.name + "/")}

@@ -109,8 +109,8 @@ def test_every_command_has_one_entry_in_the_verb_table() -> None:
 
 def test_completion_function_lists_agents_not_templates(example: Path) -> None:
     assert agent_names(example, explicit=True) == [
-        "cleanup", "docs-writer", "handbook", "on-call", "pr-helper", "release-manager",
-        "reviewer", "test-fixer", "triager"]
+        "docs-writer", "handbook", "on-call", "release-manager", "reviewer", "test-fixer",
+        "triager"]
     root = typer.Context(typer.main.get_command(app))
     root.params["directory"] = example
     ctx = typer.Context(click.Command("destroy"), parent=root)
@@ -198,7 +198,7 @@ def run_in_terminal(args: list[str], env: dict[str, str]) -> str:
 
 def test_apply_on_a_terminal_shows_progress_and_colour(example: Path) -> None:
     text = run_in_terminal(["-C", str(example), "apply", "-y"], EXAMPLE_SECRETS)
-    assert "Applying" in text and "9/9" in text  # the rich bar, for the example's 9 agents
+    assert "Applying" in text and "7/7" in text  # the rich bar, for the example's 7 agents
     assert "\x1b[32m+ create" in text  # coloured plan
     plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text)
     assert re.search(r"agent\s+create\s+update\s+delete\s+drift", plain)  # summary table
