@@ -146,7 +146,11 @@ def main() -> None:
     import uvicorn
 
     app = SecretGate(server.streamable_http_app(), args.token, args.header_key, args.log)
-    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
+    # Keep idle connections open well past any client's own keep-alive: with uvicorn's
+    # default of 5 s, a client (Gemini CLI's fetch) reusing a connection the server closed
+    # in the meantime gets "fetch failed" whenever a model turn takes over 5 s under load.
+    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning",
+                timeout_keep_alive=300)
 
 
 if __name__ == "__main__":
