@@ -31,7 +31,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from agentctl.catalogue.project import Project
 from agentctl.catalogue.schema import Ref, split_placeholders
 from agentctl.catalogue.target_settings import KubernetesSettings
 from agentctl.diagnostics import Diagnostic
@@ -42,15 +41,10 @@ from agentctl.support.tree import AgentOutput, DesiredTree, EnvFileSpec, EnvVar,
 from agentctl.targets import manifests as m
 from agentctl.targets.base import (
     AgentPaths,
-    Observation,
     RenderedAgent,
-    cluster_steps,
-    no_stop,
-    not_observed,
-    under_secrets,
 )
+from agentctl.targets.cluster import ClusterOutputs
 from agentctl.targets.kubernetes import add_servers, close_tree
-from agentctl.targets.partial import OnDisk, startable_kustomization
 
 if TYPE_CHECKING:
     from agentctl.catalogue.schema import Credential
@@ -131,10 +125,11 @@ class _Build:
         self.tree.warnings.append(_warning(code, summary, path, detail))
 
 
-class Kagent:
+class Kagent(ClusterOutputs):
     """Declarative Agents, ModelConfigs, RemoteMCPServers and a kustomization."""
 
     name = "kagent"
+    root = ROOT
     settings_key = "kubernetes"
     settings = KubernetesSettings
     #: kagent runs the catalogue's instructions itself: no workspace is rendered.
@@ -170,33 +165,6 @@ class Kagent:
         add_servers(tree, ROOT, resolved, settings)
         _credentials(build)
         return close_tree(tree, ROOT, settings.namespace)
-
-    def holds_secrets(self, rel: str) -> bool:
-        """``kagent/secrets/<credential>.secret.yaml``: Secrets with values."""
-        return under_secrets(rel, ROOT)
-
-    def startable(self, tree: DesiredTree, blocked: Mapping[str, str], disk: OnDisk,
-                  ) -> tuple[dict[str, FileSpec], list[Diagnostic]]:
-        """The kustomization listing only manifests on disk after the apply (see
-        :func:`agentctl.targets.partial.startable_kustomization`)."""
-        return startable_kustomization(tree, blocked, disk, ROOT)
-
-    def stop_command(self, project: Project, services: Sequence[str] | None) -> str:
-        """Nothing: the cluster runs the services (:func:`~agentctl.targets.base.no_stop`)."""
-        return no_stop(project, services)
-
-    def stop(self, project: Project, services: Sequence[str] | None) -> str:
-        """Nothing to stop here (:func:`~agentctl.targets.base.no_stop`)."""
-        return no_stop(project, services)
-
-    def next_steps(self, project: Project) -> list[str]:
-        """``kubectl apply`` the Secrets and ``-k`` the folder, or the GitOps way."""
-        return cluster_steps(project, ROOT,
-                             bool(project.config.kubernetes.secret_store))
-
-    def observe(self, project: Project) -> Observation:
-        """Not observed: the cluster knows (see :func:`agentctl.targets.base.not_observed`)."""
-        return not_observed(self.name)
 
     def _agent(self, build: _Build, agent: ResolvedAgent) -> None:
         """The agent's Agent resource, with its ModelConfig and tools (or a warning)."""

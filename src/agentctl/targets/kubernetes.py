@@ -23,21 +23,15 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from agentctl.catalogue.project import Project
 from agentctl.catalogue.target_settings import KubernetesSettings
 from agentctl.diagnostics import Diagnostic
 from agentctl.support.tree import AgentOutput, DesiredTree, EnvFileSpec, FileSpec
 from agentctl.targets import manifests as m
 from agentctl.targets.base import (
     AgentPaths,
-    Observation,
     RenderedAgent,
-    cluster_steps,
-    no_stop,
-    not_observed,
-    under_secrets,
 )
-from agentctl.targets.partial import OnDisk, startable_kustomization
+from agentctl.targets.cluster import ClusterOutputs
 
 if TYPE_CHECKING:
     from agentctl.resolve import ResolvedAgent, ResolvedProject
@@ -224,10 +218,11 @@ def close_tree(tree: DesiredTree, root: str, namespace: str | None) -> DesiredTr
     return tree
 
 
-class Kubernetes:
+class Kubernetes(ClusterOutputs):
     """Deployments, workspace ConfigMaps, MCP server Services and a kustomization."""
 
     name = "kubernetes"
+    root = ROOT
     settings_key = "kubernetes"
     settings = KubernetesSettings
     renders_workspaces = True
@@ -275,30 +270,3 @@ class Kubernetes:
             return tree
         add_servers(tree, ROOT, resolved, settings)
         return close_tree(tree, ROOT, settings.namespace)
-
-    def holds_secrets(self, rel: str) -> bool:
-        """``kubernetes/secrets/<agent>.secret.yaml``: Secrets with values."""
-        return under_secrets(rel, ROOT)
-
-    def startable(self, tree: DesiredTree, blocked: Mapping[str, str], disk: OnDisk,
-                  ) -> tuple[dict[str, FileSpec], list[Diagnostic]]:
-        """The kustomization listing only manifests on disk after the apply (see
-        :func:`agentctl.targets.partial.startable_kustomization`)."""
-        return startable_kustomization(tree, blocked, disk, ROOT)
-
-    def stop_command(self, project: Project, services: Sequence[str] | None) -> str:
-        """Nothing: the cluster runs the services (:func:`~agentctl.targets.base.no_stop`)."""
-        return no_stop(project, services)
-
-    def stop(self, project: Project, services: Sequence[str] | None) -> str:
-        """Nothing to stop here (:func:`~agentctl.targets.base.no_stop`)."""
-        return no_stop(project, services)
-
-    def next_steps(self, project: Project) -> list[str]:
-        """``kubectl apply`` the Secrets and ``-k`` the folder, or the GitOps way."""
-        return cluster_steps(project, ROOT,
-                             bool(project.config.kubernetes.secret_store))
-
-    def observe(self, project: Project) -> Observation:
-        """Not observed: the cluster knows (see :func:`agentctl.targets.base.not_observed`)."""
-        return not_observed(self.name)
