@@ -148,3 +148,11 @@ def test_next_steps_name_this_projects_paths(example: Path,
                           "deploy/kubernetes/secrets/")
     assert cluster[1] == "Apply the fleet: kubectl apply -k deploy/kubernetes"
     assert "Argo CD / Flux" in cluster[2]
+
+
+def test_service_names_the_dumper_quotes_split_by_their_name() -> None:
+    names = ("on", "null", "a", "yes")
+    document = compose_document("p", {n: service_block(n, {"image": "x"}) for n in names})
+    split = split_services(document.decode())
+    assert split is not None and sorted(split[1]) == sorted(names)
+    assert join_services(*split) == document

@@ -60,13 +60,23 @@ def split_services(text: str) -> tuple[str, dict[str, str]] | None:
     name: str | None = None
     for line in body.splitlines(keepends=True):
         if line.startswith("  ") and not line.startswith("   ") and line.endswith(":\n"):
-            name = line[2:-2]
+            name = _service_name(line[2:-2])
             blocks[name] = line
         elif name is not None and (line == "\n" or line.startswith("    ")):
             blocks[name] += line
         else:
             return None
     return head + sep, blocks
+
+
+def _service_name(key: str) -> str:
+    """A service key as written: plain, or quoted by the YAML dumper when the plain form
+    would read as another type (``'on'``, ``'null'``: YAML 1.1 booleans and nulls)."""
+    if key[:1] not in ("'", '"'):
+        return key
+    import yaml
+
+    return str(yaml.safe_load(key))
 
 
 def join_services(head: str, blocks: Mapping[str, str]) -> bytes:
