@@ -10,6 +10,7 @@ values run through every verb and backend and must appear only in the env files.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -241,3 +242,37 @@ def test_unavailable_and_not_set_are_clear_and_write_nothing(
                       ("key-command", "a-command")):
         assert f"error[E401] agents[{var}]: credential '{name}'" in err
     assert tree_bytes(root) == before
+
+
+def test_kubernetes_target_keeps_values_in_its_secret_manifests_only(
+        fleet: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
+    """The same fleet on the kubernetes target: every backend's value lands in that
+    agent's Secret manifest (mode 0600, base64 ``data`` as the API stores it) and nowhere
+    else, in no form, outputs included."""
+    root, env = fleet
+    config = root / "agentctl.yaml"
+    config.write_text(config.read_text() + "target: kubernetes\n")
+    seen: list[str] = []
+    assert cli(root, env, "secrets", "set", "key-age", stdin=CANARIES["key-age"],
+               outputs=seen)[0] == 0
+    for entry in ("key-pass", "key-command"):
+        subprocess.run(["pass", "insert", "-m", "-f", f"fleet/{entry}"], env=env, check=True,
+                       input=CANARIES[entry] + "\n", capture_output=True, text=True)
+    (tmp_path / "run-secrets" / "key-file").write_text(CANARIES["key-file"] + "\n")
+    env = {**env, "FLEET_KEY_ENV": CANARIES["key-env"]}
+    code, _, err = cli(root, env, "apply", "-y", outputs=seen)
+    assert code == 0, err
+    assert cli(root, env, "plan", "--detailed-exitcode", outputs=seen)[0] == 0
+    holders: dict[str, set[str]] = {}
+    for rel, data in tree_bytes(root).items():
+        for name, canary in CANARIES.items():
+            assert canary.encode() not in data, rel
+            if base64.b64encode(canary.encode()) in data:
+                holders.setdefault(name, set()).add(rel)
+    for n in ("pass", "age", "file", "command", "env"):
+        manifest = f"deploy/kubernetes/secrets/a-{n}.secret.yaml"
+        assert holders.pop(f"key-{n}") == {manifest}
+        assert (root / manifest).stat().st_mode & 0o777 == 0o600
+    assert holders == {}
+    for text in seen:
+        assert not any(canary in text for canary in CANARIES.values())
