@@ -51,12 +51,16 @@ def run(args: list[str], cwd: Path) -> tuple[float, float]:
     """Run agentctl; return (wall seconds, peak RSS in MB). Fails loudly on exit != 0."""
     env = {**os.environ, **SECRETS, "NO_COLOR": "1",
            "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
-    start = time.perf_counter()
-    proc = subprocess.Popen([AGENTCTL, *args], cwd=cwd, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
-    _pid, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    stderr = proc.stderr.read().decode() if proc.stderr else ""
+    # stderr goes to a file, not a pipe: a fleet's warnings outgrow a pipe's buffer, and a
+    # child blocked writing to a pipe nobody reads until wait4 returns never ends.
+    with tempfile.TemporaryFile() as errors:
+        start = time.perf_counter()
+        proc = subprocess.Popen([AGENTCTL, *args], cwd=cwd, env=env,
+                                stdout=subprocess.DEVNULL, stderr=errors)
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        errors.seek(0)
+        stderr = errors.read().decode(errors="replace")
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"agentctl {' '.join(args)} failed:\n{stderr}")
     return wall, usage.ru_maxrss / 1024
