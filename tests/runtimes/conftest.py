@@ -112,3 +112,28 @@ def fresh_registry() -> Iterator[None]:
     yield
     for clear in caches:
         clear()
+
+
+def mcp_servers(x_key: str = "${ACME_KEY:-none}") -> str:
+    """A catalogue's ``mcp_servers:`` with one server per transport (http with a credential,
+    a header secret ``x_key`` and a tool list; sse; stdio with an env secret), the set the
+    gemini-cli, copilot-cli and qwen-code tests render."""
+    return f"""\
+mcp_servers:
+  - name: probe
+    transport: http
+    url: http://127.0.0.1:8765/mcp
+    credential: probe-token
+    headers: {{X-Key: "{x_key}"}}
+    secrets: {{ACME_KEY: acme-key}}
+    tools: [echo, add]
+  - name: events
+    transport: sse
+    url: https://mcp.example.com/sse
+  - name: fs
+    transport: stdio
+    command: npx
+    args: [-y, "@modelcontextprotocol/server-filesystem@2025.8.21", /workspace]
+    env: {{API_KEY: "${{API_KEY}}", MODE: ro}}
+    secrets: {{API_KEY: acme-key}}
+"""

@@ -13,27 +13,15 @@ from syrupy.assertion import SnapshotAssertion
 
 from agentctl.runtimes import get_runtime
 from agentctl.runtimes.copilot import COPILOT_VERSION, SEED_SCRIPT, trust
-from tests.runtimes.conftest import build_errors, build_project, env_names, workspace
+from tests.runtimes.conftest import (
+    build_errors,
+    build_project,
+    env_names,
+    mcp_servers,
+    workspace,
+)
 
-SERVERS = """\
-mcp_servers:
-  - name: probe
-    transport: http
-    url: http://127.0.0.1:8765/mcp
-    credential: probe-token
-    headers: {X-Key: "${ACME_KEY:-none}"}
-    secrets: {ACME_KEY: acme-key}
-    tools: [echo, add]
-  - name: events
-    transport: sse
-    url: https://mcp.example.com/sse
-  - name: fs
-    transport: stdio
-    command: npx
-    args: [-y, "@modelcontextprotocol/server-filesystem@2025.8.21", /workspace]
-    env: {API_KEY: "${API_KEY}", MODE: ro}
-    secrets: {API_KEY: acme-key}
-"""
+SERVERS = mcp_servers()
 
 
 def agent(extra: str = "", model: str = "gw-model") -> str:
