@@ -43,6 +43,7 @@ from agentctl.runtimes.common import (
     dump_json,
     endpoint,
     markdown_with_frontmatter,
+    read_json_config,
     without_suffix,
 )
 from agentctl.runtimes.docs import RuntimeDocs
@@ -155,14 +156,7 @@ def trust(workspace: Path, env: Mapping[str, str]) -> list[str]:
     from agentctl.support.fsutil import atomic_write
 
     path = Path(os.path.realpath(config_file(env)))  # a dotfiles symlink stays a symlink
-    try:
-        raw = path.read_bytes()
-        mode = path.stat().st_mode & 0o777
-    except FileNotFoundError:
-        raw, mode = b"", 0o600
-    doc = json.loads(raw) if raw.strip() else {}
-    if not isinstance(doc, dict):
-        raise ValueError(f"{path} does not hold a JSON object")
+    doc, mode = read_json_config(path)
     projects = doc.setdefault("projects", {})
     if not isinstance(projects, dict):
         raise ValueError(f"'projects' in {path} is not a JSON object")

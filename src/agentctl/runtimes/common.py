@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agentctl.diagnostics import Diagnostic
@@ -166,3 +167,20 @@ def default_placeholder_errors(
                         "or use another runtime for this agent.",
                     ))
     return out
+
+
+def read_json_config(path: Path) -> tuple[dict[str, Any], int]:
+    """A runtime's own JSON config file in the user's home (``~/.claude.json``,
+    ``~/.copilot/config.json``) as ``(object, mode)``: ``({}, 0o600)`` when absent or
+    empty, the file's permission bits otherwise, so a rewrite keeps them. Raises
+    ``ValueError`` when the file holds JSON that is not an object (and
+    ``json.JSONDecodeError`` for text that is not JSON)."""
+    try:
+        raw = path.read_bytes()
+        mode = path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        raw, mode = b"", 0o600
+    doc = json.loads(raw) if raw.strip() else {}
+    if not isinstance(doc, dict):
+        raise ValueError(f"{path} does not hold a JSON object")
+    return doc, mode

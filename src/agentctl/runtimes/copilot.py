@@ -40,6 +40,7 @@ from agentctl.runtimes.base import BaseRuntime
 from agentctl.runtimes.common import (
     dump_json,
     endpoint,
+    read_json_config,
     server_env,
     server_headers,
     with_suffix,
@@ -139,14 +140,7 @@ def trust(workspace: Path, env: Mapping[str, str]) -> list[str]:
     from agentctl.support.fsutil import atomic_write
 
     path = Path(os.path.realpath(config_file(env)))
-    try:
-        raw = path.read_bytes()
-        mode = path.stat().st_mode & 0o777
-    except FileNotFoundError:
-        raw, mode = b"", 0o600
-    doc = json.loads(raw) if raw.strip() else {}
-    if not isinstance(doc, dict):
-        raise ValueError(f"{path} does not hold a JSON object")
+    doc, mode = read_json_config(path)
     folders = doc.get("trustedFolders", [])
     if not isinstance(folders, list):
         raise ValueError(f"'trustedFolders' in {path} is not a JSON array")
