@@ -173,3 +173,22 @@ def test_unsafe_template_is_flagged_and_renders_through_copier(tmp_path: Path) -
     rendered = render_with_copier(template, {"name": "y"}, "a", unsafe=True)
     assert rendered.files["a.txt"].content == b"y\n"
     assert "task-ran" in rendered.files  # the task really ran, inside the scratch copy
+
+
+def test_include_of_a_link_swapped_in_after_loading_is_refused(tmp_path: Path) -> None:
+    """A link that leaves the template is refused at render even when it appears after
+    the template was loaded, beside ``_subdirectory`` where the file walk does not look:
+    Jinja's loader checks each included file's real path itself."""
+    outside = tmp_path / "secret.txt"
+    outside.write_text("canary-7f3\n")
+    root = tmp_path / "ws"
+    (root / "tpl").mkdir(parents=True)
+    (root / "copier.yml").write_text("_subdirectory: tpl\n")
+    (root / "tpl" / "out.txt.jinja").write_text("{% include 'data.txt' %}")
+    (root / "data.txt").write_text("inside\n")
+    assert CopierTemplate(root).render({}, "dst").files["out.txt"].content == b"inside\n"
+    loaded = CopierTemplate(root)
+    (root / "data.txt").unlink()
+    (root / "data.txt").symlink_to(outside)
+    with pytest.raises(TemplateError, match=r"data\.txt points outside the template"):
+        loaded.render({}, "dst")

@@ -173,12 +173,15 @@ class CopierTemplate(Questionnaire):
 
     def _digest(self) -> str:
         """sha256 over the template's files, refusing a template over
-        :data:`MAX_TEMPLATE_BYTES` (files behind links leaving it are left to
-        :meth:`sources`, which refuses them by name)."""
+        :data:`MAX_TEMPLATE_BYTES`; links in it that point outside it are noted for
+        :meth:`render`, which refuses them (Jinja's ``include`` and real Copier reach every
+        file of the template, not only those :meth:`sources` copies)."""
         h = hashlib.sha256()
         total = 0
+        self._outward: list[str] = []
         for path in sorted(self.root.rglob("*")):
             if path.is_symlink() and not path.resolve().is_relative_to(self.root):
+                self._outward.append(path.relative_to(self.root).as_posix())
                 continue
             if path.is_file() and ".git" not in path.relative_to(self.root).parts:
                 total += path.stat().st_size
@@ -302,9 +305,13 @@ class CopierTemplate(Questionnaire):
 
         Returns every file Copier would write into an empty destination, in memory.
         Raises :class:`TemplateError` (or :class:`MissingAnswer`) for bad answers or
-        templates, and ``ValueError`` when the template must go through real Copier
-        (:attr:`unsafe` or :attr:`unmirrored`): call :func:`render_with_copier` then.
+        templates (a link anywhere in the template pointing outside it among them), and
+        ``ValueError`` when the template must go through real Copier (:attr:`unsafe` or
+        :attr:`unmirrored`): call :func:`render_with_copier` then.
         """
+        if self._outward:
+            raise TemplateError(f"{self._outward[0]} points outside the template",
+                                file=self._outward[0])
         sources = self.sources()
         if self.unsafe or self.unmirrored:
             raise ValueError("template needs real Copier: "

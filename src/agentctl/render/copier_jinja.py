@@ -7,7 +7,7 @@ filters, ``keep_trailing_newline=True`` unless ``_envops`` says otherwise, the
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import partial
 from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
 from typing import TYPE_CHECKING, Any
@@ -35,8 +35,20 @@ def make_env(root: Path, envops_setting: Mapping[str, Any], config_name: str
             raise TemplateError(f"unsupported _envops.undefined '{undefined}'",
                                 file=config_name)
         envops["undefined"] = getattr(jinja2, undefined.split(".")[1])
+    class ConfinedLoader(FileSystemLoader):
+        """Jinja's file loader that refuses a file whose real path leaves ``root`` (a
+        link swapped in after the template was loaded)."""
+
+        def get_source(self, environment: jinja2.Environment, template: str
+                       ) -> tuple[str, str, Callable[[], bool]]:
+            source, filename, uptodate = super().get_source(environment, template)
+            if not Path(filename).resolve().is_relative_to(real_root):
+                raise TemplateError(f"{template} points outside the template", file=template)
+            return source, filename, uptodate
+
+    real_root = root.resolve()
     env = BoundedEnvironment(
-        loader=FileSystemLoader([str(root)]),
+        loader=ConfinedLoader([str(root)]),
         extensions=["jinja2_ansible_filters.AnsibleCoreFiltersExtension"],
         cache_size=-1,
         **envops,
