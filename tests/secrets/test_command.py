@@ -54,6 +54,25 @@ def test_untrusted_commands_never_run(tmp_path: Path) -> None:
     assert cmd.get(ref(*argv, env=allowed)) == "v" and marker.exists()
 
 
+def test_a_trusted_subcommand_allows_only_argv_starting_with_it(tmp_path: Path) -> None:
+    """``AGENTCTL_TRUST_COMMANDS='prog show'`` runs ``prog show …`` and nothing else of
+    ``prog``: a catalogue cannot turn a trusted read into another subcommand."""
+    marker = tmp_path / "ran"
+    tool = tmp_path / "tool.py"
+    tool.write_text(f"import sys\nopen({str(marker)!r}, 'a').write(sys.argv[1])\nprint('v')\n")
+    cmd = get_backend("command")
+    env = {"AGENTCTL_TRUST_COMMANDS": f"{sys.executable} {tool} show, op read"}
+    assert cmd.get(ref(sys.executable, str(tool), "show", env=env)) == "v"
+    with pytest.raises(BackendUnavailable, match="does not allow") as info:
+        cmd.get(ref(sys.executable, str(tool), "rm", env=env))
+    assert marker.read_text() == "show"
+    assert "to allow only that subcommand" in str(info.value)
+    # an entry a shell could not split matches nothing (and is no error)
+    with pytest.raises(BackendUnavailable, match="does not allow"):
+        cmd.get(ref(sys.executable, str(tool), "show",
+                    env={"AGENTCTL_TRUST_COMMANDS": "'unclosed"}))
+
+
 def test_stdin_is_closed() -> None:
     code = "import sys; print('eof' if sys.stdin.read() == '' else 'data')"
     assert get_backend("command").get(ref(*py(code))) == "eof"

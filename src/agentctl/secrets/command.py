@@ -13,14 +13,16 @@ may hold the value.
 Trust: a catalogue may come from a pull request, so naming a program in it is not
 enough to run it. A command source runs only when ``AGENTCTL_TRUST_COMMANDS`` (set by
 whoever runs agentctl, never by the catalogue) is ``all`` or lists its ``argv[0]`` exactly
-(``op,vault``; ``:`` separates too). Otherwise it is unavailable, saying how to allow it,
-so ``agentctl plan`` in CI on a hostile pull request runs nothing.
+(``op,vault``; ``:`` separates too), or its first words (``pass show,op read``).
+Otherwise it is unavailable, saying how to allow it, so ``agentctl plan`` in CI on a
+hostile pull request runs nothing.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shlex
 from collections.abc import Mapping
 from typing import Any
 
@@ -32,12 +34,36 @@ from agentctl.secrets.process import DEFAULT_TIMEOUT, ProgramFailed, run
 TRUST_VAR = "AGENTCTL_TRUST_COMMANDS"
 
 
-def trusted(program: str, environ: Mapping[str, str]) -> bool:
-    """True when ``TRUST_VAR`` is ``all`` or lists ``program`` exactly as ``argv[0]``
-    writes it: ``op`` allows the ``op`` found on PATH, never a ``./bin/op`` a pull
-    request could add; a script of the project's is allowed by its path."""
-    allowed = {p.strip() for p in re.split(r"[,:]", environ.get(TRUST_VAR, "")) if p.strip()}
-    return bool(allowed & {"all", "1"}) or program in allowed
+def trusted(argv: list[str], environ: Mapping[str, str]) -> bool:
+    """True when ``TRUST_VAR`` is ``all`` or holds an entry ``argv`` starts with.
+
+    Entries are separated by ``,`` (or ``:``); an entry is a program exactly as
+    ``argv[0]`` writes it (``op`` allows the ``op`` found on PATH with any arguments, never a
+    ``./bin/op`` a pull request could add) or a program with its first arguments, split as
+    a shell would (``pass show``, ``op read``): then only an argv starting with those
+    words runs, so a catalogue cannot make ``pass rm`` of a trusted ``pass show``.
+    """
+    entries = [_words(p) for p in re.split(r"[,:]", environ.get(TRUST_VAR, ""))]
+    if any(entry in (["all"], ["1"]) for entry in entries):
+        return True
+    return any(argv[:len(entry)] == entry for entry in entries if entry)
+
+
+def _words(entry: str) -> list[str]:
+    """An entry split as a shell would; ``[]`` (matching nothing) when it cannot be."""
+    try:
+        return shlex.split(entry)
+    except ValueError:
+        return []
+
+
+def _allow_hint(argv: list[str]) -> str:
+    """How to allow ``argv``: its program, or only its subcommand."""
+    hint = f"set {TRUST_VAR}={shlex.quote(argv[0])}"
+    if len(argv) > 1:
+        only = shlex.quote(shlex.join(argv[:2]))
+        hint += f", or {TRUST_VAR}={only} to allow only that subcommand"
+    return hint
 
 
 class Command(ReadOnly):
@@ -75,11 +101,11 @@ class Command(ReadOnly):
         """The program's stdout minus one trailing newline; None when empty."""
         argv = self.argv(ref)
         env = ref.context.environ
-        if not trusted(argv[0], env):
+        if not trusted(argv, env):
             raise BackendUnavailable(self.name, (
                 f"command sources run only when {TRUST_VAR} allows them, and it does not "
                 f"allow '{argv[0]}' (the catalogue alone cannot: it may come from a pull "
-                f"request); if you trust this program, set {TRUST_VAR}={argv[0]}"))
+                f"request); if you trust this program, {_allow_hint(argv)}"))
         timeout = float(ref.params.get("timeout", DEFAULT_TIMEOUT))
         try:
             done = run(argv, env, timeout=timeout, cwd=ref.context.root)
