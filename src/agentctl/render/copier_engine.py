@@ -49,16 +49,16 @@ from agentctl.render.copier_model import (
     DEFAULT_TEMPLATES_SUFFIX,
     MAX_TEMPLATE_BYTES,
     QUESTION_TYPES,
-    SUPPORTED_KEYS,
     UNSAFE_KEYS,
     YIELD,
     MissingAnswer,
-    Question,
     Rendered,
     RenderedFile,
     TemplateError,
     path_matcher,
     short,
+    split_config,
+    unmirrored_reason,
 )
 from agentctl.render.copier_questions import Questionnaire
 from agentctl.render.copier_run import render_with_copier
@@ -70,31 +70,6 @@ if TYPE_CHECKING:
 
 __all__ = ["CopierTemplate", "MissingAnswer", "Rendered", "RenderedFile", "TemplateError",
            "render_with_copier"]
-
-
-def split_config(raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Question]]:
-    """``copier.yml``'s mapping → (settings without their ``_``, questions in file order;
-    ``_secret_questions`` marks its questions secret)."""
-    config: dict[str, Any] = {}
-    questions: dict[str, Question] = {}
-    for key, value in raw.items():
-        if key.startswith("_"):
-            config[key[1:]] = value
-        else:
-            questions[key] = Question(key, value if isinstance(value, dict) else {"default": value})
-    for key in config.get("secret_questions", []) or []:
-        if key in questions:
-            questions[key] = Question(key, {**questions[key].spec, "secret": True})
-    return config, questions
-
-
-def unmirrored_reason(config: Mapping[str, Any]) -> str:
-    """Why settings ``config`` need real Copier (a templated ``_subdirectory``, a setting
-    this engine does not mirror), or ``""``."""
-    if "{" in str(config.get("subdirectory", "")):
-        return "has a templated _subdirectory"
-    extra = sorted(set(config) - SUPPORTED_KEYS - set(UNSAFE_KEYS))
-    return "uses " + ", ".join(f"_{k}" for k in extra) if extra else ""
 
 
 class CopierTemplate(Questionnaire):
@@ -180,17 +155,15 @@ class CopierTemplate(Questionnaire):
         total = 0
         self._outward: list[str] = []
         for path in sorted(self.root.rglob("*")):
+            rel = path.relative_to(self.root).as_posix()
             if path.is_symlink() and not path.resolve().is_relative_to(self.root):
-                self._outward.append(path.relative_to(self.root).as_posix())
-                continue
-            if path.is_file() and ".git" not in path.relative_to(self.root).parts:
+                self._outward.append(rel)
+            elif path.is_file() and ".git" not in rel.split("/"):
                 total += path.stat().st_size
                 if total > MAX_TEMPLATE_BYTES:
-                    raise TemplateError(
-                        f"the template's files pass {MAX_TEMPLATE_BYTES} bytes at "
-                        f"{path.relative_to(self.root).as_posix()}",
-                        file=path.relative_to(self.root).as_posix())
-                h.update(path.relative_to(self.root).as_posix().encode() + b"\0")
+                    raise TemplateError(f"the template's files pass {MAX_TEMPLATE_BYTES} "
+                                        f"bytes at {rel}", file=rel)
+                h.update(rel.encode() + b"\0")
                 h.update(path.read_bytes() + b"\0")
                 h.update(b"x" if os.access(path, os.X_OK) else b"-")
         return h.hexdigest()
@@ -309,9 +282,8 @@ class CopierTemplate(Questionnaire):
         ``ValueError`` when the template must go through real Copier (:attr:`unsafe` or
         :attr:`unmirrored`): call :func:`render_with_copier` then.
         """
-        if self._outward:
-            raise TemplateError(f"{self._outward[0]} points outside the template",
-                                file=self._outward[0])
+        for rel in self._outward[:1]:
+            raise TemplateError(f"{rel} points outside the template", file=rel)
         sources = self.sources()
         if self.unsafe or self.unmirrored:
             raise ValueError("template needs real Copier: "

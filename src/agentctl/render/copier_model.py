@@ -193,3 +193,28 @@ def _compiled_matcher(patterns: tuple[str, ...]) -> Callable[[str], bool]:
 
 #: Limits of the child process real Copier runs in: address space (bytes), CPU seconds,
 #: and wall-clock seconds (a task may wait on the network).
+
+
+def split_config(raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Question]]:
+    """``copier.yml``'s mapping → (settings without their ``_``, questions in file order;
+    ``_secret_questions`` marks its questions secret)."""
+    config: dict[str, Any] = {}
+    questions: dict[str, Question] = {}
+    for key, value in raw.items():
+        if key.startswith("_"):
+            config[key[1:]] = value
+        else:
+            questions[key] = Question(key, value if isinstance(value, dict) else {"default": value})
+    for key in config.get("secret_questions", []) or []:
+        if key in questions:
+            questions[key] = Question(key, {**questions[key].spec, "secret": True})
+    return config, questions
+
+
+def unmirrored_reason(config: Mapping[str, Any]) -> str:
+    """Why settings ``config`` need real Copier (a templated ``_subdirectory``, a setting
+    this engine does not mirror), or ``""``."""
+    if "{" in str(config.get("subdirectory", "")):
+        return "has a templated _subdirectory"
+    extra = sorted(set(config) - SUPPORTED_KEYS - set(UNSAFE_KEYS))
+    return "uses " + ", ".join(f"_{k}" for k in extra) if extra else ""
