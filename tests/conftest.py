@@ -27,6 +27,26 @@ EXAMPLE_SECRETS = {
 }
 
 
+
+def example_agents(*, running: bool = False) -> list[str]:
+    """The example's agents, templates left out, sorted; ``running``: only those whose
+    runtime (its own or through ``extends``) is not ``none``, the ones given a service,
+    an env file and a Secret. Read with plain PyYAML, so tests do not check agentctl's
+    loader against itself, and a new example agent needs no edit of hard-coded lists."""
+    import yaml
+
+    entries = yaml.safe_load((EXAMPLE / "catalogue" / "agents.yaml").read_text())["agents"]
+    by_name = {e["name"]: e for e in entries}
+
+    def runtime(entry: dict[str, object]) -> object:
+        while "runtime" not in entry and "extends" in entry:
+            entry = by_name[str(entry["extends"])]
+        return entry.get("runtime")
+
+    return sorted(e["name"] for e in entries if not e.get("is_template")
+                  and (not running or runtime(e) != "none"))
+
+
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """No test sees the developer's own example secrets or keyring choice."""

@@ -12,7 +12,7 @@ from agentctl.plan import make_plan
 from agentctl.plan.ledger import Ledger, ledger_path
 from agentctl.render.pipeline import build
 from agentctl.secrets import SecretResolver
-from tests.conftest import tree_bytes
+from tests.conftest import example_agents, tree_bytes
 
 
 def run_apply(root: Path, *, force: bool = False) -> None:
@@ -146,7 +146,7 @@ def test_git_ignores_every_env_file(example: Path, example_env: dict[str, str]) 
     run_apply(example)
     subprocess.run(["git", "init", "-q", str(example)], check=True)
     env_files = sorted(str(p.relative_to(example)) for p in (example / "deploy/env").iterdir())
-    assert len(env_files) == 6
+    assert len(env_files) == len(example_agents(running=True))
     ignored = subprocess.run(["git", "-C", str(example), "check-ignore", *env_files,
                               "deploy/compose.yaml", "deploy/workspaces/reviewer/AGENTS.md"],
                              capture_output=True, text=True, check=False)

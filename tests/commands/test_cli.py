@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLE_SECRETS, run_cli, tree_bytes
+from tests.conftest import EXAMPLE_SECRETS, example_agents, run_cli, tree_bytes
 
 
 def files_under(root: Path) -> set[str]:
@@ -140,8 +140,7 @@ def test_plan_json(example: Path) -> None:
     assert doc["format_version"] == "1.0"
     env = [c for c in doc["changes"] if c["env_file"]]
     assert {c["path"] for c in env} == {
-        f"deploy/env/{a}.env" for a in ("docs-writer", "on-call", "release-manager", "reviewer",
-                                         "test-fixer", "triager")}
+        f"deploy/env/{a}.env" for a in example_agents(running=True)}
     assert "variables" in env[0]
 
 

@@ -13,7 +13,7 @@ from agentctl.plan import Plan, make_plan
 from agentctl.plan.ledger import Ledger, ledger_path
 from agentctl.render.pipeline import build
 from agentctl.secrets import SecretResolver
-from tests.conftest import MemoryKeyring, ProjectFactory
+from tests.conftest import MemoryKeyring, ProjectFactory, example_agents
 
 
 def plan_for(root: Path) -> tuple[Plan, Ledger]:
@@ -38,8 +38,7 @@ def test_first_plan_creates_everything(example: Path, example_env: dict[str, str
     assert set(actions(plan).values()) == {"create"}
     assert "deploy/env/reviewer.env" in actions(plan)
     assert {a.name: a.action for a in plan.agents} == {
-        name: "provision" for name in ("docs-writer", "handbook", "on-call", "release-manager",
-                                       "reviewer", "test-fixer", "triager")}
+        name: "provision" for name in example_agents()}
     assert plan.has_changes
 
 
@@ -92,8 +91,7 @@ def test_rotated_secret_updates_env_file_by_name_only(
     monkeypatch.setenv("FLEET_GITHUB_PAT", "canary-rotated-55aa")
     plan, _ = plan_for(example)
     changed = {c.path: c for c in plan.changes}
-    assert set(changed) == {f"deploy/env/{a}.env" for a in (
-        "docs-writer", "on-call", "release-manager", "reviewer", "test-fixer", "triager")}
+    assert set(changed) == {f"deploy/env/{a}.env" for a in example_agents(running=True)}
     change = changed["deploy/env/reviewer.env"]
     assert change.variables == ["AGENTCTL_MCP_GITHUB_TOKEN"]
     assert change.reason == "change AGENTCTL_MCP_GITHUB_TOKEN"

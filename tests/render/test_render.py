@@ -12,7 +12,7 @@ import yaml
 from syrupy.assertion import SnapshotAssertion
 
 from agentctl.render.pipeline import build
-from tests.conftest import ProjectFactory
+from tests.conftest import ProjectFactory, example_agents
 
 
 def rendered_text(root: Path) -> dict[str, str]:
@@ -160,7 +160,7 @@ def test_parallel_render_equals_rendering_one_by_one(
         trees[jobs] = ({p: (s.content, s.mode, s.agent) for p, s in tree.files.items()},
                        tree.warnings, tree.rendered_agents, sorted(tree.env_files))
     assert trees["1"] == trees["2"]
-    assert len(trees["2"][2]) == 2 * render.AGENTS_PER_WORKER + 16 + 7
+    assert len(trees["2"][2]) == 2 * render.AGENTS_PER_WORKER + 16 + len(example_agents())
 
     # A template error in one agent is reported the same way from a worker.
     with (example / "catalogue/clones.yaml").open("a") as f:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from agentctl.render.pipeline import build
+from tests.conftest import example_agents
 
 
 def snapshot(root: Path, **kwargs: bool) -> tuple[dict[str, tuple[bytes, int]], list[str]]:
@@ -17,7 +18,7 @@ def snapshot(root: Path, **kwargs: bool) -> tuple[dict[str, tuple[bytes, int]], 
 
 def test_cache_hit_gives_the_same_bytes_as_a_cold_render(example: Path) -> None:
     cold, rendered = snapshot(example)
-    assert len(rendered) == 7
+    assert len(rendered) == len(example_agents())
     first, rendered_first = snapshot(example, use_cache=True)
     assert rendered_first == rendered  # empty cache: everything rendered
     assert (example / ".agentctl/cache/render.json").is_file()
@@ -66,7 +67,7 @@ def test_a_corrupt_cache_is_an_empty_cache(example: Path) -> None:
     snapshot(example, use_cache=True)
     (example / ".agentctl/cache/render.json").write_text("{not json")
     files, rendered = snapshot(example, use_cache=True)
-    assert len(rendered) == 7
+    assert len(rendered) == len(example_agents())
     assert files == snapshot(example)[0]
 
 
@@ -100,9 +101,10 @@ def test_a_cache_that_arrived_from_elsewhere_is_never_read(example: Path,
     shutil.copytree(example, clone)
     (clone / ".agentctl/cache/render.json").write_text(crafted)
     tree, rendered = snapshot(clone, use_cache=True)
-    assert len(rendered) == 7
+    assert len(rendered) == len(example_agents())
     assert b"crafted" not in tree["workspaces/reviewer/AGENTS.md"][0]
     cache.write_text(crafted)  # edited in place: same inode, another mtime and size
     tree, rendered = snapshot(example, use_cache=True)
-    assert len(rendered) == 7 and b"crafted" not in tree["workspaces/reviewer/AGENTS.md"][0]
+    assert len(rendered) == len(example_agents())
+    assert b"crafted" not in tree["workspaces/reviewer/AGENTS.md"][0]
     assert snapshot(example, use_cache=True)[1] == []  # written again by agentctl: trusted

@@ -12,7 +12,7 @@ from agentctl.diagnostics import DiagnosticError
 from agentctl.render.checks import check_plugins
 from agentctl.resolve import ResolvedProject, resolve
 from agentctl.runtimes import BUILTIN
-from tests.conftest import ProjectFactory
+from tests.conftest import ProjectFactory, example_agents
 
 BASE = """\
 credentials:
@@ -219,12 +219,8 @@ mcp_servers:
 
 def test_the_example_resolves(example: Path) -> None:
     project = checked(load_catalogue(load_project(example, explicit=True)))
-    assert sorted(project.agents) == ["docs-writer", "handbook", "on-call", "release-manager",
-                                      "reviewer", "test-fixer", "triager"]
-    # Every runtime but the two added by issue 17 (an example agent for each ripples into
-    # the example-tree snapshots of every target: left for a change of its own).
-    assert {a.runtime for a in project.agents.values()} == set(BUILTIN) - {"copilot-cli",
-                                                                           "qwen-code"}
+    assert sorted(project.agents) == example_agents()
+    assert {a.runtime for a in project.agents.values()} == set(BUILTIN)  # one of each, at least
     # Only the deprecation of the SSE server the example keeps to show the transport.
     assert [(w.code, w.path) for w in project.warnings] == [
         ("W502", "mcp_servers[sentry].transport")] * 2  # on-call and triager use it

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.conftest import EXAMPLE_SECRETS, run_cli, tree_bytes
+from tests.conftest import EXAMPLE_SECRETS, example_agents, run_cli, tree_bytes
 from tests.targets.conftest import validate_core
 
 K8S = "deploy/kubernetes"
@@ -44,8 +44,7 @@ def test_apply_kubernetes_secrets_are_0600_git_ignored_and_nowhere_else(example:
     output = ok(cli(example, "apply", "-y", "--target", "kubernetes"))
     secrets = sorted((example / K8S / "secrets").iterdir())
     assert [p.name for p in secrets] == [
-        f"{a}.secret.yaml" for a in ("docs-writer", "on-call", "release-manager", "reviewer",
-                                     "test-fixer", "triager")]
+        f"{a}.secret.yaml" for a in example_agents(running=True)]
     for path in secrets:
         assert path.stat().st_mode & 0o777 == 0o600
         doc = yaml.safe_load(path.read_text())
