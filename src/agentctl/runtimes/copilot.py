@@ -25,6 +25,9 @@ Formats, from the CLI's own help (``copilot help providers|permissions|config``,
 * skills: ``.github/skills/<name>/``. ``--reasoning-effort`` takes the effort.
 * ``.github/copilot/settings.json`` holds the settings a repository may override
   (:data:`REPO_SETTINGS`); the CLI refuses any other key there.
+* subagents (``.github/agents/<name>.agent.md``), hooks (a local plug-in loaded with
+  ``--plugin-dir``) and scoped rules (``.github/instructions/<name>.instructions.md``
+  with ``applyTo`` globs): :mod:`agentctl.runtimes.copilot_primitives`. No commands.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ from agentctl.runtimes.common import (
     with_suffix,
     without_suffix,
 )
+from agentctl.runtimes.copilot_primitives import plugin_args, primitive_files
 from agentctl.runtimes.docs import RuntimeDocs
 from agentctl.support.tree import FileSpec
 
@@ -154,8 +158,9 @@ def trust(workspace: Path, env: Mapping[str, str]) -> list[str]:
 
 
 class Copilot(BaseRuntime):
-    """Renders ``AGENTS.md``, ``.mcp.json``, skills under ``.github/skills`` and the
-    repository settings; tool approvals and permissions are arguments of the CLI."""
+    """Renders ``AGENTS.md``, ``.mcp.json``, skills under ``.github/skills``, the
+    repository settings, custom agents, path-scoped instructions and a hooks plug-in;
+    tool approvals, permissions and the plug-in are arguments of the CLI."""
 
     name: ClassVar[str] = "copilot-cli"
     credential_envs: ClassVar[dict[str, str]] = {
@@ -179,10 +184,14 @@ class Copilot(BaseRuntime):
         "`--allow-all-tools` / prompts",
         effort="`--reasoning-effort`",
         model_handle="`COPILOT_MODEL`: provider model id",
+        subagents="`.github/agents/<name>.agent.md`",
+        hooks="plug-in `.github/agentctl-hooks/` (`--plugin-dir`; preToolUse, …)",
+        rules="`.github/instructions/<name>.instructions.md` with `applyTo:` globs",
         last_proven=COPILOT_VERSION,
     )
     version: ClassVar[str] = COPILOT_VERSION
     program: ClassVar[str] = "copilot"
+    primitives: ClassVar[frozenset[str]] = frozenset({"subagents", "hooks", "rules"})
 
     def check(self, agent: ResolvedAgent, located: Located[Agent]) -> list[Diagnostic]:
         """Base checks, then E520 for each setting a repository cannot override."""
@@ -206,6 +215,11 @@ class Copilot(BaseRuntime):
             files[SETTINGS_FILE] = FileSpec(dump_json(agent.settings))
         return files
 
+    def primitive_files(self, agent: ResolvedAgent) -> dict[str, FileSpec]:
+        """Custom agents, path-scoped instructions and the hooks plug-in
+        (:func:`agentctl.runtimes.copilot_primitives.primitive_files`)."""
+        return primitive_files(agent)
+
     def service_environment(self, agent: ResolvedAgent) -> dict[str, str]:
         """The custom provider (BYOK) for an agent with a model; no auto-update (the
         service pins its release)."""
@@ -221,12 +235,13 @@ class Copilot(BaseRuntime):
         return env
 
     def cli_args(self, agent: ResolvedAgent) -> list[str]:
-        """Tool approvals, then the permission's arguments and the effort."""
+        """Tool approvals, the permission's arguments, the effort, then the hooks
+        plug-in (``--plugin-dir``) when the agent has hooks."""
         args = tool_approvals(agent.mcp_servers)
         args.extend(PERMISSION_ARGS.get(agent.permission or "", ()))
         if agent.effort in EFFORTS:
             args.append(f"--reasoning-effort={EFFORTS[agent.effort]}")
-        return args
+        return [*args, *plugin_args(agent)]
 
     def default_command(self, agent: ResolvedAgent) -> list[str]:
         """The pinned release, after :data:`SEED_SCRIPT` trusts the working folder."""
