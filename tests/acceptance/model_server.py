@@ -74,7 +74,8 @@ class Received:
     results: tuple[ToolResult, ...]
     answer: str
     #: Every text the request carried (system prompt, messages, reminders, tool results),
-    #: joined (Anthropic, Chat Completions; Gemini as JSON; "" for Responses).
+    #: joined (Anthropic, Chat Completions; Gemini as JSON; Responses: instructions and
+    #: user, developer and system messages).
     context: str = ""
 
 
@@ -390,6 +391,8 @@ def _tool_names(tools: Any) -> list[str]:
 def _parse_responses(body: dict[str, Any], path: str) -> _Request:
     texts: list[str] = []
     results: list[ToolResult] = []
+    # Codex sends its own and the AGENTS.md / role instructions as developer messages.
+    every_text = [_text_of(body.get("instructions"))]
     items = body.get("input")
     for item in items if isinstance(items, list) else [{"role": "user", "content": items}]:
         if not isinstance(item, dict):
@@ -401,10 +404,12 @@ def _parse_responses(body: dict[str, Any], path: str) -> _Request:
             text = _text_of(output)
             failed = isinstance(output, dict) and output.get("success") is False
             results.append(ToolResult(text, failed))
-        elif item.get("role") == "user":
-            texts.append(_text_of(item.get("content")))
+        elif item.get("role") in ("user", "developer", "system"):
+            every_text.append(_text_of(item.get("content")))
+            if item.get("role") == "user":
+                texts.append(every_text[-1])
     return _Request(str(body.get("model") or ""), tuple(_tool_names(body.get("tools"))),
-                    tuple(texts), tuple(results))
+                    tuple(texts), tuple(results), "\n".join(every_text))
 
 
 def _responses_items(answer: _Answer) -> list[dict[str, Any]]:

@@ -47,7 +47,7 @@ SUPPORTED = {
     "claude-code": {"subagents", "commands", "hooks", "rules"},
     "opencode": {"subagents", "commands", "rules"},
     "gemini-cli": {"commands", "hooks", "rules"},
-    "codex": set(),
+    "codex": {"subagents", "hooks"},
     "none": set(),
 }
 #: Primitive section → the entry of PRIMITIVES an agent selects.

@@ -28,6 +28,12 @@ Formats, from the shared ``reference/runtimes.md`` and openai/codex
 * ``model_reasoning_effort``: minimal | low | medium | high | xhigh.
 * MCP tools reach the model as namespace ``mcp__<server>`` (``-`` → ``_``), tool ``<tool>``.
 * skills: ``.agents/skills/<name>/``.
+* subagents ``.codex/agents/<name>.toml`` and hooks in ``[hooks]``, run with
+  ``--dangerously-bypass-hook-trust`` (:mod:`agentctl.runtimes.codex_primitives`).
+  Commands stay refused: custom prompts (``$CODEX_HOME/prompts``) are expanded only by
+  the interactive picker, and ``codex exec "/<name> ARG"`` sends the text unexpanded
+  (checked on 0.169.0 and 0.171.0); so do glob-scoped rules: Codex reads ``AGENTS.md``
+  only between the project root and its working folder.
 """
 
 from __future__ import annotations
@@ -41,6 +47,12 @@ from agentctl.catalogue.schema import Ref, split_placeholders
 from agentctl.diagnostics import Diagnostic
 from agentctl.runtimes.base import GENERATED_NOTE, BaseRuntime
 from agentctl.runtimes.checks import placeholder_error
+from agentctl.runtimes.codex_primitives import (
+    BYPASS_HOOK_TRUST,
+    hook_config,
+    role_files,
+    subagent_checks,
+)
 from agentctl.runtimes.common import deep_merge, endpoint, server_env, server_headers, with_suffix
 from agentctl.runtimes.docs import RuntimeDocs
 from agentctl.support.tree import FileSpec
@@ -198,14 +210,18 @@ class Codex(BaseRuntime):
         "on-request `:workspace` / never `:danger-full-access` / untrusted `:workspace`",
         effort="`model_reasoning_effort`",
         model_handle="provider model id",
+        subagents="`.codex/agents/<name>.toml` (`developer_instructions`, `model`)",
+        hooks="`config.toml` `[hooks]` (PreToolUse, …), `--dangerously-bypass-hook-trust`",
         last_proven="0.171.0",
     )
     version: ClassVar[str] = CODEX_VERSION
     program: ClassVar[str] = "codex"
+    primitives: ClassVar[frozenset[str]] = frozenset({"subagents", "hooks"})
 
     def check(self, agent: ResolvedAgent, located: Located[Agent]) -> list[Diagnostic]:
-        """Base checks, then placeholders Codex cannot express, then TOML-able settings."""
-        out = super().check(agent, located)
+        """Base checks, subagent subsets Codex cannot give, placeholders it cannot
+        express, then TOML-able settings."""
+        out = [*super().check(agent, located), *subagent_checks(self.name, agent)]
         for server in agent.mcp_servers:
             if server.server.transport not in self.transports:
                 continue  # reported by the base check
@@ -261,12 +277,25 @@ class Codex(BaseRuntime):
         }
         if servers:
             doc["mcp_servers"] = servers
+        hooks = hook_config(agent)
+        if hooks:
+            doc["hooks"] = hooks
         return deep_merge(doc, agent.settings)
 
     def runtime_files(self, agent: ResolvedAgent) -> dict[str, FileSpec]:
         """``.codex/config.toml``."""
         text = f"# {GENERATED_NOTE}\n" + tomli_w.dumps(self.config(agent))
         return {CONFIG_FILE: FileSpec(text.encode("utf-8"))}
+
+    def primitive_files(self, agent: ResolvedAgent) -> dict[str, FileSpec]:
+        """``.codex/agents/<name>.toml`` per subagent (hooks go into config.toml)."""
+        return {path: FileSpec(text) for path, text in role_files(agent).items()}
+
+    def cli_args(self, agent: ResolvedAgent) -> list[str]:
+        """``--dangerously-bypass-hook-trust`` when the agent has hooks: Codex keys hook
+        trust on the config file's absolute path, which differs between the service and
+        a machine, and the hooks come from the reviewed catalogue."""
+        return [BYPASS_HOOK_TRUST] if agent.primitives.hooks else []
 
     def service_environment(self, agent: ResolvedAgent) -> dict[str, str]:
         """``CODEX_HOME`` on the workspace's ``.codex`` (the endpoint is in config.toml).
