@@ -48,6 +48,7 @@ SUPPORTED = {
     "opencode": {"subagents", "commands", "rules"},
     "gemini-cli": {"commands", "hooks", "rules"},
     "codex": {"subagents", "hooks"},
+    "copilot-cli": {"subagents", "hooks", "rules"},
     "none": set(),
 }
 #: Primitive section → the entry of PRIMITIVES an agent selects.
