@@ -30,6 +30,7 @@ subagents:
   - {name: plain-sub, description: Does anything, instructions: Work.}
   - {name: mcp-only, description: Echoes, instructions: Echo., mcp_servers: [probe]}
   - {name: whole-server, description: Everything, instructions: All., mcp_servers: [open]}
+  - {name: no-tools, description: Thinks, instructions: Think., tools: []}
 commands:
   - {name: find-it, description: Find things, prompt: "Find $ARGUMENTS, then $ARGUMENTS."}
   - {name: plain, prompt: Summarise the change.}
@@ -152,9 +153,18 @@ def test_subagent_with_every_tool_of_a_server_refused(tmp_path: Path) -> None:
     assert "agent 'a'" in (error.detail or "")
 
 
+def test_subagent_without_any_tool_refused(tmp_path: Path) -> None:
+    """``tools: []`` means no tool in the catalogue, but every tool to Qwen: E531."""
+    errors = build_errors(tmp_path, catalogue("subagents: [no-tools]"))
+    assert [(e.code, e.path) for e in errors] == [("E531", "subagents[no-tools].tools")]
+    assert errors[0].summary == ("runtime qwen-code cannot give subagent 'no-tools' no tool "
+                                 "at all: an empty tool list gives it every tool")
+
+
 def test_subagent_narrowing_the_open_server_is_rendered(tmp_path: Path) -> None:
     text = catalogue("subagents: [whole-server]", servers="[open]").replace(
-        "mcp_servers: [open]}\ncommands", "mcp_servers: [{name: open, tools: [ls]}]}\ncommands")
+        "instructions: All., mcp_servers: [open]}",
+        "instructions: All., mcp_servers: [{name: open, tools: [ls]}]}")
     out = workspace(build_project(tmp_path, text), "a")
     assert "tools:\n- mcp__open__ls\n" in out[".qwen/agents/whole-server.md"]
 

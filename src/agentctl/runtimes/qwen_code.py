@@ -28,9 +28,10 @@ sources (``packages/cli/src/config/mcpApprovals.ts``); checked against Qwen Code
 * primitives (``features/sub-agents.md``, ``commands.md``, ``hooks.md``, ``rules.md``):
   subagents ``.qwen/agents/<name>.md`` (frontmatter ``name``, ``description``, ``tools``
   as a list of exact tool names, MCP tools as ``mcp__<server>__<tool>``, ``model``; the
-  body is its system prompt; headless, the ``agent`` tool that starts one needs an
-  approval mode other than ``default``), commands ``.qwen/commands/<name>.md``
-  (frontmatter ``description``; the arguments go where the body writes ``{{args}}``),
+  body is its system prompt; an empty ``tools`` list means every tool; headless, the
+  ``agent`` tool that starts one needs an approval mode other than ``default``),
+  commands ``.qwen/commands/<name>.md`` (frontmatter ``description``; the arguments go
+  where the body writes ``{{args}}``),
   hooks in settings ``hooks`` (Claude Code's event names and shape; ``timeout`` in
   seconds, but a value of 1000 or more is read as milliseconds; ``$QWEN_PROJECT_DIR``
   in the hook's environment; exit 2 blocks). Project commands and hooks load only in a
@@ -132,16 +133,13 @@ def hook_settings(agent: ResolvedAgent) -> dict[str, Any]:
 
 
 def subagent_file(sub: ResolvedSubagent) -> bytes:
-    """``.qwen/agents/<name>.md``: frontmatter ``name``, ``description``, ``tools`` (the
-    built-in names as written, then ``mcp__<server>__<tool>``: an allow-list holds exact
-    names), ``model`` (the provider's model id, served by the agent's own provider);
-    the instructions as the body (its system prompt)."""
+    """``.qwen/agents/<name>.md``: frontmatter ``name``, ``description``, ``tools``
+    (:func:`subagent_tools`), ``model`` (the provider's model id, served by the agent's
+    own provider); the instructions as the body (its system prompt)."""
     entry = sub.entry
     meta: dict[str, Any] = {"name": entry.name, "description": entry.description}
-    tools = list(entry.tools or [])
-    for server, allowed in sub.servers:
-        tools += [f"mcp__{server}__{tool}" for tool in allowed or ()]
-    if entry.tools is not None or sub.servers:
+    tools = subagent_tools(sub)
+    if tools is not None:
         meta["tools"] = tools
     if sub.model is not None:
         meta["model"] = sub.model.provider_model or sub.model.name
@@ -155,15 +153,27 @@ def command_file(command: Command) -> bytes:
     return markdown_with_frontmatter(meta, command.prompt.replace(ARGUMENTS, "{{args}}"))
 
 
+def subagent_tools(sub: ResolvedSubagent) -> list[str] | None:
+    """The subagent's ``tools`` list: the built-in names as written, then
+    ``mcp__<server>__<tool>`` (an allow-list holds exact names); None: not narrowed."""
+    if sub.entry.tools is None and not sub.servers:
+        return None
+    tools = list(sub.entry.tools or [])
+    for server, allowed in sub.servers:
+        tools += [f"mcp__{server}__{tool}" for tool in allowed or ()]
+    return tools
+
+
 def subagent_checks(runtime: str, agent: ResolvedAgent) -> list[Diagnostic]:
     """E531 for a subagent's MCP server given without tools when the agent allows every
-    tool of it: Qwen's subagent allow-list names tools exactly, so "every tool" of a
-    server cannot be written."""
+    tool of it (Qwen's subagent allow-list names tools exactly, so "every tool" of a
+    server cannot be written), and for a subagent narrowed to no tool at all (an empty
+    ``tools`` list gives it every tool)."""
     out: list[Diagnostic] = []
     for sub in agent.primitives.subagents:
-        for i, (server, allowed) in enumerate(sub.servers):
-            if allowed is not None:
-                continue
+        whole = [(i, server) for i, (server, allowed) in enumerate(sub.servers)
+                 if allowed is None]
+        for i, server in whole:
             out.append(Diagnostic(
                 "error", "E531", f"runtime {runtime} cannot give subagent '{sub.name}' every "
                 f"tool of MCP server '{server}': its allow-list names tools one by one",
@@ -171,6 +181,14 @@ def subagent_checks(runtime: str, agent: ResolvedAgent) -> list[Diagnostic]:
                 f"subagents[{sub.name}].mcp_servers[{i}]",
                 f"List the tools: {{name: {server}, tools: [...]}} on the subagent, or on "
                 f"agent '{agent.name}' (selected at {sub.where})."))
+        if not whole and subagent_tools(sub) == []:
+            out.append(Diagnostic(
+                "error", "E531", f"runtime {runtime} cannot give subagent '{sub.name}' no "
+                "tool at all: an empty tool list gives it every tool",
+                sub.located.pos("tools") if sub.located else sub.where,
+                f"subagents[{sub.name}].tools",
+                f"Give it at least one tool, or drop 'tools' to let it use the agent's "
+                f"(agent '{agent.name}', selected at {sub.where})."))
     return out
 
 
