@@ -49,6 +49,7 @@ SUPPORTED = {
     "gemini-cli": {"commands", "hooks", "rules"},
     "codex": {"subagents", "hooks"},
     "copilot-cli": {"subagents", "hooks", "rules"},
+    "qwen-code": {"subagents", "commands", "hooks"},
     "none": set(),
 }
 #: Primitive section → the entry of PRIMITIVES an agent selects.
