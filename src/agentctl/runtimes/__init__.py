@@ -23,6 +23,7 @@ BUILTIN = {
     "gemini-cli": "agentctl.runtimes.gemini_cli:GeminiCli",
     "copilot-cli": "agentctl.runtimes.copilot:Copilot",
     "qwen-code": "agentctl.runtimes.qwen_code:QwenCode",
+    "kilo": "agentctl.runtimes.kilo:Kilo",
     "none": "agentctl.runtimes.none:NoRuntime",
 }
 ENTRY_POINT_GROUP = "agentctl.runtimes"
