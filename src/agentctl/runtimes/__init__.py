@@ -19,11 +19,11 @@ from agentctl.support.plugins import instantiate, registry
 BUILTIN = {
     "claude-code": "agentctl.runtimes.claude_code:ClaudeCode",
     "opencode": "agentctl.runtimes.opencode:OpenCode",
+    "kilo": "agentctl.runtimes.kilo:Kilo",
     "codex": "agentctl.runtimes.codex:Codex",
     "gemini-cli": "agentctl.runtimes.gemini_cli:GeminiCli",
     "copilot-cli": "agentctl.runtimes.copilot:Copilot",
     "qwen-code": "agentctl.runtimes.qwen_code:QwenCode",
-    "kilo": "agentctl.runtimes.kilo:Kilo",
     "none": "agentctl.runtimes.none:NoRuntime",
 }
 ENTRY_POINT_GROUP = "agentctl.runtimes"
