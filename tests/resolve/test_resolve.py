@@ -221,10 +221,10 @@ def test_the_example_resolves(example: Path) -> None:
     project = checked(load_catalogue(load_project(example, explicit=True)))
     assert sorted(project.agents) == ["docs-writer", "handbook", "on-call", "release-manager",
                                       "reviewer", "test-fixer", "triager"]
-    # Every runtime but the two added by issue 17 (an example agent for each ripples into
+    # Every runtime but the three added by issue 17 (an example agent for each ripples into
     # the example-tree snapshots of every target: left for a change of its own).
-    assert {a.runtime for a in project.agents.values()} == set(BUILTIN) - {"copilot-cli",
-                                                                           "qwen-code"}
+    assert {a.runtime for a in project.agents.values()} == set(BUILTIN) - {
+        "copilot-cli", "qwen-code", "kilo"}
     # Only the deprecation of the SSE server the example keeps to show the transport.
     assert [(w.code, w.path) for w in project.warnings] == [
         ("W502", "mcp_servers[sentry].transport")] * 2  # on-call and triager use it
