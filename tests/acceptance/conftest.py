@@ -30,6 +30,7 @@ from agentctl.runtimes.claude_code import ClaudeCode
 from agentctl.runtimes.codex import Codex
 from agentctl.runtimes.copilot import Copilot
 from agentctl.runtimes.gemini_cli import GeminiCli
+from agentctl.runtimes.kilo import Kilo
 from agentctl.runtimes.opencode import OpenCode
 from agentctl.runtimes.qwen_code import QwenCode
 from tests.acceptance.model_server import ScriptedModel
@@ -38,8 +39,8 @@ from tests.conftest import AGENTCTL
 HERE = Path(__file__).resolve().parent
 #: Runtime name → (npm package, pinned release): what the default services run.
 RUNTIMES = {r.name: (r.npm_package, r.version)
-            for r in (ClaudeCode, Codex, GeminiCli, OpenCode, Copilot, QwenCode)}
-PROGRAMS = ("claude", "codex", "gemini", "opencode", "copilot", "qwen")
+            for r in (ClaudeCode, Codex, GeminiCli, OpenCode, Copilot, QwenCode, Kilo)}
+PROGRAMS = ("claude", "codex", "gemini", "opencode", "copilot", "qwen", "kilo")
 LATEST = os.environ.get("AGENTCTL_ACCEPTANCE_LATEST") == "1"
 #: The secrets, each reaching agentctl through its credential's `env` override.
 SECRETS = {

@@ -3,7 +3,7 @@ its rendered workspace with nothing but what agentctl rendered, calls an MCP too
 scripted model asks for.
 
 Per runtime (Claude Code ``-p``, Codex ``exec``, Gemini CLI ``-p``, OpenCode ``run``,
-Copilot CLI ``-p``, Qwen Code ``-p``),
+Copilot CLI ``-p``, Qwen Code ``-p``, Kilo ``run``),
 with stdin closed, a fresh HOME and a timeout:
 
 * bearer / header / stdio: the allowed tool's ``tools/call`` reaches the server with the
@@ -39,6 +39,7 @@ HEADLESS = {
     "opencode": ["run"],
     "copilot": ["-p"],
     "qwen": ["-p"],
+    "kilo": ["run"],
 }
 RUNTIMES = tuple(HEADLESS)
 
@@ -48,7 +49,8 @@ def tool_name(agent: str, server: str, tool: str) -> str:
     Claude Code ``mcp__<server>__<tool>``; Codex a namespace ``mcp__<server>`` (``-`` →
     ``_``) holding ``<tool>`` (the scripted model's ``namespace/name``); Gemini CLI
     ``mcp_<server>_<tool>``; OpenCode ``<server>_<tool>``; Copilot CLI ``<server>-<tool>``;
-    Qwen Code ``mcp__<server>__<tool>`` (offered through its tool_search bridge)."""
+    Qwen Code ``mcp__<server>__<tool>`` (offered through its tool_search bridge); Kilo as
+    OpenCode."""
     return {
         "claude": f"mcp__{server}__{tool}",
         "codex": f"mcp__{server.replace('-', '_')}/{tool}",
@@ -56,6 +58,7 @@ def tool_name(agent: str, server: str, tool: str) -> str:
         "opencode": f"{server}_{tool}",
         "copilot": f"{server}-{tool}",
         "qwen": f"mcp__{server}__{tool}",
+        "kilo": f"{server}_{tool}",
     }[agent.removesuffix("-expired")]
 
 

@@ -71,7 +71,7 @@ def test_sse_without_the_transport_is_refused_not_warned(tmp_path: Path, runtime
 
 
 def test_the_sse_split_is_the_documented_one() -> None:
-    assert (SSE_RUNTIMES, NO_SSE_RUNTIMES) == (("claude-code", "opencode", "gemini-cli",
+    assert (SSE_RUNTIMES, NO_SSE_RUNTIMES) == (("claude-code", "opencode", "kilo", "gemini-cli",
                                                  "copilot-cli", "qwen-code"),
                                                 ("codex",))
 

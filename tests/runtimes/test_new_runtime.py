@@ -122,6 +122,7 @@ def test_the_registries_list_the_new_runtime(registered: None) -> None:
     header, _, *rows = runtime_matrix().splitlines()
     assert header.endswith("| `none` | `acme` |")
     assert rows[1] == "| MCP config | `.mcp.json` | `opencode.json` `mcp` | " \
+        "`agentctl.kilo.json` `mcp` (`KILO_CONFIG`) | " \
         "`.codex/config.toml` `mcp_servers` | `.gemini/settings.json` `mcpServers` | " \
         "`.mcp.json` `mcpServers` | `.qwen/system-settings.json` `mcpServers` | — | " \
         "`acme.json` |"

@@ -65,6 +65,8 @@ def entry(tmp_path: Path, runtime: str, server: str) -> dict[str, Any]:
         doc = json.loads(files[".qwen/system-settings.json"])["mcpServers"]
     elif runtime == "opencode":
         doc = json.loads(files["opencode.json"])["mcp"]
+    elif runtime == "kilo":
+        doc = json.loads(files["agentctl.kilo.json"])["mcp"]
     elif runtime == "codex":
         doc = tomllib.loads(files[".codex/config.toml"])["mcp_servers"]
     else:
@@ -77,6 +79,7 @@ def entry(tmp_path: Path, runtime: str, server: str) -> dict[str, Any]:
 STDIO_ROW = {
     "claude-code": ("env", {"K": "${K}"}),
     "opencode": ("environment", {"K": "{env:K}"}),
+    "kilo": ("environment", {"K": "{env:K}"}),
     "codex": ("env_vars", ["K"]),
     "gemini-cli": ("env", {"K": "${K}"}),
     "copilot-cli": ("env", {"K": "${K}"}),
@@ -97,6 +100,7 @@ def test_row_stdio_env_same_name(tmp_path: Path, runtime: str) -> None:
 BEARER_ROW = {
     "claude-code": ("headers", {"Authorization": "Bearer ${T}"}),
     "opencode": ("headers", {"Authorization": "Bearer {env:T}"}),
+    "kilo": ("headers", {"Authorization": "Bearer {env:T}"}),
     "codex": ("bearer_token_env_var", "T"),
     "gemini-cli": ("headers", {"Authorization": "Bearer ${T}"}),
     "copilot-cli": ("headers", {"Authorization": "Bearer ${T}"}),
@@ -105,6 +109,7 @@ BEARER_ROW = {
 WHOLE_ROW = {
     "claude-code": ("headers", {"X-Key": "${T}"}),
     "opencode": ("headers", {"X-Key": "{env:T}"}),
+    "kilo": ("headers", {"X-Key": "{env:T}"}),
     "codex": ("env_http_headers", {"X-Key": "T"}),
     "gemini-cli": ("headers", {"X-Key": "${T}"}),
     "copilot-cli": ("headers", {"X-Key": "${T}"}),
@@ -313,6 +318,7 @@ TRANSPORTS = {
     "gemini-cli": {"stdio", "http", "sse"},
     "copilot-cli": {"stdio", "http", "sse"},
     "qwen-code": {"stdio", "http", "sse"},
+    "kilo": {"stdio", "http", "sse"},
 }
 
 

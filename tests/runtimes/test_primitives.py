@@ -50,6 +50,7 @@ SUPPORTED = {
     "codex": {"subagents", "hooks"},
     "copilot-cli": {"subagents", "hooks", "rules"},
     "qwen-code": {"subagents", "commands", "hooks"},
+    "kilo": set(),
     "none": set(),
 }
 #: Primitive section → the entry of PRIMITIVES an agent selects.

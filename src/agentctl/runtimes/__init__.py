@@ -19,6 +19,7 @@ from agentctl.support.plugins import instantiate, registry
 BUILTIN = {
     "claude-code": "agentctl.runtimes.claude_code:ClaudeCode",
     "opencode": "agentctl.runtimes.opencode:OpenCode",
+    "kilo": "agentctl.runtimes.kilo:Kilo",
     "codex": "agentctl.runtimes.codex:Codex",
     "gemini-cli": "agentctl.runtimes.gemini_cli:GeminiCli",
     "copilot-cli": "agentctl.runtimes.copilot:Copilot",
