@@ -41,6 +41,9 @@ HERE = Path(__file__).resolve().parent
 RUNTIMES = {r.name: (r.npm_package, r.version)
             for r in (ClaudeCode, Codex, GeminiCli, OpenCode, Copilot, QwenCode, Kilo)}
 PROGRAMS = ("claude", "codex", "gemini", "opencode", "copilot", "qwen", "kilo")
+#: npm package → the program it installs.
+PROGRAM_OF = {r.npm_package: r.program
+              for r in (ClaudeCode, Codex, GeminiCli, OpenCode, Copilot, QwenCode, Kilo)}
 LATEST = os.environ.get("AGENTCTL_ACCEPTANCE_LATEST") == "1"
 #: The secrets, each reaching agentctl through its credential's `env` override.
 SECRETS = {
@@ -54,6 +57,8 @@ SECRETS = {
 CLI_TIMEOUT = 240
 #: The releases this run installed, for the summary: {npm package: version}.
 PROVEN: dict[str, str] = {}
+#: Package → why its newest release was not the one run (latest mode), for the summary.
+NOT_NEWEST: dict[str, str] = {}
 #: One line per headless matrix case, for the summary (test_headless.py fills it).
 MATRIX_LINES: list[str] = []
 
@@ -78,6 +83,33 @@ def newest(npm: str, package: str) -> str:
     return result.stdout.strip()
 
 
+def npm_install(npm: str, target: Path, specs: list[str]) -> bool:
+    """``npm install`` ``specs`` into ``target``; False when npm fails."""
+    result = subprocess.run(
+        [npm, "install", "--prefix", str(target), "--no-audit", "--no-fund",
+         "--save-exact", "--loglevel=error", *specs],
+        capture_output=True, text=True, check=False, timeout=900)
+    return result.returncode == 0
+
+
+def install_newest(npm: str, target: Path, pinned: dict[str, str]) -> dict[str, str]:
+    """Install the newest release of each package into ``target``, one at a time; a
+    package whose newest release does not install here (its program missing after
+    ``npm install``, e.g. a platform package not on the registry yet) gets its pin, and
+    :data:`NOT_NEWEST` says why. Returns {package: version installed}."""
+    chosen: dict[str, str] = {}
+    for package, pin in sorted(pinned.items()):
+        latest = newest(npm, package)
+        program = target / "node_modules" / ".bin" / PROGRAM_OF[package]
+        if npm_install(npm, target, [f"{package}@{latest}"]) and program.exists():
+            chosen[package] = latest
+            continue
+        NOT_NEWEST[package] = f"{latest} did not install here; ran the pinned {pin}"
+        assert npm_install(npm, target, [f"{package}@{pin}"]), f"npm: {package}@{pin}"
+        chosen[package] = pin
+    return chosen
+
+
 @pytest.fixture(scope="session")
 def npm_bin() -> Path:
     """``node_modules/.bin`` holding every runtime's CLI (:data:`PROGRAMS`)."""
@@ -97,12 +129,16 @@ def npm_bin() -> Path:
     with FileLock(str(target) + ".lock"):
         if not done.exists():
             (target / "package.json").write_text('{"private": true}\n')
-            subprocess.run(
-                [npm, "install", "--prefix", str(target), "--no-audit", "--no-fund",
-                 "--save-exact", "--loglevel=error", *specs],
-                check=True, timeout=900,
-            )
+            if LATEST:
+                installed = install_newest(npm, target, dict(RUNTIMES.values()))
+                specs = [f"{name}@{version}" for name, version in sorted(installed.items())]
+            else:
+                assert npm_install(npm, target, specs), f"npm cannot install {specs}"
             done.write_text("\n".join(specs) + "\n")
+            (target / ".not-newest.json").write_text(json.dumps(NOT_NEWEST))
+        packages = dict(spec.rsplit("@", 1) for spec in done.read_text().split())
+        if (target / ".not-newest.json").exists():
+            NOT_NEWEST.update(json.loads((target / ".not-newest.json").read_text()))
     bin_dir = target / "node_modules" / ".bin"
     for name in PROGRAMS:
         assert (bin_dir / name).exists(), f"npm did not install {name} into {bin_dir}"
@@ -116,6 +152,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(
             ("acceptance: newest" if LATEST else "acceptance: pinned") + " releases: "
             + ", ".join(f"{name}@{version}" for name, version in sorted(PROVEN.items())))
+    for package, why in sorted(NOT_NEWEST.items()):
+        terminalreporter.write_line(f"acceptance: {package}: newest {why}")
     for line in MATRIX_LINES:
         terminalreporter.write_line("headless: " + line)
 
