@@ -42,6 +42,7 @@ from agentctl.runtimes.common import (
     deep_merge,
     dump_json,
     endpoint,
+    hook_groups,
     markdown_with_frontmatter,
     read_json_config,
     without_suffix,
@@ -187,16 +188,9 @@ def hook_command(hook: Hook) -> str:
 
 def hook_settings(agent: ResolvedAgent) -> dict[str, Any]:
     """Settings ``hooks``: event → matcher groups, in the order the agent lists them."""
-    out: dict[str, list[dict[str, Any]]] = {}
-    for chosen in agent.primitives.hooks:
-        hook = chosen.entry
-        group: dict[str, Any] = {}
-        if hook.matcher is not None:
-            group["matcher"] = hook.matcher
-        group["hooks"] = [{"type": "command", "command": hook_command(hook),
-                           "timeout": hook.timeout}]
-        out.setdefault(HOOK_EVENTS[hook.event], []).append(group)
-    return dict(out)
+    return hook_groups(agent, HOOK_EVENTS, lambda chosen: {
+        "type": "command", "command": hook_command(chosen.entry),
+        "timeout": chosen.entry.timeout})
 
 
 def subagent_file(sub: ResolvedSubagent) -> bytes:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,8 +17,10 @@ from agentctl.support.tree import FileSpec
 
 if TYPE_CHECKING:
     from agentctl.catalogue.load import Located
+    from agentctl.catalogue.primitives import Hook
     from agentctl.catalogue.schema import Agent
     from agentctl.resolve import ResolvedAgent, ResolvedServer
+    from agentctl.resolve.selected import Selected
 
 
 def endpoint(agent: ResolvedAgent) -> str | None:
@@ -184,3 +187,19 @@ def read_json_config(path: Path) -> tuple[dict[str, Any], int]:
     if not isinstance(doc, dict):
         raise ValueError(f"{path} does not hold a JSON object")
     return doc, mode
+
+
+def hook_groups(agent: ResolvedAgent, events: Mapping[str, str],
+                handler: Callable[[Selected[Hook]], dict[str, Any]]
+                ) -> dict[str, list[dict[str, Any]]]:
+    """The settings ``hooks`` shape Claude Code introduced and Gemini CLI and Qwen Code
+    share: runtime event name (``events[hook.event]``) → matcher groups ``{matcher?,
+    hooks: [handler(hook)]}``, one group per hook in the order the agent lists them."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for chosen in agent.primitives.hooks:
+        group: dict[str, Any] = {}
+        if chosen.entry.matcher is not None:
+            group["matcher"] = chosen.entry.matcher
+        group["hooks"] = [handler(chosen)]
+        out.setdefault(events[chosen.entry.event], []).append(group)
+    return out

@@ -50,6 +50,7 @@ from agentctl.runtimes.common import (
     endpoint,
     folder_rule_checks,
     folder_rule_files,
+    hook_groups,
     server_env,
     server_headers,
     without_suffix,
@@ -91,16 +92,9 @@ def hook_command(hook: Hook) -> str:
 
 def hook_settings(agent: ResolvedAgent) -> dict[str, Any]:
     """Settings ``hooks``: event → matcher groups; ``timeout`` in milliseconds."""
-    out: dict[str, list[dict[str, Any]]] = {}
-    for chosen in agent.primitives.hooks:
-        hook = chosen.entry
-        group: dict[str, Any] = {}
-        if hook.matcher is not None:
-            group["matcher"] = hook.matcher
-        group["hooks"] = [{"name": chosen.name, "type": "command",
-                           "command": hook_command(hook), "timeout": hook.timeout * 1000}]
-        out.setdefault(HOOK_EVENTS[hook.event], []).append(group)
-    return out
+    return hook_groups(agent, HOOK_EVENTS, lambda chosen: {
+        "name": chosen.name, "type": "command", "command": hook_command(chosen.entry),
+        "timeout": chosen.entry.timeout * 1000})
 
 
 def command_file(command: Command) -> bytes:

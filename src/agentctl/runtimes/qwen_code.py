@@ -60,6 +60,7 @@ from agentctl.runtimes.common import (
     default_placeholder_errors,
     dump_json,
     endpoint,
+    hook_groups,
     markdown_with_frontmatter,
     with_suffix,
 )
@@ -120,16 +121,9 @@ def hook_timeout(seconds: int) -> int:
 
 def hook_settings(agent: ResolvedAgent) -> dict[str, Any]:
     """Settings ``hooks``: event → matcher groups, in the order the agent lists them."""
-    out: dict[str, list[dict[str, Any]]] = {}
-    for chosen in agent.primitives.hooks:
-        hook = chosen.entry
-        group: dict[str, Any] = {}
-        if hook.matcher is not None:
-            group["matcher"] = hook.matcher
-        group["hooks"] = [{"type": "command", "command": hook_command(hook),
-                           "name": chosen.name, "timeout": hook_timeout(hook.timeout)}]
-        out.setdefault(HOOK_EVENTS[hook.event], []).append(group)
-    return out
+    return hook_groups(agent, HOOK_EVENTS, lambda chosen: {
+        "type": "command", "command": hook_command(chosen.entry), "name": chosen.name,
+        "timeout": hook_timeout(chosen.entry.timeout)})
 
 
 def subagent_file(sub: ResolvedSubagent) -> bytes:
