@@ -84,22 +84,29 @@ agents:
 """
 
 
-@pytest.fixture(scope="module")
-def prim(deployed: Deployed, tmp_path_factory: pytest.TempPathFactory) -> Deployed:
-    """The acceptance project (loopback addresses filled in) plus :data:`PRIMITIVES`, in a
-    git checkout of its own, applied by the installed ``agentctl``."""
-    root = tmp_path_factory.mktemp("primitives") / "acceptance"
+def applied_copy(deployed: Deployed, base: Path, name: str, text: str) -> Deployed:
+    """The acceptance project (conftest's ``deployed``, loopback addresses filled in)
+    copied to ``base/acceptance`` with one more catalogue file, ``catalogue/<name>``
+    holding ``text``, in a git checkout of its own, applied by the installed ``agentctl``."""
+    root = base / "acceptance"
     shutil.copytree(deployed.root, root,
                     ignore=shutil.ignore_patterns("deploy", ".agentctl", ".git"))
-    (root / "catalogue" / "primitives.yaml").write_text(PRIMITIVES)
+    (root / "catalogue" / name).write_text(text)
     subprocess.run(["git", "init", "-q", str(root)], check=True)
-    homes = root.parent / "homes"
+    homes = base / "homes"
     homes.mkdir()
     project = Deployed(root, homes, deployed.npm_bin)
     applied = run_process([AGENTCTL, "-C", str(root), "apply", "-y"],
                           project.environment(project.fresh_home()), 300)
     assert applied.returncode == 0, applied.stdout + applied.stderr
     return project
+
+
+@pytest.fixture(scope="module")
+def prim(deployed: Deployed, tmp_path_factory: pytest.TempPathFactory) -> Deployed:
+    """The acceptance project plus :data:`PRIMITIVES` (:func:`applied_copy`)."""
+    return applied_copy(deployed, tmp_path_factory.mktemp("primitives"), "primitives.yaml",
+                        PRIMITIVES)
 
 
 def describe(run: CliRun, received: list[Received]) -> str:

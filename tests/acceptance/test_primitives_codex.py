@@ -17,23 +17,21 @@ installed ``agentctl``.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from typing import get_args
 
 import pytest
 
 from agentctl.catalogue.primitives import HookEvent
-from tests.acceptance.conftest import Deployed, McpLog, run_process
+from tests.acceptance.conftest import Deployed, McpLog
 from tests.acceptance.model_server import FINAL_TEXT, ScriptedModel
 from tests.acceptance.test_primitives import (
     HOOK_MARKER,
     SUBAGENT_MARKER,
+    applied_copy,
     describe,
     results,
     since,
 )
-from tests.conftest import AGENTCTL
 
 pytestmark = pytest.mark.acceptance
 
@@ -71,20 +69,9 @@ hooks:
 
 @pytest.fixture(scope="module")
 def cx(deployed: Deployed, tmp_path_factory: pytest.TempPathFactory) -> Deployed:
-    """The acceptance project (loopback addresses filled in) plus :data:`CATALOGUE`, in
-    a git checkout of its own, applied by the installed ``agentctl``."""
-    root = tmp_path_factory.mktemp("primitives-codex") / "acceptance"
-    shutil.copytree(deployed.root, root,
-                    ignore=shutil.ignore_patterns("deploy", ".agentctl", ".git"))
-    (root / "catalogue" / "primitives-codex.yaml").write_text(CATALOGUE)
-    subprocess.run(["git", "init", "-q", str(root)], check=True)
-    homes = root.parent / "homes"
-    homes.mkdir()
-    project = Deployed(root, homes, deployed.npm_bin)
-    applied = run_process([AGENTCTL, "-C", str(root), "apply", "-y"],
-                          project.environment(project.fresh_home()), 300)
-    assert applied.returncode == 0, applied.stdout + applied.stderr
-    return project
+    """The acceptance project plus :data:`CATALOGUE` (``applied_copy``)."""
+    return applied_copy(deployed, tmp_path_factory.mktemp("primitives-codex"),
+                        "primitives-codex.yaml", CATALOGUE)
 
 
 def test_codex_before_tool_hook_blocks_an_allowed_tool(cx: Deployed, model: ScriptedModel,

@@ -21,16 +21,13 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.acceptance.conftest import Deployed, McpLog, run_process
+from tests.acceptance.conftest import Deployed, McpLog
 from tests.acceptance.model_server import FINAL_TEXT, ScriptedModel
-from tests.acceptance.test_primitives import describe, results, since
-from tests.conftest import AGENTCTL
+from tests.acceptance.test_primitives import applied_copy, describe, results, since
 
 pytestmark = pytest.mark.acceptance
 
@@ -66,23 +63,12 @@ agents:
 
 @pytest.fixture(scope="module")
 def cprim(deployed: Deployed, tmp_path_factory: pytest.TempPathFactory) -> Deployed:
-    """The acceptance project (loopback addresses filled in) plus :data:`CATALOGUE`, in a
-    git checkout of its own, applied by the installed ``agentctl``; the hook writes its
-    working folder to ``<root>/../hook-cwd.txt``."""
-    root = tmp_path_factory.mktemp("primitives-copilot") / "acceptance"
-    shutil.copytree(deployed.root, root,
-                    ignore=shutil.ignore_patterns("deploy", ".agentctl", ".git"))
+    """The acceptance project plus :data:`CATALOGUE` (``applied_copy``); the hook writes
+    its working folder to ``<root>/../hook-cwd.txt``."""
+    base = tmp_path_factory.mktemp("primitives-copilot")
     text = CATALOGUE.format(subagent=SUBAGENT_MARKER, rule=RULE_MARKER, agent=AGENT,
-                            cwd_file=root.parent / "hook-cwd.txt")
-    (root / "catalogue" / "primitives-copilot.yaml").write_text(text)
-    subprocess.run(["git", "init", "-q", str(root)], check=True)
-    homes = root.parent / "homes"
-    homes.mkdir()
-    project = Deployed(root, homes, deployed.npm_bin)
-    applied = run_process([AGENTCTL, "-C", str(root), "apply", "-y"],
-                          project.environment(project.fresh_home()), 300)
-    assert applied.returncode == 0, applied.stdout + applied.stderr
-    return project
+                            cwd_file=base / "hook-cwd.txt")
+    return applied_copy(deployed, base, "primitives-copilot.yaml", text)
 
 
 def test_custom_agent_runs_with_its_own_prompt_tools_and_model(

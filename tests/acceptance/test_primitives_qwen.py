@@ -20,22 +20,21 @@ catalogue file, :data:`PRIMITIVES`, applied by the installed ``agentctl``; the a
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.acceptance.conftest import Deployed, McpLog, run_process
+from tests.acceptance.conftest import Deployed, McpLog
 from tests.acceptance.model_server import FINAL_TEXT, Received, ScriptedModel
 from tests.acceptance.test_primitives import (
     HOOK_MARKER,
     RULE_MARKER,
     SUBAGENT_MARKER,
+    applied_copy,
     describe,
     results,
     since,
 )
-from tests.conftest import AGENTCTL
 
 pytestmark = pytest.mark.acceptance
 
@@ -71,20 +70,9 @@ agents:
 
 @pytest.fixture(scope="module")
 def qprim(deployed: Deployed, tmp_path_factory: pytest.TempPathFactory) -> Deployed:
-    """The acceptance project (loopback addresses filled in) plus :data:`PRIMITIVES`, in a
-    git checkout of its own, applied by the installed ``agentctl``."""
-    root = tmp_path_factory.mktemp("primitives-qwen") / "acceptance"
-    shutil.copytree(deployed.root, root,
-                    ignore=shutil.ignore_patterns("deploy", ".agentctl", ".git"))
-    (root / "catalogue" / "primitives-qwen.yaml").write_text(PRIMITIVES)
-    subprocess.run(["git", "init", "-q", str(root)], check=True)
-    homes = root.parent / "homes"
-    homes.mkdir()
-    project = Deployed(root, homes, deployed.npm_bin)
-    applied = run_process([AGENTCTL, "-C", str(root), "apply", "-y"],
-                          project.environment(project.fresh_home()), 300)
-    assert applied.returncode == 0, applied.stdout + applied.stderr
-    return project
+    """The acceptance project plus :data:`PRIMITIVES` (``applied_copy``)."""
+    return applied_copy(deployed, tmp_path_factory.mktemp("primitives-qwen"),
+                        "primitives-qwen.yaml", PRIMITIVES)
 
 
 def test_qwen_command_is_expanded_with_its_argument(qprim: Deployed, model: ScriptedModel,
