@@ -123,11 +123,17 @@ def selected_runtimes(items: list[pytest.Item]) -> tuple[str, ...]:
     return tuple(r for r in RUNTIMES if r in named) or RUNTIMES
 
 
+#: Runtimes run side by side. Seven Node CLIs, each starting its own stdio MCP server, on
+#: a 2-core machine made the stdio server connect after Claude Code's and Copilot CLI's
+#: first turn (the tool not offered yet: the case failed although nothing was wrong).
+LANES = 3
+
+
 @pytest.fixture(scope="module")
 def matrix(request: pytest.FixtureRequest, deployed: Deployed,
            model: ScriptedModel) -> dict[tuple[str, str], Outcome]:
-    """Every case of the selected runtimes run once: the runtimes side by side, each
-    one's cases in turn."""
+    """Every case of the selected runtimes run once: up to :data:`LANES` runtimes side by
+    side, each one's cases in turn."""
 
     def lane(runtime: str) -> list[Outcome]:
         done = []
@@ -139,7 +145,7 @@ def matrix(request: pytest.FixtureRequest, deployed: Deployed,
         return done
 
     lanes_run = selected_runtimes(request.session.items)
-    with ThreadPoolExecutor(max_workers=len(lanes_run)) as pool:
+    with ThreadPoolExecutor(max_workers=min(LANES, len(lanes_run))) as pool:
         lanes = list(pool.map(lane, lanes_run))
     for outcomes in lanes:
         MATRIX_LINES.append(outcomes[0].case.runtime + ": " + ", ".join(

@@ -13,7 +13,7 @@ from agentctl.catalogue.project_schema import ProjectConfig
 from agentctl.render.pipeline import build
 from agentctl.targets import BUILTIN, get_target
 from agentctl.targets.base import Observation
-from tests.conftest import ROOT
+from tests.conftest import ROOT, example_agents
 
 SRC = ROOT / "src" / "agentctl"
 
@@ -73,7 +73,7 @@ def test_settings_are_registered_under_the_targets_key(name: str) -> None:
 def test_every_rendering_target_uses_the_render_cache(example: Path, name: str) -> None:
     cold = build(example, explicit=True, target=name, use_cache=True)
     cold.save_cache()
-    assert len(cold.tree.rendered_agents) == 7
+    assert len(cold.tree.rendered_agents) == len(example_agents())
     warm = build(example, explicit=True, target=name, use_cache=True)
     assert warm.tree.rendered_agents == []
     assert warm.tree.files == cold.tree.files
@@ -129,6 +129,6 @@ def test_changed_cluster_settings_render_every_agent_again(example: Path) -> Non
     config = example / "agentctl.yaml"
     config.write_text(config.read_text() + "kubernetes:\n  namespace: agents\n")
     tree = build(example, explicit=True, target="kubernetes", use_cache=True).tree
-    assert len(tree.rendered_agents) == 7
+    assert len(tree.rendered_agents) == len(example_agents())
     deployment = tree.files["kubernetes/agents/reviewer/deployment.yaml"].content
     assert b"namespace: agents" in deployment
