@@ -39,6 +39,7 @@ import hmac
 import json
 import re
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -118,6 +119,26 @@ class ScriptedModel:
         with self._lock:
             self.received.append(received)
 
+    def await_subagent(self, route: str, model: str | None, since: int,
+                       timeout: float = 60.0) -> None:
+        """Wait (at most ``timeout`` s) until a request on ``route`` for another model than
+        ``model`` arrived from index ``since`` on (the parent's first turn): the subagent a
+        spawn started.
+        The parent's final answer is held until then, as a real model would wait for its
+        subagent, so the runtime does not end the run before the subagent's first turn."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if any(r.route == route and r.model != model for r in self.received[since:]):
+                    return
+            time.sleep(0.1)
+
+    def first_turn(self, directive: str | None) -> int:
+        """The index of the first request carrying ``directive`` (else the count so far)."""
+        with self._lock:
+            return next((i for i, r in enumerate(self.received) if r.directive == directive),
+                        len(self.received))
+
     def offered_before(self, request: _Request) -> bool:
         """Whether an earlier turn of ``request``'s directive was answered with a call to
         a tool it offered (a runtime may send its first turn before an MCP server has
@@ -170,11 +191,16 @@ class _Handler(BaseHTTPRequestHandler):
         request = _PARSERS[protocol](body, path)
         key_ok = _key_matches(protocol, self.headers, self.scripted.api_key)
         answer = _decide(request, self.scripted.offered_before(request))
+        spawned = (answer.kind == "text" and bool(request.results)
+                   and "spawn_agent" in (request.directive or ""))
+        since = self.scripted.first_turn(request.directive)
         self.scripted.record(Received(
             route=route, protocol=protocol, model=request.model, key_ok=key_ok,
             tools=request.tools, directive=request.directive, results=request.results,
             answer=answer.kind, context=request.context,
         ))
+        if spawned:  # Codex's spawn_agent returns at once: hold the parent's last turn
+            self.scripted.await_subagent(route, request.model, since)
         streaming = bool(body.get("stream")) or ":streamGenerateContent" in path
         if protocol == "responses":
             streaming = True  # Codex always streams
