@@ -9,7 +9,7 @@ from agentctl.apply.status import DOT, DOT_COLOURS, agent_statuses
 from agentctl.catalogue.project import Project, load_project
 from agentctl.commands import ui
 from agentctl.plan.ledger import Ledger, applied_target, ledger_path
-from agentctl.targets import DEFAULT, get_target, target_names
+from agentctl.targets import DEFAULT, get_target, is_target
 from agentctl.targets.base import Observation
 
 
@@ -17,7 +17,7 @@ def observe(project: Project, ledger: Ledger) -> Observation:
     """The run state as the target the fleet was applied with observes it (else the
     project's target); never raises."""
     name = applied_target(ledger) or project.config.target or DEFAULT
-    if name not in target_names():
+    if not is_target(name):
         return Observation(unavailable=f"target '{name}' is not installed")
     return get_target(name).observe(project)
 

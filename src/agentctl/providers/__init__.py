@@ -13,7 +13,7 @@ from functools import cache
 
 from agentctl.diagnostics.codes import declaring_owner, register_code_source
 from agentctl.providers.base import ProviderBackend
-from agentctl.support.plugins import instantiate, registry
+from agentctl.support.plugins import Registry, instantiate, registry
 
 #: Built-in backends: name → "module:Class".
 BUILTIN = {
@@ -28,8 +28,14 @@ ENTRY_POINT_GROUP = "agentctl.providers"
 
 
 @cache
-def _registry() -> dict[str, str]:
+def _registry() -> Registry:
     return registry(BUILTIN, ENTRY_POINT_GROUP)
+
+
+def is_backend(name: str) -> bool:
+    """Whether a provider backend called ``name`` exists, built-in or plug-in (installed plug-ins
+    are looked for only when ``name`` is not built-in)."""
+    return name in _registry()
 
 
 def backend_names() -> list[str]:

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from agentctl.catalogue.load import Catalogue
 from agentctl.diagnostics import Diagnostic, DiagnosticError, did_you_mean
-from agentctl.providers import backend_names, default_base_url
+from agentctl.providers import backend_names, default_base_url, is_backend
 from agentctl.resolve import ResolvedProject
-from agentctl.runtimes import get_runtime, runtime_names
+from agentctl.runtimes import get_runtime, is_runtime, runtime_names
 from agentctl.secrets.checks import check_sources
 
 
@@ -42,10 +42,10 @@ def check_backends(cat: Catalogue, problems: list[Diagnostic]) -> None:
     """E212 for a provider whose backend no plug-in has (built-in backends and the
     ``agentctl.providers`` entry-point group), else E217 for one with no ``base_url``
     whose backend has no default endpoint."""
-    known = backend_names()
     for name, loc in cat.providers.items():
         p = loc.entry
-        if p.backend not in known:
+        if not is_backend(p.backend):
+            known = backend_names()
             problems.append(
                 Diagnostic("error", "E212", f"unknown provider backend '{p.backend}'",
                            loc.pos("backend"), f"providers[{name}].backend",
@@ -63,16 +63,17 @@ def check_backends(cat: Catalogue, problems: list[Diagnostic]) -> None:
 def check_runtimes(resolved: ResolvedProject, problems: list[Diagnostic]) -> None:
     """E210 for an agent with no runtime (templates may leave it to their children) or
     an unknown one; such an agent is dropped from ``resolved.agents``."""
-    names = runtime_names()
     for ref in resolved.runtimes:
         if ref.runtime is None:
             if not ref.template:
                 problems.append(
                     Diagnostic("error", "E210", "agent has no 'runtime'", ref.agent_pos,
                                f"agents[{ref.agent}]", "Add 'runtime: claude-code' (or "
-                               + ", ".join(names) + "), here or in the agent it extends.")
+                               + ", ".join(runtime_names()) + "), here or in the agent it "
+                               "extends.")
                 )
-        elif ref.runtime not in names:
+        elif not is_runtime(ref.runtime):
+            names = runtime_names()
             problems.append(
                 Diagnostic("error", "E210", f"unknown runtime '{ref.runtime}'", ref.where,
                            f"agents[{ref.agent}].runtime",

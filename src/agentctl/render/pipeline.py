@@ -16,7 +16,7 @@ from agentctl.render.checks import check_plugins
 from agentctl.resolve import ResolvedProject, resolve
 from agentctl.support.fsutil import FileSystemError, UnsafePathError
 from agentctl.support.tree import DesiredTree
-from agentctl.targets import DEFAULT, get_target, target_names
+from agentctl.targets import DEFAULT, get_target, is_target, target_names
 
 
 @dataclass
@@ -52,9 +52,9 @@ class Built:
 def target_problems(name: str, where: Position | None = None) -> list[Diagnostic]:
     """E010 at ``where`` (``target:`` in agentctl.yaml; None: ``--target``) when no target,
     built-in or plug-in, has that name; else nothing."""
-    known = target_names()
-    if name in known:
+    if is_target(name):
         return []
+    known = target_names()
     return [Diagnostic("error", "E010", f"unknown target '{name}'", where, "target",
                        ("Targets: " + ", ".join(known) + "." + did_you_mean(name, known))
                        .strip())]

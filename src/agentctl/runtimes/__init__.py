@@ -13,7 +13,7 @@ from functools import cache
 
 from agentctl.diagnostics.codes import declaring_owner, register_code_source
 from agentctl.runtimes.base import Runtime
-from agentctl.support.plugins import instantiate, registry
+from agentctl.support.plugins import Registry, instantiate, registry
 
 #: Built-in runtimes: name → "module:Class", in the order the docs list them.
 BUILTIN = {
@@ -30,8 +30,14 @@ ENTRY_POINT_GROUP = "agentctl.runtimes"
 
 
 @cache
-def _registry() -> dict[str, str]:
+def _registry() -> Registry:
     return registry(BUILTIN, ENTRY_POINT_GROUP)
+
+
+def is_runtime(name: str) -> bool:
+    """Whether a runtime called ``name`` exists, built-in or plug-in (installed plug-ins
+    are looked for only when ``name`` is not built-in)."""
+    return name in _registry()
 
 
 def runtime_names() -> list[str]:

@@ -48,11 +48,11 @@ class NoRuntime(BaseRuntime):
             "settings": agent.settings,
             "service_inputs": agent.service_inputs,
         }
-        others = ", ".join(n for n in runtime_names() if n != self.name)
         out = []
         for field in self.ignored_fields:
             if not values[field]:
                 continue
+            others = ", ".join(n for n in runtime_names() if n != self.name)
             own = field in located.entry.model_fields_set
             out.append(Diagnostic(
                 "warning", "W510", f"runtime none ignores '{field}'"

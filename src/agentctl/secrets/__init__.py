@@ -43,7 +43,7 @@ from agentctl.secrets.keyring_backend import (
     keyring_set,
 )
 from agentctl.support import redact
-from agentctl.support.plugins import instantiate, registry
+from agentctl.support.plugins import Registry, instantiate, registry
 
 __all__ = [
     "BUILTIN",
@@ -81,8 +81,14 @@ ENTRY_POINT_GROUP = "agentctl.secret_backends"
 
 
 @cache
-def _registry() -> dict[str, str]:
+def _registry() -> Registry:
     return registry(BUILTIN, ENTRY_POINT_GROUP)
+
+
+def is_backend(name: str) -> bool:
+    """Whether a secret backend called ``name`` exists, built-in or plug-in (installed plug-ins
+    are looked for only when ``name`` is not built-in)."""
+    return name in _registry()
 
 
 def backend_names() -> list[str]:

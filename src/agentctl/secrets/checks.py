@@ -11,7 +11,7 @@ from __future__ import annotations
 from agentctl.catalogue.load import Catalogue
 from agentctl.catalogue.secret_sources import SecretSource
 from agentctl.diagnostics import Diagnostic, Position, did_you_mean
-from agentctl.secrets import backend_names, get_backend
+from agentctl.secrets import backend_names, get_backend, is_backend
 from agentctl.support.fsutil import UnsafePathError, check_relative
 
 
@@ -28,7 +28,7 @@ def check_sources(cat: Catalogue, problems: list[Diagnostic]) -> None:
             "Write a relative path without '..', e.g. secrets.age.yaml."))
     default = config.default
     if default is not None:
-        unknown = default.backend not in backend_names()
+        unknown = not is_backend(default.backend)
         pos = cat.project.position("secrets", "default", *(["backend"] if unknown else []))
         _check(default, pos, "secrets.default", problems)
     for name, loc in sorted(cat.credentials.items()):
@@ -38,15 +38,15 @@ def check_sources(cat: Catalogue, problems: list[Diagnostic]) -> None:
         listed = source if isinstance(source, list) else [source]
         for i, one in enumerate(listed):
             at = ("source", i) if isinstance(source, list) else ("source",)
-            where = loc.pos(*at, "backend") if one.backend not in backend_names() else loc.pos(*at)
+            where = loc.pos(*at, "backend") if not is_backend(one.backend) else loc.pos(*at)
             _check(one, where, f"credentials[{name}].source"
                    + (f"[{i}]" if isinstance(source, list) else ""), problems)
 
 
 def _check(source: SecretSource, pos: Position, path: str,
            problems: list[Diagnostic]) -> None:
-    known = backend_names()
-    if source.backend not in known:
+    if not is_backend(source.backend):
+        known = backend_names()
         problems.append(Diagnostic(
             "error", "E407", f"unknown secret backend '{source.backend}'", pos, path,
             "Backends: " + ", ".join(known) + "." + did_you_mean(source.backend, known)))

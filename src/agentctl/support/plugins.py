@@ -3,13 +3,15 @@
 Runtimes, deployment targets and provider backends each have an entry-point group
 (``agentctl.runtimes``, ``agentctl.targets``, ``agentctl.providers``). Every call of
 ``importlib.metadata.entry_points`` walks all installed distributions' metadata, so the
-walk is done once and shared by the three registries (it showed in ``bench/startup.py``).
+walk is done once and shared by the registries (it showed in ``bench/startup.py``), and
+only when it is needed: a :class:`Registry` answers a built-in name without it, so a
+catalogue that names only built-in runtimes, targets and backends never walks them.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from functools import cache
 from typing import Any
 
@@ -31,13 +33,44 @@ def plugin_specs(group: str) -> dict[str, str]:
     return found
 
 
-def registry(builtin: Mapping[str, str], group: str) -> dict[str, str]:
-    """Built-in ``{name: "module:Class"}`` plus the plug-ins of ``group``; a plug-in
-    cannot shadow a built-in name."""
-    found = dict(builtin)
-    for name, spec in plugin_specs(group).items():
-        found.setdefault(name, spec)
-    return found
+class Registry(Mapping[str, str]):
+    """Built-in ``{name: "module:Class"}`` plus the plug-ins of entry-point ``group``; a
+    plug-in cannot shadow a built-in name. Iterating (or ``len``) yields the built-ins in
+    their order, then the plug-ins in entry-point order.
+
+    Looking up (or testing ``in``) a built-in name does not walk the installed
+    distributions; any other name, and listing them all, does (once per process).
+    """
+
+    def __init__(self, builtin: Mapping[str, str], group: str) -> None:
+        self._builtin = dict(builtin)
+        self._group = group
+        self._found: dict[str, str] | None = None
+
+    @property
+    def _full(self) -> dict[str, str]:
+        if self._found is None:
+            found = dict(self._builtin)
+            for name, spec in plugin_specs(self._group).items():
+                found.setdefault(name, spec)
+            self._found = found
+        return self._found
+
+    def __getitem__(self, name: str) -> str:
+        """``"module:Class"`` of ``name``. Raises ``KeyError`` for an unknown name."""
+        spec = self._builtin.get(name)
+        return spec if spec is not None else self._full[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._full)
+
+    def __len__(self) -> int:
+        return len(self._full)
+
+
+def registry(builtin: Mapping[str, str], group: str) -> Registry:
+    """The :class:`Registry` of ``builtin`` and entry-point ``group``."""
+    return Registry(builtin, group)
 
 
 def instantiate(spec: str, protocol: type[Any], what: str) -> Any:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from agentctl.support.plugins import instantiate, registry
+from agentctl.support.plugins import Registry, instantiate, registry
 from agentctl.targets.base import Target
 
 #: Built-in targets: name → "module:Class".
@@ -25,8 +25,14 @@ ENTRY_POINT_GROUP = "agentctl.targets"
 
 
 @cache
-def _registry() -> dict[str, str]:
+def _registry() -> Registry:
     return registry(BUILTIN, ENTRY_POINT_GROUP)
+
+
+def is_target(name: str) -> bool:
+    """Whether a target called ``name`` exists, built-in or plug-in (installed plug-ins
+    are looked for only when ``name`` is not built-in)."""
+    return name in _registry()
 
 
 def target_names() -> list[str]:
