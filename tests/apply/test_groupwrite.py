@@ -147,3 +147,33 @@ def test_a_staged_file_gets_exactly_its_mode_and_a_sweepable_name(
     with pytest.raises(TypeError):  # fails once the temp file exists: it is removed
         groupwrite._stage(tmp_path / "c.md", "not bytes", 0o644, False)  # type: ignore[arg-type]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([public.name, private.name])
+
+
+def test_new_folder_chains_get_their_modes_and_linked_folders_are_resolved_once(
+        tmp_path: Path) -> None:
+    # Folders found missing are made without looking again: parents 0755, the folder of
+    # a private file 0700; a linked folder inside the scope is followed, one leading out
+    # of it refused before anything is written.
+    old = os.umask(0o022)
+    try:
+        write_group(tmp_path, [("out/ws/a/deep/er/x.md", b"x\n", 0o644),
+                               ("out/ws/a/deep/y.md", b"y\n", 0o644),
+                               ("out/env/sub/a.env", b"K=v\n", 0o600)],
+                    scope=tmp_path / "out")
+    finally:
+        os.umask(old)
+    modes = {rel: (tmp_path / rel).stat().st_mode & 0o777
+             for rel in ("out", "out/ws", "out/ws/a/deep/er", "out/env", "out/env/sub")}
+    assert modes == {"out": 0o755, "out/ws": 0o755, "out/ws/a/deep/er": 0o755,
+                     "out/env": 0o755, "out/env/sub": 0o700}
+    (tmp_path / "out/ws/b").symlink_to(tmp_path / "out/ws/a")  # inside the scope
+    write_group(tmp_path, [("out/ws/b/deep/z.md", b"z\n", 0o644)], scope=tmp_path / "out")
+    assert (tmp_path / "out/ws/a/deep/z.md").read_bytes() == b"z\n"
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "out/ws/c").symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(UnsafePathError, match=r"leads out of .* through a symlink"):
+        write_group(tmp_path, [("out/ws/new/n.md", b"n\n", 0o644),
+                               ("out/ws/c/deep/w.md", b"w\n", 0o644)],
+                    scope=tmp_path / "out")
+    assert not (tmp_path / "out/ws/new").exists()
+    assert list((tmp_path / "elsewhere").iterdir()) == []

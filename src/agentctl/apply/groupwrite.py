@@ -31,7 +31,6 @@ from agentctl.support.fsutil import (
     check_relative,
     commit,
     discard,
-    make_dirs,
     read_regular,
     stage,
     step,
@@ -44,9 +43,9 @@ class _Slot:
     """One file of a group on its way into place."""
 
     rel: str
-    target: Path
-    tmp: Path | None = None
-    kept: Path | None = None  # a hard link to the file being replaced
+    target: str  # resolved folder + name (strings: a fleet's apply handles thousands)
+    tmp: str | None = None
+    kept: str | None = None  # a hard link to the file being replaced
     old: tuple[bytes, int] | None = None  # its bytes and mode, when it could not be linked
     existed: bool = False
     moved: bool = False
@@ -91,18 +90,21 @@ def write_group(root: Path, items: Sequence[tuple[str, bytes, int]], *,
 class _Place:
     """Where a group's files go: each folder resolved, checked and made once per group
     (a workspace holds many files in few folders; resolving each file's folder was most
-    of a fleet's apply time)."""
+    of a fleet's apply time). Paths are plain strings here: a fleet's apply places
+    thousands of files, and ``pathlib`` objects cost more than the system calls."""
 
     def __init__(self, root: Path, scope: Path | None) -> None:
-        self.real_root = root.resolve()
-        self.real_scope = (scope or root).resolve()
+        self.real_root = str(root.resolve())
+        self.real_scope = str((scope or root).resolve())
+        self.inside = self.real_scope.rstrip("/") + "/"
         self.shown = scope or root
-        self.folders: dict[str, Path] = {"": self.real_root}  # resolved
-        self.checked: dict[str, Path] = {}  # resolved and inside the scope
+        self.folders: dict[str, str] = {"": self.real_root}  # resolved
+        self.absent: set[str] = set()  # folders found missing: nothing below them exists
+        self.checked: dict[str, str] = {}  # resolved and inside the scope
         self.ready: set[str] = set()
         self.made: list[Path] = []
 
-    def target(self, rel: str) -> Path:
+    def target(self, rel: str) -> str:
         """``root/rel`` with its folder resolved; raises :class:`UnsafePathError` for a
         path that is not clean or whose folder resolves out of the scope."""
         check_relative(rel)
@@ -110,34 +112,59 @@ class _Place:
         folder = self.checked.get(head)
         if folder is None:
             folder = self._resolved(head)
-            if folder != self.real_scope and not folder.is_relative_to(self.real_scope):
+            if folder != self.real_scope and not folder.startswith(self.inside):
                 raise UnsafePathError(f"{rel!r} leads out of {self.shown} through a symlink; "
                                       "agentctl does not write through links")
             self.checked[head] = folder
-        return folder / name
+        return f"{folder}/{name}"
 
-    def _resolved(self, head: str) -> Path:
+    def _resolved(self, head: str) -> str:
         """``root/head`` resolved as ``Path.resolve`` would, from its resolved parent: one
-        ``lstat`` per folder, not one per folder on the way for every folder."""
+        ``lstat`` per folder, not one per folder on the way for every folder, and none
+        below a folder found missing."""
         folder = self.folders.get(head)
         if folder is None:
             parent, _, name = head.rpartition("/")
-            folder = (self._resolved(parent) if parent else self.real_root) / name
-            if os.path.islink(folder):
-                folder = folder.resolve()
+            folder = f"{self._resolved(parent) if parent else self.real_root}/{name}"
+            if parent in self.absent:
+                self.absent.add(head)
+            else:
+                try:
+                    mode = os.lstat(folder).st_mode
+                except FileNotFoundError:
+                    self.absent.add(head)
+                except OSError:
+                    pass  # not a link we can see; writing there reports the real error
+                else:
+                    if stat.S_ISLNK(mode):
+                        folder = str(Path(folder).resolve())
             self.folders[head] = folder
         return folder
 
-    def make_folder(self, target: Path, mode: int) -> None:
-        """Create ``target``'s folder (0700 for private files) unless made already."""
-        folder = target.parent
-        head = str(folder)
+    def make_folder(self, rel: str, mode: int) -> None:
+        """Create the folder of ``rel`` (a path :meth:`target` placed; 0700 for private
+        files, its missing parents 0755, as :func:`~agentctl.support.fsutil.make_dirs`
+        does) unless made already. Only the folders :meth:`target` found missing are
+        made, outermost first, without looking at the disk again."""
+        head = rel.rpartition("/")[0]
         if head in self.ready:
             return
-        made = make_dirs(folder, 0o700 if mode & 0o077 == 0 else 0o755)
-        self.made.extend(made)
-        # Folders made here exist now: a sibling's make_dirs stops at them.
-        self.ready.update(str(new) for new in made)
+        missing = []
+        folder = head
+        while folder in self.absent and folder not in self.ready:
+            missing.append(folder)
+            folder = folder.rpartition("/")[0]
+        for new in reversed(missing):
+            path = self.folders[new]
+            step()
+            try:
+                os.mkdir(path, (0o700 if mode & 0o077 == 0 else 0o755) if new == head
+                         else 0o755)
+            except FileExistsError:
+                pass
+            else:
+                self.made.append(Path(path))
+            self.ready.add(new)
         self.ready.add(head)
 
 
@@ -156,7 +183,7 @@ def _prepare(slot: _Slot, content: bytes, mode: int, durable: bool, place: _Plac
         what = "Is a directory" if stat.S_ISDIR(st.st_mode) else "Not a regular file"
         raise FileSystemError("replace", slot.rel, errno.EISDIR, what)
     try:
-        place.make_folder(slot.target, mode)
+        place.make_folder(slot.rel, mode)
         slot.tmp = _stage(slot.target, content, mode, durable)
     except OSError as exc:
         raise FileSystemError.of("write", slot.rel, exc) from None
@@ -165,7 +192,7 @@ def _prepare(slot: _Slot, content: bytes, mode: int, durable: bool, place: _Plac
         _keep(slot)
 
 
-def _stage(target: Path, content: bytes, mode: int, durable: bool) -> Path:
+def _stage(target: str, content: bytes, mode: int, durable: bool) -> str:
     """Write ``content`` to a new temp file beside ``target`` (named as
     :func:`~agentctl.support.fsutil.temp_name` names them, so an interrupted run's are
     swept), created 0600 and given ``mode`` once written, fsynced when ``durable``.
@@ -212,7 +239,7 @@ def _keep(slot: _Slot) -> None:
         return
     except OSError:
         pass  # no hard links here (FAT, some network file systems) or an immutable file
-    st, data = read_regular(str(slot.target))
+    st, data = read_regular(slot.target)
     if st is None or data is None:
         raise FileSystemError("read", slot.rel, errno.EACCES, "Permission denied",
                               "agentctl keeps a file it replaces until its group lands")
@@ -244,7 +271,7 @@ def _restore(slot: _Slot) -> None:
         slot.kept = None
     elif slot.old is not None:
         data, mode = slot.old
-        commit(stage(slot.target, data, mode), slot.target)
+        commit(stage(Path(slot.target), data, mode), slot.target)
     elif not slot.existed:
         step()
         os.unlink(slot.target)

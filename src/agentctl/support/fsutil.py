@@ -22,6 +22,10 @@ import stat
 import tempfile
 from collections.abc import Collection
 from pathlib import Path
+from typing import TypeVar
+
+#: A path as a string or a :class:`~pathlib.Path` (functions taking it return the same type).
+AnyPath = TypeVar("AnyPath", str, Path)
 
 
 class UnsafePathError(Exception):
@@ -254,11 +258,14 @@ def stage_into(path: Path, data: bytes, mode: int, durable: bool) -> Path:
 STRAY = re.compile(r"\.(?P<name>.+)\.[a-z0-9_]{8}\.tmp\Z")
 
 
-def temp_name(path: Path) -> Path:
-    """A fresh name beside ``path`` in the form :func:`stage` uses (for a kept old copy)."""
+def temp_name(path: AnyPath) -> AnyPath:
+    """A fresh name beside ``path`` (a ``str`` or a ``Path``, returned as the same type) in
+    the form :func:`stage` uses (for a kept old copy)."""
     import secrets
 
-    return path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    head, name = os.path.split(path)
+    fresh = os.path.join(head, f".{name}.{secrets.token_hex(4)}.tmp")
+    return fresh if isinstance(path, str) else type(path)(fresh)
 
 
 def remove_stray_temps(folder: Path, names: Collection[str] | None = None) -> list[str]:
@@ -317,7 +324,7 @@ def make_dirs(folder: Path, mode: int) -> list[Path]:
     return made
 
 
-def commit(tmp: Path, path: Path) -> None:
+def commit(tmp: str | Path, path: str | Path) -> None:
     """Atomically replace ``path`` with the staged ``tmp``."""
     step()
     os.replace(tmp, path)
@@ -340,10 +347,10 @@ def atomic_write(path: Path, data: bytes, mode: int, *, durable: bool = True) ->
         raise FileSystemError.of("replace", path, exc) from None
 
 
-def discard(tmp: Path) -> None:
+def discard(tmp: str | Path) -> None:
     """Remove a staged temp file that will not be committed."""
     with contextlib.suppress(OSError):
-        tmp.unlink()
+        os.unlink(tmp)
 
 
 def prune_empty_dirs(start: Path, stop: Path) -> None:
