@@ -61,6 +61,10 @@ class _Run:
     last_save: float = field(default_factory=time.monotonic)
     recorded: int = 0  # agents done at the last checkpoint
 
+    def __post_init__(self) -> None:
+        # Resolved once: each group's write resolves (and checks) it again itself.
+        self.output_dir = self.project.output_dir
+
     def save(self) -> None:
         """Save the ledger (paths in a failure shown from the project root)."""
         try:
@@ -215,7 +219,7 @@ def _apply_agent(run: _Run, agent_plan: AgentPlan, group: list[tuple[str, Write]
         return
     try:
         write_group(run.project.root, [(rel, w.content, w.mode) for rel, w in group],
-                    durable=False, scope=run.project.output_dir)
+                    durable=False, scope=run.output_dir)
     except FileSystemError as exc:
         if exc.disk_wide:
             raise run.abort(exc, name) from None
@@ -230,7 +234,7 @@ def _apply_agent(run: _Run, agent_plan: AgentPlan, group: list[tuple[str, Write]
         result.written += 1
     out = plan.outputs[name]
     state.runtime = out.runtime
-    state.mark_provisioned(workspace=_root_relative(run.project, out.workspace),
+    state.mark_provisioned(workspace=_root_relative(run, out.workspace),
                            service=out.service or "")
 
 
@@ -291,6 +295,6 @@ def _delete_files(run: _Run, deletes: dict[str, str | None], result: ApplyResult
     return failed
 
 
-def _root_relative(project: Project, output_relative: str) -> str:
+def _root_relative(run: _Run, output_relative: str) -> str:
     """A path under the output folder, relative to the project root (as the ledger keeps)."""
-    return display_path(project.output_dir / output_relative, project.root)
+    return display_path(run.output_dir / output_relative, run.project.root)
