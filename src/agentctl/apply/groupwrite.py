@@ -141,6 +141,10 @@ class _Place:
             self.folders[head] = folder
         return folder
 
+    def missing(self, rel: str) -> bool:
+        """Whether :meth:`target` found the folder of ``rel`` missing (nothing was in it)."""
+        return rel.rpartition("/")[0] in self.absent
+
     def make_folder(self, rel: str, mode: int) -> None:
         """Create the folder of ``rel`` (a path :meth:`target` placed; 0700 for private
         files, its missing parents 0755, as :func:`~agentctl.support.fsutil.make_dirs`
@@ -169,9 +173,10 @@ class _Place:
 
 
 def _prepare(slot: _Slot, content: bytes, mode: int, durable: bool, place: _Place) -> None:
-    """Stage ``slot``'s new bytes and keep the file it will replace."""
+    """Stage ``slot``'s new bytes and keep the file it will replace (none when its folder
+    was found missing: a fleet's first apply writes thousands of such files)."""
     try:
-        st = os.lstat(slot.target)
+        st = None if place.missing(slot.rel) else os.lstat(slot.target)
     except FileNotFoundError:
         st = None
     except OSError as exc:
