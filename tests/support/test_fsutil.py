@@ -170,3 +170,26 @@ def test_the_crash_hook_kills_at_the_nth_file_operation(tmp_path: Path, setting:
         return
     assert done.returncode == -9
     assert not (tmp_path / "f").exists()  # killed before the rename: old (no) file
+
+
+def test_folder_check_knows_which_folders_are_missing_and_which_lead_out(
+        tmp_path: Path) -> None:
+    # plan asks it for every file it compares; a file in a missing folder is not looked
+    # for (a fleet's first plan compares thousands of them).
+    from agentctl.support.fsutil import FolderCheck
+
+    (tmp_path / "out/ws/a").mkdir(parents=True)
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "out/ws/link").symlink_to(tmp_path / "elsewhere")
+    (tmp_path / "out/ws/inner").symlink_to(tmp_path / "out/ws/a")
+    check = FolderCheck(tmp_path, tmp_path / "out")
+    for rel, inside, missing in [("out/ws/a/x.md", True, False),
+                                 ("out/ws/new/deep/x.md", True, True),
+                                 ("out/ws/new/y.md", True, True),
+                                 ("out/gone/x.md", True, True),
+                                 ("out/ws/inner/x.md", True, False),
+                                 ("out/ws/link/x.md", False, False),
+                                 ("out/ws/x.md", True, False)]:
+        assert (check.inside(rel), check.missing(rel)) == (inside, missing), rel
+    with pytest.raises(UnsafePathError):
+        check.inside("out/../../x")

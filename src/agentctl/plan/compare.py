@@ -110,16 +110,18 @@ def compare_file(
     """
     # One open (never through a final symlink) and one fstat per file: a fleet plan
     # compares thousands of files. Folders on the way are checked first, once each.
-    if not (folders or FolderCheck(project.root, project.output_dir)).inside(full):
+    folders = folders or FolderCheck(project.root, project.output_dir)
+    if not folders.inside(full):
         # a folder on the way links elsewhere: never read what it leads to
         return FileChange(full, "drift", agent, LINKED_OUT, None, env_file=env)
     path = os.path.join(project.root, full)
     stats = None if env else stats  # env files: no hashes of secret values kept
-    same = _unchanged(stats, full, path, content)
+    absent = folders.missing(full)  # a first apply's files: nothing to look for
+    same = None if absent else _unchanged(stats, full, path, content)
     if same is not None:
         return _file_change(ledger, full, (content, same.st_mode & 0o777), (content, mode),
                             agent)
-    st, disk = _read_noting(stats, full, path)
+    st, disk = (None, None) if absent else _read_noting(stats, full, path)
     if st is not None and stat.S_ISLNK(st.st_mode):
         return FileChange(full, "drift", agent, "a symlink stands here; agentctl will not "
                           "write through it", None, env_file=env)

@@ -173,11 +173,17 @@ class FolderCheck:
         self.real_root = (scope or root).resolve()
         self._root = str(root.resolve())  # plain strings: pathlib per folder is the cost
         self._inside: dict[str, bool] = {"": True}
+        self._absent: set[str] = set()  # folders found missing (and those below them)
 
     def inside(self, rel: str) -> bool:
         """See the class docstring."""
         check_relative(rel)
         return self._folder(rel.rpartition("/")[0])
+
+    def missing(self, rel: str) -> bool:
+        """Whether the folder of ``rel`` (checked by :meth:`inside` first) was missing:
+        nothing can stand at ``rel`` then, so it need not be looked for."""
+        return rel.rpartition("/")[0] in self._absent
 
     def _folder(self, head: str) -> bool:
         known = self._inside.get(head)
@@ -185,10 +191,19 @@ class FolderCheck:
             return known
         parent, _, _ = head.rpartition("/")
         ok = self._folder(parent)
-        if ok:
+        if ok and parent in self._absent:
+            self._absent.add(head)
+        elif ok:
             path = os.path.join(self._root, head)
-            if os.path.islink(path):
-                ok = Path(path).resolve().is_relative_to(self.real_root)
+            try:
+                mode = os.lstat(path).st_mode
+            except FileNotFoundError:
+                self._absent.add(head)
+            except OSError:
+                pass  # reading the file there reports what is wrong
+            else:
+                if stat.S_ISLNK(mode):
+                    ok = Path(path).resolve().is_relative_to(self.real_root)
         self._inside[head] = ok
         return ok
 
