@@ -25,9 +25,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = ROOT / "examples" / "fleet"
-AGENTCTL = str(Path(sys.executable).parent / "agentctl")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from startup import AGENTCTL, EXAMPLE, HELLO  # the same commands bench/startup.py times
 
 #: (label, code run after the previous stages' code). Stage 0 is an empty interpreter.
 STAGES = [
@@ -53,18 +52,6 @@ STAGES = [
      "from agentctl.render import render\nfrom agentctl.targets import get_target\n"
      "render(resolved, get_target('compose'))"),
 ]
-HELLO = '''import typer
-
-app = typer.Typer()
-
-
-@app.command()
-def hello(name: str = "world") -> None:
-    print(f"hello {name}")
-
-
-app()
-'''
 
 
 def instructions(argv: list[str], env: dict[str, str]) -> int:
