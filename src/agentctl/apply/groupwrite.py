@@ -31,6 +31,7 @@ from agentctl.support.fsutil import (
     check_relative,
     commit,
     discard,
+    make_missing,
     read_regular,
     stage,
     step,
@@ -96,7 +97,7 @@ class _Place:
     def __init__(self, root: Path, scope: Path | None) -> None:
         self.real_root = str(root.resolve())
         self.real_scope = str((scope or root).resolve())
-        self.inside = self.real_scope.rstrip("/") + "/"
+        self.scope_prefix = self.real_scope.rstrip("/") + "/"
         self.shown = scope or root
         self.folders: dict[str, str] = {"": self.real_root}  # resolved
         self.absent: set[str] = set()  # folders found missing: nothing below them exists
@@ -112,7 +113,7 @@ class _Place:
         folder = self.checked.get(head)
         if folder is None:
             folder = self._resolved(head)
-            if folder != self.real_scope and not folder.startswith(self.inside):
+            if folder != self.real_scope and not folder.startswith(self.scope_prefix):
                 raise UnsafePathError(f"{rel!r} leads out of {self.shown} through a symlink; "
                                       "agentctl does not write through links")
             self.checked[head] = folder
@@ -149,7 +150,8 @@ class _Place:
         """Create the folder of ``rel`` (a path :meth:`target` placed; 0700 for private
         files, its missing parents 0755, as :func:`~agentctl.support.fsutil.make_dirs`
         does) unless made already. Only the folders :meth:`target` found missing are
-        made, outermost first, without looking at the disk again."""
+        made, outermost first, without looking at the disk again
+        (:func:`~agentctl.support.fsutil.make_missing`)."""
         head = rel.rpartition("/")[0]
         if head in self.ready:
             return
@@ -158,17 +160,10 @@ class _Place:
         while folder in self.absent and folder not in self.ready:
             missing.append(folder)
             folder = folder.rpartition("/")[0]
-        for new in reversed(missing):
-            path = self.folders[new]
-            step()
-            try:
-                os.mkdir(path, (0o700 if mode & 0o077 == 0 else 0o755) if new == head
-                         else 0o755)
-            except FileExistsError:
-                pass
-            else:
-                self.made.append(Path(path))
-            self.ready.add(new)
+        made = make_missing([self.folders[new] for new in reversed(missing)],
+                            0o700 if mode & 0o077 == 0 else 0o755)
+        self.made.extend(Path(new) for new in made)
+        self.ready.update(missing)
         self.ready.add(head)
 
 

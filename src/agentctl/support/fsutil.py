@@ -20,7 +20,7 @@ import os
 import re
 import stat
 import tempfile
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -330,12 +330,21 @@ def make_dirs(folder: Path, mode: int) -> list[Path]:
     while not current.exists():
         missing.append(current)
         current = current.parent
+    return make_missing(missing[::-1], mode)
+
+
+def make_missing(folders: Sequence[AnyPath], mode: int) -> list[AnyPath]:
+    """Create ``folders``, each found missing, outermost first: the last with ``mode``, the
+    others 0755 (less the umask, as :func:`make_dirs`). Returns those created; one that
+    appeared meanwhile is skipped. Raises ``OSError`` for any other failure."""
     made = []
-    for new in reversed(missing):
+    for i, new in enumerate(folders):
         step()
-        with contextlib.suppress(FileExistsError):
-            new.mkdir(mode if new == folder else 0o755)
-            made.append(new)
+        try:
+            os.mkdir(new, mode if i == len(folders) - 1 else 0o755)
+        except FileExistsError:
+            continue
+        made.append(new)
     return made
 
 
