@@ -31,6 +31,7 @@ from agentctl.support.fsutil import (
     check_relative,
     commit,
     discard,
+    folder_kind,
     make_missing,
     read_regular,
     stage,
@@ -127,18 +128,11 @@ class _Place:
         if folder is None:
             parent, _, name = head.rpartition("/")
             folder = f"{self._resolved(parent) if parent else self.real_root}/{name}"
-            if parent in self.absent:
+            kind = "missing" if parent in self.absent else folder_kind(folder)
+            if kind == "missing":
                 self.absent.add(head)
-            else:
-                try:
-                    mode = os.lstat(folder).st_mode
-                except FileNotFoundError:
-                    self.absent.add(head)
-                except OSError:
-                    pass  # not a link we can see; writing there reports the real error
-                else:
-                    if stat.S_ISLNK(mode):
-                        folder = str(Path(folder).resolve())
+            elif kind == "link":
+                folder = str(Path(folder).resolve())
             self.folders[head] = folder
         return folder
 

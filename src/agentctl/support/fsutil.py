@@ -22,7 +22,7 @@ import stat
 import tempfile
 from collections.abc import Collection, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 #: A path as a string or a :class:`~pathlib.Path` (functions taking it return the same type).
 AnyPath = TypeVar("AnyPath", str, Path)
@@ -158,6 +158,19 @@ def confined(root: Path, rel: str) -> Path:
     return parent / target.name
 
 
+def folder_kind(path: str) -> Literal["missing", "link", "other"]:
+    """What ``lstat`` finds at ``path``: nothing (``missing``), a symlink (``link``), or
+    anything else (``other``, also when ``lstat`` fails otherwise: reading or writing
+    there reports the real error)."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return "missing"
+    except OSError:
+        return "other"
+    return "link" if stat.S_ISLNK(mode) else "other"
+
+
 class FolderCheck:
     """Memoised :func:`confined` for reading many files in few folders (plan).
 
@@ -195,15 +208,11 @@ class FolderCheck:
             self._absent.add(head)
         elif ok:
             path = os.path.join(self._root, head)
-            try:
-                mode = os.lstat(path).st_mode
-            except FileNotFoundError:
+            kind = folder_kind(path)
+            if kind == "missing":
                 self._absent.add(head)
-            except OSError:
-                pass  # reading the file there reports what is wrong
-            else:
-                if stat.S_ISLNK(mode):
-                    ok = Path(path).resolve().is_relative_to(self.real_root)
+            elif kind == "link":
+                ok = Path(path).resolve().is_relative_to(self.real_root)
         self._inside[head] = ok
         return ok
 
