@@ -60,9 +60,10 @@ class _Run:
     done: set[str] = field(default_factory=set)
     last_save: float = field(default_factory=time.monotonic)
     recorded: int = 0  # agents done at the last checkpoint
+    #: The output folder, resolved once: each group's write resolves (and checks) it itself.
+    output_dir: Path = field(init=False)
 
     def __post_init__(self) -> None:
-        # Resolved once: each group's write resolves (and checks) it again itself.
         self.output_dir = self.project.output_dir
 
     def save(self) -> None:
