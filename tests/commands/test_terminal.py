@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import subprocess
@@ -73,6 +74,33 @@ def test_validate_does_import_what_it_needs() -> None:
         "import sys", f"sys.argv = ['agentctl', '-C', {str(EXAMPLE)!r}, 'validate']",
         "from agentctl.cli import main", "main()")
     assert "pydantic" in modules and "yaml" in modules
+
+
+#: The records that stay dataclasses, each for a field option msgspec's Struct lacks: a
+#: position's byte offset and end, and a diagnostic's end, are left out of equality and
+#: order; the project's key positions, the plan's stat cache and the ledger's loaded
+#: digest out of equality; a YAML document's offsets and apply's run state are set after
+#: ``__init__`` (``init=False``).
+KEPT_DATACLASSES = {
+    "diagnostics/__init__.py:Position", "diagnostics/__init__.py:Diagnostic",
+    "catalogue/project.py:Project", "catalogue/yamlsource.py:YamlDocument",
+    "plan/model.py:Plan", "plan/ledger.py:Ledger", "apply/execute.py:_Run",
+}
+
+
+def test_records_are_structs_not_dataclasses() -> None:
+    """Start-up: on Python 3.11 each ``@dataclass`` compiles its generated methods with
+    ``exec`` when its module is imported (about 4 M instructions for a frozen one), which
+    was most of what agentctl's own modules cost ``validate`` (bench/startup_breakdown.py).
+    Records are msgspec Structs, built in C; only the listed ones stay dataclasses."""
+    package = Path(__file__).resolve().parents[2] / "src" / "agentctl"
+    found = set()
+    for path in sorted(package.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef) and any(
+                    "dataclass" in ast.unparse(d) for d in node.decorator_list):
+                found.add(f"{path.relative_to(package).as_posix()}:{node.name}")
+    assert found == KEPT_DATACLASSES, sorted(found ^ KEPT_DATACLASSES)
 
 
 def _commands_loaded(*argv: str) -> set[str]:

@@ -4,12 +4,14 @@ ledger kept in step (see :mod:`agentctl.apply` for the crash-safety rules)."""
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import msgspec
+import msgspec.structs
 
 from agentctl.apply.groupwrite import write_group
 from agentctl.apply.guards import in_output, refuse_drift, shown, sweep_stray_temps
@@ -29,13 +31,12 @@ from agentctl.support.fsutil import (
 CHECKPOINT_SECONDS = 5.0
 
 
-@dataclass
-class ApplyResult:
+class ApplyResult(msgspec.Struct):
     """What apply did: counts per action, and errors per agent ("" for shared files)."""
 
     written: int = 0
     deleted: int = 0
-    errors: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = msgspec.field(default_factory=dict)
 
 
 def _reporting(agents: list[AgentPlan], on_agent: Callable[[str], None] | None
@@ -179,7 +180,7 @@ def _save_intent(run: _Run, by_agent: dict[str | None, list[tuple[str, Write]]])
     for agent_plan in run.plan.agents:
         if not agent_plan.error and agent_plan.action not in ("none", "deprovision"):
             previous = ledger.agents.get(agent_plan.name)
-            run.before[agent_plan.name] = (dataclasses.replace(previous) if previous
+            run.before[agent_plan.name] = (msgspec.structs.replace(previous) if previous
                                            else None)
             ledger.agents.setdefault(agent_plan.name, AgentState()).mark_provisioning()
     ledger.pending = {rel: run.hashes.get(rel) for group in by_agent.values()

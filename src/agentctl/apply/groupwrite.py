@@ -22,8 +22,9 @@ import errno
 import os
 import stat
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
+
+from msgspec import Struct
 
 from agentctl.support.fsutil import (
     FileSystemError,
@@ -40,8 +41,7 @@ from agentctl.support.fsutil import (
 )
 
 
-@dataclass
-class _Slot:
+class _Slot(Struct):
     """One file of a group on its way into place."""
 
     rel: str

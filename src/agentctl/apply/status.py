@@ -11,7 +11,7 @@ reason is said.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from msgspec import Struct
 
 from agentctl.plan.ledger import Ledger, RuntimeStatus
 from agentctl.targets.base import Observation
@@ -26,8 +26,7 @@ DOT_COLOURS: dict[str, str] = {
 DOT = "●"
 
 
-@dataclass(frozen=True)
-class AgentStatus:
+class AgentStatus(Struct, frozen=True):
     """One row of ``agentctl status``."""
 
     name: str

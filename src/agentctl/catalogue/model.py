@@ -6,9 +6,10 @@ Plain data made by :mod:`agentctl.catalogue.load` and read by every later stage.
 from __future__ import annotations
 
 import typing
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
+
+from msgspec import Struct, field
 
 from agentctl.catalogue.primitives import Command, Hook, Rule, Subagent
 from agentctl.catalogue.project import Project
@@ -27,8 +28,7 @@ from agentctl.catalogue.yamlsource import PathKey, YamlDocument
 from agentctl.diagnostics import Diagnostic, Position
 
 
-@dataclass(frozen=True)
-class InstructionsText:
+class InstructionsText(Struct, frozen=True):
     """The text of one agent's ``instructions_file`` (None when it could not be read),
     the problems why not, and the file's path once it is known to be a regular file
     (see :mod:`agentctl.catalogue.instructions`)."""
@@ -41,8 +41,7 @@ class InstructionsText:
 E = TypeVar("E", bound=Entry)
 
 
-@dataclass(frozen=True)
-class Located(Generic[E]):
+class Located(Struct, Generic[E], frozen=True):
     """A catalogue entry with the document it came from and its path in that document."""
 
     entry: E
@@ -57,8 +56,7 @@ class Located(Generic[E]):
         return self.doc.position((*self.path, *fields), prefer_key=key)
 
 
-@dataclass
-class Catalogue:
+class Catalogue(Struct):
     """Every entry of a project's catalogue, by kind and name, plus skill contents.
 
     ``files`` lists the catalogue files read, and ``inputs`` every input file (catalogue,

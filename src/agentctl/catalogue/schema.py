@@ -13,9 +13,9 @@ Only *what is written* is modelled here; defaults that depend on other entries
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
+from msgspec import Struct
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -61,8 +61,7 @@ PLACEHOLDER = re.compile(r"\$\{(?P<var>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[
 _STRAY = re.compile(r"\$(?:\{|[A-Za-z_])")
 
 
-@dataclass(frozen=True)
-class Ref:
+class Ref(Struct, frozen=True):
     """A ``${var}`` (``default`` None) or ``${var:-default}`` placeholder in a value."""
 
     var: str

@@ -15,9 +15,10 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct, field
 
 from agentctl.catalogue.load import Catalogue, Located
 from agentctl.catalogue.project import Project
@@ -147,8 +148,7 @@ def _resolve_git(source: SkillSource, pinned: dict[str, Any] | None) -> str:
                                f"{source.git}") from None
 
 
-@dataclass
-class SyncResult:
+class SyncResult(Struct):
     """The new lock ``sources`` and, per source, a one-line summary of what changed."""
 
     sources: dict[str, Any]

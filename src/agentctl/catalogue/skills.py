@@ -25,9 +25,10 @@ import os
 import re
 import stat
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct, field
 
 from agentctl.diagnostics import Diagnostic, DiagnosticError, Position, display_path
 
@@ -56,8 +57,7 @@ CLAUDE_KEYS = {
 SKIPPED_DIRS = {".git"}
 
 
-@dataclass(frozen=True)
-class SkillContent:
+class SkillContent(Struct, frozen=True):
     """A skill read from disk: its ``name``, ``folder``, frontmatter and files.
 
     ``files`` maps each file's POSIX path relative to ``folder`` to its bytes;

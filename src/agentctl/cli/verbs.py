@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
 
 import typer
+from msgspec import Struct
 
 #: Verb → ``"module:function"``; each function takes plain parameters and returns an
 #: exit code (see :mod:`agentctl.commands`).
@@ -40,8 +40,7 @@ VERBS: dict[str, str] = {
 }
 
 
-@dataclass
-class GlobalOptions:
+class GlobalOptions(Struct):
     """The root options of this run, set by the root callback before any verb runs.
 
     ``changes_exit`` records that a command exited 2 to mean "changes", so the entry

@@ -17,8 +17,9 @@ match, 2 when they differ (the "changes or drift" code), 1 on any error.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
+
+from msgspec import Struct, field
 
 from agentctl.commands import fleet_progress, render_out, ui
 from agentctl.diagnostics import display_path
@@ -66,8 +67,7 @@ def run(directory: Path | None, explicit: bool, out_dir: Path | None, check: boo
     return 0
 
 
-@dataclass
-class CheckResult:
+class CheckResult(Struct):
     """What differs between a rendered tree and a folder; paths relative to the folder.
 
     ``changed`` maps a path to why (``content`` and/or ``mode``); ``diffs`` holds a

@@ -18,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from pathlib import Path
 
+from msgspec.structs import replace
+
 from agentctl.catalogue.project import Project
 from agentctl.diagnostics import display_path
 from agentctl.plan.compare import compare_file, text_diff
@@ -126,8 +128,6 @@ def startable_tree(project: Project, tree: DesiredTree, blocked: dict[str, str],
     every ready agent while ``blocked`` ones get no change (issue: a compose.yaml naming
     an env file that was never written fails ``docker compose config`` for the whole
     fleet); the target's warnings (W030) go to ``plan.warnings``."""
-    from dataclasses import replace
-
     from agentctl.targets import get_target
 
     target = get_target(tree.target)

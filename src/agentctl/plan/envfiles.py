@@ -11,7 +11,8 @@ fault: nothing is applied until it answers). Messages never hold values.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, field
+
+from msgspec import Struct, field
 
 from agentctl.catalogue.schema import Credential
 from agentctl.diagnostics import Diagnostic
@@ -21,8 +22,7 @@ from agentctl.support.envfile import format_env_file
 from agentctl.support.tree import DesiredTree, EnvFileSpec
 
 
-@dataclass
-class EnvFiles:
+class EnvFiles(Struct):
     """The env files of a plan: ``contents`` (bytes and variable names) by tree path,
     ``blocked`` agents with the first reason, and the ``errors`` to report."""
 

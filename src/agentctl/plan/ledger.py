@@ -26,6 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from msgspec import Struct
+from msgspec.structs import asdict
+
 from agentctl.catalogue.project import Project
 from agentctl.support.fsutil import atomic_write, read_regular
 
@@ -40,8 +43,7 @@ class LedgerError(Exception):
     """The ledger file is unreadable or from an unknown format version."""
 
 
-@dataclass
-class FileRecord:
+class FileRecord(Struct):
     """A file agentctl wrote: its sha256, mode, owning agent (None: shared) and target."""
 
     sha256: str
@@ -50,8 +52,7 @@ class FileRecord:
     target: str = "compose"  # the deployment target that rendered it
 
 
-@dataclass
-class EnvRecord:
+class EnvRecord(Struct):
     """A secret file agentctl wrote: owning agent, variable names (no values), target."""
 
     agent: str
@@ -59,8 +60,7 @@ class EnvRecord:
     target: str = "compose"  # the deployment target that rendered it
 
 
-@dataclass
-class AgentState:
+class AgentState(Struct):
     """One agent's provision state (seed: ``Agent.lifecycle``, ``runtime_status``, …)."""
 
     lifecycle: Lifecycle = "draft"
@@ -133,11 +133,11 @@ class Ledger:
     def _document(self) -> dict[str, Any]:
         doc: dict[str, Any] = {
             "format_version": FORMAT_VERSION,
-            "files": {k: vars(v) for k, v in self.files.items()},
+            "files": {k: asdict(v) for k, v in self.files.items()},
             "env_files": {k: {"agent": v.agent, "variables": list(v.variables),
                               "target": v.target}
                           for k, v in sorted(self.env_files.items())},
-            "agents": {k: vars(v) for k, v in self.agents.items()},
+            "agents": {k: asdict(v) for k, v in self.agents.items()},
         }
         if self.pending:
             doc["pending"] = dict(sorted(self.pending.items()))

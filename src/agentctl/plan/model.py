@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from msgspec import Struct
+
 from agentctl.diagnostics import Diagnostic
 from agentctl.plan.statcache import StatCache
 
@@ -19,8 +21,7 @@ FileAction = Literal["create", "update", "delete", "drift"]
 AgentAction = Literal["provision", "update", "retry", "deprovision", "none"]
 
 
-@dataclass
-class FileChange:
+class FileChange(Struct):
     """One file the plan would touch. ``path`` is relative to the project root."""
 
     path: str
@@ -45,8 +46,7 @@ class FileChange:
         return doc
 
 
-@dataclass
-class AgentPlan:
+class AgentPlan(Struct):
     """What happens to one agent, its current lifecycle and any blocking error."""
 
     name: str
@@ -56,8 +56,7 @@ class AgentPlan:
     error: str = ""
 
 
-@dataclass
-class Write:
+class Write(Struct):
     """Bytes apply will write at an absolute path (kept out of JSON and printouts)."""
 
     content: bytes

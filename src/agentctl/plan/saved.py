@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import errno
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct
 
 from agentctl.plan.model import FORMAT_VERSION, Plan
 from agentctl.support.fsutil import read_regular
@@ -23,8 +24,7 @@ class ApplyRefused(Exception):
     saved plan). Nothing was written."""
 
 
-@dataclass(frozen=True)
-class SavedPlan:
+class SavedPlan(Struct, frozen=True):
     """A saved plan's JSON document (see :meth:`Plan.to_json`) and where it was read."""
 
     path: Path

@@ -9,15 +9,15 @@ client, the retry policy and the credential's value are handed to it per call
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Protocol, runtime_checkable
+
+from msgspec import Struct
 
 if TYPE_CHECKING:
     from agentctl.providers.http import ProviderClient
 
 
-@dataclass(frozen=True, order=True)
-class ListedModel:
+class ListedModel(Struct, frozen=True, order=True):
     """One model as a provider lists it.
 
     ``id`` is the provider-native model id (a catalogue model's ``provider_model``);

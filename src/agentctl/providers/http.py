@@ -16,10 +16,10 @@ from __future__ import annotations
 import email.utils
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from msgspec import Struct, field
 
 from agentctl.support.redact import redact
 
@@ -43,8 +43,7 @@ class ProviderError(Exception):
         super().__init__(redact(message))
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
+class RetryPolicy(Struct, frozen=True):
     """How hard to try: attempts in all, backoff and caps in seconds, per-request timeout."""
 
     max_attempts: int = 4
@@ -75,8 +74,7 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
     return max(0.0, when.timestamp() - current)
 
 
-@dataclass
-class ProviderClient:
+class ProviderClient(Struct):
     """Authenticated GETs against one provider, with retries (see module docstring).
 
     ``headers`` carry the credential (built by the command, never logged); ``provider``

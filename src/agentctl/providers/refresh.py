@@ -23,9 +23,10 @@ import difflib
 import io
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct, field
 
 from agentctl.catalogue.load import Catalogue, Located
 from agentctl.catalogue.schema import MODEL_PATTERN, Model, Provider
@@ -40,8 +41,7 @@ from agentctl.support.fsutil import commit, discard, stage
 REPORTED_FIELDS = ("publisher", "use")
 
 
-@dataclass
-class ProviderReport:
+class ProviderReport(Struct):
     """What a refresh found for one provider: model names added, updated, not listed."""
 
     provider: str
@@ -52,8 +52,7 @@ class ProviderReport:
     skipped: list[str] = field(default_factory=list)
 
 
-@dataclass
-class RefreshResult:
+class RefreshResult(Struct):
     """Per provider reports and, per changed file, its old and new text."""
 
     reports: list[ProviderReport]
@@ -189,8 +188,7 @@ def _new_name(listed: ListedModel, provider: str, taken: set[str]) -> str | None
     return None
 
 
-@dataclass
-class _FileEdit:
+class _FileEdit(Struct):
     path: Path
     old: str
     yaml: Any
@@ -198,8 +196,7 @@ class _FileEdit:
     exact: bool
 
 
-@dataclass
-class _Edits:
+class _Edits(Struct):
     """The catalogue files being edited, each loaded once (round-trip) on first use."""
 
     files: dict[Path, _FileEdit] = field(default_factory=dict)

@@ -11,7 +11,8 @@ for a fleet, the render cache), and the deployment target
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
+
+from msgspec import Struct, field
 
 from agentctl.diagnostics import Diagnostic, DiagnosticError
 from agentctl.render.agent import RenderContext, render_agent
@@ -70,8 +71,7 @@ def _render_one(job: Job, ctx: RenderContext) -> tuple[str, RenderedAgent | Diag
         return agent.name, exc
 
 
-@dataclass
-class _Fleet:
+class _Fleet(Struct):
     """The agents of one render: their paths and renders, and what went wrong."""
 
     order: list[str] = field(default_factory=list)

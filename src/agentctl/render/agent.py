@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct, field
 
 from agentctl.render.service import render_service
 from agentctl.render.templates import TemplateStore
@@ -17,8 +18,7 @@ if TYPE_CHECKING:
     from agentctl.support.tree import EnvVar
 
 
-@dataclass(frozen=True)
-class RenderContext:
+class RenderContext(Struct, frozen=True):
     """What every agent of one render shares: the ``target`` it is rendered for, the
     template ``store``, the project ``root`` (its own service templates), ``trust``
     (templates that run code may go through real Copier) and the target's

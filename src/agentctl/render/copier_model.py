@@ -8,11 +8,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 import yaml
+from msgspec import Struct, field
 
 from agentctl.catalogue.yamlbounded import AliasBombError, safe_load_bounded
 
@@ -55,16 +55,14 @@ class MissingAnswer(TemplateError):
     """A question has no default and the caller gave no answer for it."""
 
 
-@dataclass(frozen=True)
-class RenderedFile:
+class RenderedFile(Struct, frozen=True):
     """One output file: its bytes and whether its template source is executable."""
 
     content: bytes
     executable: bool = False
 
 
-@dataclass
-class Rendered:
+class Rendered(Struct):
     """A rendered template: ``files`` by POSIX path relative to the destination.
 
     ``skip_if_exists`` holds the rendered paths matching ``_skip_if_exists``: Copier
@@ -75,8 +73,7 @@ class Rendered:
     skip_if_exists: set[str] = field(default_factory=set)
 
 
-@dataclass(frozen=True)
-class Question:
+class Question(Struct, frozen=True):
     """One ``copier.yml`` question (the long form; ``name: value`` is ``default: value``)."""
 
     name: str

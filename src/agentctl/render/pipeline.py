@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
 from pathlib import Path
+
+from msgspec import Struct
 
 from agentctl.catalogue.load import Catalogue, input_files, load_catalogue
 from agentctl.catalogue.project import Project, check_state_dir, load_project
@@ -19,8 +20,7 @@ from agentctl.support.tree import DesiredTree
 from agentctl.targets import DEFAULT, get_target, is_target, target_names
 
 
-@dataclass
-class Built:
+class Built(Struct):
     """The outputs of the pure stages for one project (and the render cache they used)."""
 
     project: Project

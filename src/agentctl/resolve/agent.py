@@ -11,9 +11,10 @@ recorded here.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct, field
 
 from agentctl.catalogue.load import Catalogue, Located
 from agentctl.catalogue.project import OUTSIDE_HINT, confine
@@ -26,8 +27,7 @@ from agentctl.resolve.model import ResolvedAgent, ResolvedServer, RuntimeRef, mc
 from agentctl.resolve.primitives import Selection, resolve_primitives
 
 
-@dataclass
-class AgentContext:
+class AgentContext(Struct):
     """What resolving one agent reads and writes: the catalogue, the agent, its
     effective ``values`` and the agent each was taken from (``owners``), the run's
     problem and warning lists, and confine() results shared by the whole run."""

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+
+from msgspec import Struct, field
 
 from agentctl.catalogue.load import Catalogue
 from agentctl.resolve import ResolvedProject
@@ -28,8 +29,7 @@ KIND_TITLES = {
 }
 
 
-@dataclass(frozen=True, order=True)
-class Node:
+class Node(Struct, frozen=True, order=True):
     """One node: ``kind`` (a key of :data:`KIND_TITLES`), ``name`` and a short ``note``."""
 
     kind: str
@@ -47,8 +47,7 @@ class Node:
         return f"{self.name}\n{self.note}" if self.note else self.name
 
 
-@dataclass(frozen=True, order=True)
-class Edge:
+class Edge(Struct, frozen=True, order=True):
     """``source`` → ``target`` (node ids) with a ``label``; ``dashed`` for ``extends``."""
 
     source: str
@@ -57,8 +56,7 @@ class Edge:
     dashed: bool = False
 
 
-@dataclass
-class Graph:
+class Graph(Struct):
     """Nodes and edges, sorted; built by :func:`fleet_graph`."""
 
     nodes: list[Node] = field(default_factory=list)

@@ -6,9 +6,10 @@ Made by :func:`agentctl.resolve.resolve`; read by the plug-in families and rende
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct, field
 
 from agentctl.catalogue.load import Catalogue, Located
 from agentctl.catalogue.schema import Credential, MCPServer, Model, Provider
@@ -17,8 +18,7 @@ from agentctl.diagnostics import Diagnostic, Position
 from agentctl.resolve.selected import ResolvedPrimitives
 
 
-@dataclass(frozen=True)
-class RuntimeRef:
+class RuntimeRef(Struct, frozen=True):
     """An agent's effective ``runtime`` (None when no agent in its chain sets one),
     ``where`` it is written (the agent itself when unset), the agent's own position, and
     whether the agent is a template (which may leave the runtime to its children)."""
@@ -30,8 +30,7 @@ class RuntimeRef:
     template: bool
 
 
-@dataclass(frozen=True)
-class ResolvedServer:
+class ResolvedServer(Struct, frozen=True):
     """An MCP server as one agent uses it.
 
     ``url`` is the address the agent's container reaches (None for stdio);
@@ -56,8 +55,7 @@ class ResolvedServer:
         return self.server.name
 
 
-@dataclass(frozen=True)
-class ResolvedAgent:
+class ResolvedAgent(Struct, frozen=True):
     """An agent with every reference followed and every inherited field applied."""
 
     name: str
@@ -82,8 +80,7 @@ class ResolvedAgent:
     primitives: ResolvedPrimitives = field(default_factory=ResolvedPrimitives)
 
 
-@dataclass
-class ResolvedProject:
+class ResolvedProject(Struct):
     """The resolved catalogue: renderable agents in name order, internal MCP servers."""
 
     catalogue: Catalogue

@@ -13,8 +13,9 @@ can express each one is the runtime's check
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from agentctl.catalogue.load import Catalogue, Located
 from agentctl.catalogue.primitives import PRIMITIVE_KINDS, Subagent
@@ -43,8 +44,7 @@ def check_subagent_models(cat: Catalogue, problems: list[Diagnostic]) -> None:
         cat.broken.add(("subagents", name))
 
 
-@dataclass
-class Selection:
+class Selection(Struct):
     """What resolving an agent's primitives reads: the catalogue, the agent's effective
     fields, where each is written (``at``) and its field path (``path``), its MCP
     servers, and the run's problems."""

@@ -7,8 +7,9 @@ Made by :mod:`agentctl.resolve.primitives`, carried on
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
+
+from msgspec import Struct
 
 from agentctl.catalogue.model import Located
 from agentctl.catalogue.primitives import PRIMITIVE_KINDS, Command, Hook, Rule, Subagent
@@ -20,8 +21,7 @@ E = TypeVar("E", bound=Entry)
 WORDS = {"subagents": "subagent", "commands": "command", "hooks": "hook", "rules": "rule"}
 
 
-@dataclass(frozen=True)
-class Selected(Generic[E]):
+class Selected(Struct, Generic[E], frozen=True):
     """One primitive as an agent selects it: the entry, where the selection is written
     (``where``, ``path``: the agent's list item, or its parent's when inherited) and
     where the entry itself is written (``located``; left out of render cache keys)."""
@@ -37,8 +37,7 @@ class Selected(Generic[E]):
         return str(getattr(self.entry, "name", ""))
 
 
-@dataclass(frozen=True)
-class ResolvedSubagent(Selected[Subagent]):
+class ResolvedSubagent(Selected[Subagent], frozen=True):
     """A subagent with its model (None: the agent's own) and the MCP servers it may use,
     each with its allowed tools (None: every tool the agent may call on it)."""
 
@@ -46,8 +45,7 @@ class ResolvedSubagent(Selected[Subagent]):
     servers: tuple[tuple[str, tuple[str, ...] | None], ...] = ()
 
 
-@dataclass(frozen=True)
-class ResolvedPrimitives:
+class ResolvedPrimitives(Struct, frozen=True):
     """An agent's subagents, commands, hooks and rules, in the order it lists them."""
 
     subagents: tuple[ResolvedSubagent, ...] = ()

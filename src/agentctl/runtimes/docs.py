@@ -9,14 +9,13 @@ runtime has nothing for that row.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from msgspec import Struct
 
 #: The cell of a row a runtime has nothing for.
 NOTHING = "—"
 
 
-@dataclass(frozen=True)
-class RuntimeDocs:
+class RuntimeDocs(Struct, frozen=True):
     """One runtime's column of the runtime matrix (README "Runtimes").
 
     ``transports_note`` is appended to the derived transport list (how the config writes

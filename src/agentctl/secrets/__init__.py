@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct, field
 
 from agentctl.catalogue.schema import Credential
 from agentctl.catalogue.secret_sources import SecretsConfig, SecretSource
@@ -128,8 +129,7 @@ def sources_of(cred: Credential, default: SecretSource | None = None
     return [*found, ("keyring", keyring_at)]
 
 
-@dataclass(frozen=True)
-class Lookup:
+class Lookup(Struct, frozen=True):
     """A credential's value (None when missing), where it was looked for (one phrase per
     source, with the outcome), where it was found, and the ``down`` backends as
     ``(backend, message)`` pairs."""
@@ -200,8 +200,7 @@ def lookup(cred: Credential, environ: Mapping[str, str] | None = None,
     return Lookup(None, tuple(looked), "", tuple(down))
 
 
-@dataclass
-class SecretResolver:
+class SecretResolver(Struct):
     """Looks each credential up once per run; shared by every agent that uses it.
 
     :meth:`use_project` gives it the project root (relative ``file`` paths, the age

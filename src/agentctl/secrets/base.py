@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
+
+from msgspec import Struct, field
 
 
 class BackendUnavailable(Exception):
@@ -35,8 +36,7 @@ class UnusableValue(BackendUnavailable):
     and how to fix it, never the value; the credential is missing, the backend not down."""
 
 
-@dataclass(frozen=True)
-class BackendContext:
+class BackendContext(Struct, frozen=True):
     """What a backend may consult besides its parameters: the project root (relative
     paths are confined to it), the environment, and agentctl.yaml's ``secrets:`` age
     settings (``age_file`` relative to ``root``, ``age_recipients``)."""
@@ -47,8 +47,7 @@ class BackendContext:
     age_recipients: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class SourceRef:
+class SourceRef(Struct, frozen=True):
     """One source of one credential: ``credential`` (its catalogue name), ``backend``,
     ``params`` (the source's other keys) and the run's :class:`BackendContext`."""
 

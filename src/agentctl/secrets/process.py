@@ -13,8 +13,9 @@ import signal
 import subprocess
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+
+from msgspec import Struct
 
 #: Largest stdout accepted from a secret program, in bytes.
 MAX_OUTPUT = 64 * 1024
@@ -27,8 +28,7 @@ class ProgramFailed(Exception):
     (not found, timed out, output too large) and never holds its output."""
 
 
-@dataclass(frozen=True)
-class Finished:
+class Finished(Struct, frozen=True):
     """A program's exit ``status``, its ``stdout`` and how many bytes of stderr it wrote."""
 
     status: int

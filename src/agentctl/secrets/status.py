@@ -9,15 +9,15 @@ lookup's outcome.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
+
+from msgspec import Struct, field
 
 from agentctl.catalogue.schema import Credential
 from agentctl.secrets import SecretResolver, keyring_username, sources_of
 
 
-@dataclass
-class CredentialStatus:
+class CredentialStatus(Struct):
     """One credential: where its value is looked for, whether it was found, who needs it.
 
     ``agents`` holds ``(agent, env var)`` pairs of the env files that carry it;

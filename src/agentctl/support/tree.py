@@ -7,8 +7,9 @@ which credentials) and only get values at plan/apply time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
+
+from msgspec import Struct, field
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -22,8 +23,7 @@ EXEC_MODE = 0o755
 ENV_FILE_MODE = 0o600
 
 
-@dataclass(frozen=True)
-class FileSpec:
+class FileSpec(Struct, frozen=True):
     """One rendered file: ``content`` bytes, permission ``mode``, owning ``agent`` (or None).
 
     ``create_only`` files (a template's ``_skip_if_exists``) are written when missing and
@@ -36,8 +36,7 @@ class FileSpec:
     create_only: bool = False
 
 
-@dataclass(frozen=True)
-class EnvVar:
+class EnvVar(Struct, frozen=True):
     """One env file variable: its ``name``, the ``credential`` it comes from and why."""
 
     name: str
@@ -52,7 +51,7 @@ class SecretCodec(Protocol):
 
     ``format`` raises ``ValueError`` naming the key (never the value) for what it cannot
     carry; ``parse`` returns None for bytes not in its format. Implementations are
-    frozen dataclasses so two renders of the same input compare equal.
+    frozen records (msgspec ``Struct``) so two renders of the same input compare equal.
     """
 
     def format(self, pairs: list[tuple[str, str]], header: str) -> bytes:
@@ -64,8 +63,7 @@ class SecretCodec(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class EnvFileSpec:
+class EnvFileSpec(Struct, frozen=True):
     """An agent's env file: the variables its service needs, in file order."""
 
     agent: str
@@ -73,8 +71,7 @@ class EnvFileSpec:
     codec: SecretCodec | None = None
 
 
-@dataclass(frozen=True)
-class AgentOutput:
+class AgentOutput(Struct, frozen=True):
     """Where an agent was rendered: its ``workspace`` folder and compose ``service``."""
 
     runtime: str
@@ -83,8 +80,7 @@ class AgentOutput:
     env_file: str | None
 
 
-@dataclass
-class DesiredTree:
+class DesiredTree(Struct):
     """Everything render wants on disk, plus per-agent facts for the ledger."""
 
     files: dict[str, FileSpec] = field(default_factory=dict)

@@ -16,9 +16,10 @@ switching targets plans the old target's files as deletes and the new ones as cr
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
+
+from msgspec import Struct, field
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -33,8 +34,7 @@ if TYPE_CHECKING:
 RuntimeStatus = Literal["stopped", "running", "error", "warning"]
 
 
-@dataclass(frozen=True)
-class AgentPaths:
+class AgentPaths(Struct, frozen=True):
     """Where a target puts one agent, as its service sees it: the ``workspace`` folder
     and the ``env_file`` (None: the agent needs no secret values, or the target carries
     them some other way), both relative to the output folder."""
@@ -43,8 +43,7 @@ class AgentPaths:
     env_file: str | None = None
 
 
-@dataclass
-class RenderedAgent:
+class RenderedAgent(Struct):
     """One agent rendered by the render layer, for a target to assemble.
 
     ``files``: workspace files by path relative to the workspace; ``service``: the
@@ -63,8 +62,7 @@ class RenderedAgent:
     env_vars: tuple[EnvVar, ...] = ()
 
 
-@dataclass(frozen=True)
-class Observed:
+class Observed(Struct, frozen=True):
     """One service as the target's runtime reports it, in compose's vocabulary: ``state``
     (created, running, paused, restarting, removing, exited, dead), ``health`` (empty,
     starting, healthy, unhealthy) and ``exit_code``."""
@@ -91,8 +89,7 @@ class Observed:
         return "stopped"
 
 
-@dataclass
-class Observation:
+class Observation(Struct):
     """What a target observed: ``services`` by name, or ``unavailable`` why not.
 
     ``observer`` names what was asked (``docker compose``); empty for a target that

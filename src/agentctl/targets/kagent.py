@@ -28,8 +28,9 @@ RemoteMCPServers are shared by agents: key ``value`` holds the value, a header k
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct, field
 
 from agentctl.catalogue.schema import Ref, split_placeholders
 from agentctl.catalogue.target_settings import KubernetesSettings
@@ -98,8 +99,7 @@ def _header_refs(
     return refs, needs
 
 
-@dataclass
-class _Build:
+class _Build(Struct):
     """One kagent render: the tree and what agents share (ModelConfigs, RemoteMCPServers,
     per-credential Secrets)."""
 

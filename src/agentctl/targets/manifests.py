@@ -14,10 +14,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+
+from msgspec import Struct
 
 from agentctl.support.tree import FileSpec
 
@@ -293,8 +294,7 @@ def mcp_server_manifests(
     }
 
 
-@dataclass(frozen=True)
-class SecretManifest:
+class SecretManifest(Struct, frozen=True):
     """A ``core/v1`` Secret file written by apply: values base64 in ``data``.
 
     ``data`` rather than ``stringData``: it is the stored form, so what ``kubectl get``

@@ -15,8 +15,9 @@ folder, and never a secret value (only whether an env file exists).
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from agentctl.diagnostics import Diagnostic
 from agentctl.support.tree import DesiredTree, FileSpec
@@ -25,8 +26,7 @@ from agentctl.targets.manifests import dump
 SERVICES_LINE = "services:\n"
 
 
-@dataclass(frozen=True)
-class OnDisk:
+class OnDisk(Struct, frozen=True):
     """What a target may learn of its output folder as it is now: ``read(rel)`` the bytes
     of a file that holds no secret (None: absent or unreadable), ``exists(rel)`` for any
     path; paths relative to the output folder."""
