@@ -11,7 +11,6 @@ error), 64 a usage error (sysexits ``EX_USAGE``: unknown flag, missing argument)
 130 interrupted.
 """
 
-from __future__ import annotations
 
 import gc
 from pathlib import Path

@@ -4,7 +4,6 @@ Each sub-verb parses its flags and runs its command through the verb table
 (:mod:`agentctl.cli.verbs`); nothing here knows how a verb does its work.
 """
 
-from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Optional
