@@ -40,15 +40,18 @@ import time
 from pathlib import Path
 
 from agentctl.catalogue.project import check_state_dir
-from agentctl.support.fsutil import FileSystemError, UnsafePathError, atomic_write, make_dirs
+from agentctl.support.fsutil import (
+    SETTLE_NS,
+    FileSystemError,
+    UnsafePathError,
+    atomic_write,
+    make_dirs,
+)
 
 #: Where the cache lives in the state folder, and its stamp beside it.
 CACHE_FILE = Path("cache") / "stat.json"
 STAMP_FILE = "stat.stamp"
 FORMAT = 1
-#: A file changed less than this long before it was read is not noted: two seconds cover
-#: the coarsest timestamps in use (FAT's 2 s; ext4 and most others tick in milliseconds).
-SETTLE_NS = 2_000_000_000
 
 #: One entry: size, mtime_ns, ctime_ns, inode, sha256 of the content.
 Entry = tuple[int, int, int, int, str]

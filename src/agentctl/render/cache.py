@@ -41,7 +41,12 @@ from agentctl.catalogue.skills import SkillContent
 from agentctl.catalogue.yamlsource import SourceFloat
 from agentctl.diagnostics import Diagnostic, Position
 from agentctl.render.agent import RenderContext
-from agentctl.render.fingerprint import code_fingerprint
+from agentctl.render.fingerprint import (
+    code_fingerprint,
+    note_package,
+    noted_package_digest,
+    package_digest,
+)
 from agentctl.render.workspace import workspace_template
 from agentctl.runtimes import get_runtime
 from agentctl.support.fsutil import FileSystemError, atomic_write, make_dirs
@@ -152,6 +157,10 @@ class RenderCache:
         self.misses: list[str] = []
         self._pictures = _Pictures()
         self._keys: dict[str, str] = {}
+        #: agentctl's package digest and the file stats it was noted with
+        #: (:func:`~agentctl.render.fingerprint.note_package`), as loaded, then as found.
+        self.code: dict[str, Any] | None = None
+        self._package: str | None = None
         if path is not None:
             try:
                 with path.open("rb") as handle:
@@ -162,8 +171,9 @@ class RenderCache:
                 doc = json.loads(raw)
                 if doc.get("format") == FORMAT and doc.get("agentctl") == __version__:
                     self.entries = doc["agents"]
+                    self.code = doc.get("code")
             except (OSError, ValueError, KeyError, AttributeError):
-                self.entries = {}
+                self.entries, self.code = {}, None
 
     @classmethod
     def for_state_dir(cls, state_dir: Path) -> RenderCache:
@@ -178,6 +188,20 @@ class RenderCache:
             found = self._keys[agent.name] = self._key(agent, paths, ctx)
         return found
 
+    def package_digest(self) -> str:
+        """agentctl's package digest for the code fingerprint: the one this cache noted
+        when every source file still shows the stat it was noted with, else hashed
+        afresh and noted anew (saved with the cache; a file changed in the last
+        :data:`~agentctl.support.fsutil.SETTLE_NS` is never noted)."""
+        if self._package is None:
+            digest = noted_package_digest(self.code)
+            if digest is None:
+                digest = package_digest()
+                self.code = note_package(digest)
+                self.changed = self.changed or self.code is not None
+            self._package = digest
+        return self._package
+
     def _key(self, agent: ResolvedAgent, paths: AgentPaths, ctx: RenderContext) -> str:
         template = workspace_template(agent, ctx.store)
         service = ctx.store.service_template(agent.runtime, ctx.root)
@@ -185,7 +209,8 @@ class RenderCache:
         pictures = self._pictures
         return pictures.digest({
             "agentctl": __version__,
-            "code": code_fingerprint(get_runtime(agent.runtime), target),
+            "code": code_fingerprint(get_runtime(agent.runtime), target,
+                                     package=self.package_digest()),
             "target": target.name,
             "target_context": ctx.agent_context,
             "agent": {name: _texts(v) if name in FREE_FORM else v
@@ -249,7 +274,7 @@ class RenderCache:
         if not ignore.exists():  # a cache is never committed
             atomic_write(ignore, b"# agentctl's render cache: safe to delete, never commit\n*\n",
                          0o644)
-        doc = {"format": FORMAT, "agentctl": __version__,
+        doc = {"format": FORMAT, "agentctl": __version__, "code": self.code,
                "agents": dict(sorted(self.entries.items()))}
         # No sort_keys: a service mapping keeps its key order (it is compose.yaml order).
         atomic_write(self.path, json.dumps(doc, ensure_ascii=False).encode(), 0o644)
