@@ -78,12 +78,10 @@ def test_validate_does_import_what_it_needs() -> None:
 
 #: The records that stay dataclasses, each for a field option msgspec's Struct lacks: a
 #: position's byte offset and end, and a diagnostic's end, are left out of equality and
-#: order; the project's key positions, the plan's stat cache and the ledger's loaded
-#: digest out of equality; a YAML document's offsets and apply's run state are set after
-#: ``__init__`` (``init=False``).
+#: order; the plan's stat cache and the ledger's loaded digest out of equality; apply's
+#: run state is set after ``__init__`` (``init=False``).
 KEPT_DATACLASSES = {
     "diagnostics/__init__.py:Position", "diagnostics/__init__.py:Diagnostic",
-    "catalogue/project.py:Project", "catalogue/yamlsource.py:YamlDocument",
     "plan/model.py:Plan", "plan/ledger.py:Ledger", "apply/execute.py:_Run",
 }
 

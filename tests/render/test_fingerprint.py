@@ -19,6 +19,7 @@ import pytest
 from agentctl.render import cache as cache_module
 from agentctl.render import fingerprint
 from agentctl.render.cache import RenderCache
+from agentctl.support import racy
 
 
 @pytest.fixture()
@@ -27,7 +28,7 @@ def package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     copy = tmp_path / "agentctl"
     shutil.copytree(fingerprint.package_root(), copy,
                     ignore=shutil.ignore_patterns("__pycache__"))
-    monkeypatch.setattr(fingerprint, "SETTLE_NS", 0)
+    monkeypatch.setattr(racy, "SETTLE_NS", 0)
     return copy
 
 
@@ -73,7 +74,7 @@ def test_files_changed_just_now_are_not_noted(package: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """Racy timestamps: a file written within SETTLE_NS could change again without its
     stat moving, so nothing is noted (the digest is hashed next time too)."""
-    monkeypatch.setattr(fingerprint, "SETTLE_NS", 2_000_000_000)
+    monkeypatch.setattr(racy, "SETTLE_NS", 2_000_000_000)
     (package / "runtimes" / "codex.py").write_text("X = 2\n")
     assert fingerprint.note_package("digest", package) is None
 

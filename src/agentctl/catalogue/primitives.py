@@ -20,7 +20,6 @@ the selection at validate time.
   ``.claude/rules/<name>.md`` with ``paths:``).
 """
 
-from __future__ import annotations
 
 from typing import Literal
 
@@ -109,7 +108,7 @@ class Hook(Entry):
         return value
 
     @model_validator(mode="after")
-    def _matcher_on_tool_events(self) -> Hook:
+    def _matcher_on_tool_events(self) -> "Hook":
         if self.matcher is not None and self.event not in TOOL_EVENTS:
             raise ValueError(f"'matcher' applies to tool events only ({', '.join(TOOL_EVENTS)})")
         return self

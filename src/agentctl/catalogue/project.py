@@ -10,9 +10,10 @@ import os
 import re
 import stat
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from msgspec import Struct, field
 
 from agentctl.catalogue.validation import validate_model
 from agentctl.diagnostics import Diagnostic, DiagnosticError, Position
@@ -27,19 +28,17 @@ STATE_DIR = ".agentctl"
 MAX_INPUT_BYTES = 4 * 1024 * 1024
 
 
-@dataclass(frozen=True)
-class Project:
+class Project(Struct, frozen=True):
     """A located project: ``root`` folder, its parsed config and derived folders.
 
     ``positions`` maps each field path of agentctl.yaml (``("catalogue", 0)``,
     ``("secrets", "default", "backend")``) to where its value is written, for errors found
-    after loading.
+    after loading. Not hashable (``positions`` is a mapping).
     """
 
     root: Path
     config: ProjectConfig
-    positions: Mapping[tuple[str | int, ...], Position] = field(
-        default_factory=dict, compare=False, repr=False)
+    positions: Mapping[tuple[str | int, ...], Position] = field(default_factory=dict)
 
     def position(self, *path: str | int) -> Position:
         """Where ``path`` is written in agentctl.yaml: the nearest written parent when the

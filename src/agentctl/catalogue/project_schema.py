@@ -4,7 +4,6 @@ The catalogue's own kinds are in :mod:`agentctl.catalogue.schema`; this file mar
 project's root and says where its catalogue files are and where to render.
 """
 
-from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 

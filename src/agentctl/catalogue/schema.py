@@ -10,7 +10,6 @@ Only *what is written* is modelled here; defaults that depend on other entries
 (``extends``, credentials chains) are applied by :mod:`agentctl.resolve`.
 """
 
-from __future__ import annotations
 
 import re
 from typing import Annotated, Any, Literal
@@ -276,7 +275,7 @@ class SkillSource(Entry):
         return value
 
     @model_validator(mode="after")
-    def _one_location(self) -> SkillSource:
+    def _one_location(self) -> "SkillSource":
         if (self.git is None) == (self.path is None):
             raise ValueError("a skill source needs exactly one of 'git' (with 'ref') or 'path'")
         if self.git is not None and self.ref is None:
@@ -309,7 +308,7 @@ class Skill(Entry):
     )
 
     @model_validator(mode="after")
-    def _path_or_source(self) -> Skill:
+    def _path_or_source(self) -> "Skill":
         if (self.path is None) == (self.source is None):
             raise ValueError("a skill needs exactly one of 'path' (a folder) or 'source' "
                              "(a skill source) with 'name'")

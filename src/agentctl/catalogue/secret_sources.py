@@ -8,7 +8,6 @@ resolve, with the file:line:column of each, so a plug-in backend needs no schema
 here. A credential's ``source`` is one mapping or a list tried in order.
 """
 
-from __future__ import annotations
 
 from typing import Annotated, Any
 
@@ -39,7 +38,7 @@ class SecretSource(BaseModel):
         return {"backend": value} if isinstance(value, str) else value
 
     @model_validator(mode="after")
-    def _param_types(self) -> SecretSource:
+    def _param_types(self) -> "SecretSource":
         for key, value in (self.model_extra or {}).items():
             ok = (isinstance(value, str | int) and not isinstance(value, bool)) or (
                 isinstance(value, list) and all(isinstance(v, str) for v in value))

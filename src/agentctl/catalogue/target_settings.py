@@ -10,7 +10,6 @@ holds the two together (``tests/targets/test_protocol.py``): the field of
 target's model.
 """
 
-from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+from msgspec import Struct, field
 
 from agentctl.diagnostics import Diagnostic, DiagnosticError, Position
 
@@ -148,23 +148,27 @@ def _span(file: str, node: yaml.Node, offsets: ByteOffsets) -> Position:
                     _pos(file, end, offsets))
 
 
-@dataclass
-class YamlDocument:
+class YamlDocument(Struct):
     """Data read from one YAML file, with the position of every value and mapping key.
 
     :meth:`position` gives where the value at ``path`` (a tuple of keys and list indexes)
     starts, its ``end`` being where the YAML node ends; with ``prefer_key``, where the
     mapping key that ends ``path`` starts (for "unknown key" errors). Positions are made
     from the parser's nodes only when asked for: a valid fleet catalogue never needs
-    most of them, and making them all took half of loading it.
+    most of them, and making them all took half of loading it. ``_offsets`` is made on
+    the first such request.
     """
 
     file: str
     data: Any
     text: str = ""
-    value_nodes: dict[PathKey, yaml.Node] = field(default_factory=dict, repr=False)
-    key_nodes: dict[PathKey, yaml.Node] = field(default_factory=dict, repr=False)
-    _offsets: ByteOffsets | None = field(default=None, init=False, repr=False)
+    value_nodes: dict[PathKey, yaml.Node] = field(default_factory=dict)
+    key_nodes: dict[PathKey, yaml.Node] = field(default_factory=dict)
+    _offsets: ByteOffsets | None = None
+
+    def __repr__(self) -> str:
+        """The file only: the node maps hold the whole parse."""
+        return f"YamlDocument(file={self.file!r})"
 
     def span(self, node: yaml.Node) -> Position:
         """Where ``node`` starts, carrying where it ends (``Position.end``)."""

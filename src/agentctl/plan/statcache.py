@@ -15,8 +15,9 @@ The cache never hides a change:
 * Racy timestamps (git's "racy-git" rule): a file changed within the file system's
   timestamp granularity of the moment it was looked at could change again without its
   stat changing. So an entry is noted only when the file's mtime and ctime are older
-  than :data:`SETTLE_NS` before it was read, and on load an entry whose mtime or ctime
-  is not older than the cache file's own mtime is not trusted (re-read).
+  than :data:`~agentctl.support.racy.SETTLE_NS` before it was read, and on load an
+  entry whose mtime or ctime is not older than the cache file's own mtime is not
+  trusted (re-read).
 * It is an optimisation, not a record: a missing, unreadable, corrupt or foreign-format
   cache is an empty one. As with the render cache (:mod:`agentctl.render.cache`), a
   cache is read only if it is the very file this machine wrote: ``stat.stamp`` beside it
@@ -40,13 +41,8 @@ import time
 from pathlib import Path
 
 from agentctl.catalogue.project import check_state_dir
-from agentctl.support.fsutil import (
-    SETTLE_NS,
-    FileSystemError,
-    UnsafePathError,
-    atomic_write,
-    make_dirs,
-)
+from agentctl.support.fsutil import FileSystemError, UnsafePathError, atomic_write, make_dirs
+from agentctl.support.racy import SETTLE_NS, too_recent
 
 #: Where the cache lives in the state folder, and its stamp beside it.
 CACHE_FILE = Path("cache") / "stat.json"
@@ -124,7 +120,7 @@ class StatCache:
         ``now_ns`` (default: now) is forgotten instead, as it may change unseen."""
         now = time.time_ns() if now_ns is None else now_ns
         entry = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, sha)
-        if max(st.st_mtime_ns, st.st_ctime_ns) > now - self.settle_ns:
+        if too_recent(st.st_mtime_ns, st.st_ctime_ns, now, self.settle_ns):
             if self.entries.pop(rel, None) is not None:
                 self.changed = True
             return

@@ -192,7 +192,7 @@ class RenderCache:
         """agentctl's package digest for the code fingerprint: the one this cache noted
         when every source file still shows the stat it was noted with, else hashed
         afresh and noted anew (saved with the cache; a file changed in the last
-        :data:`~agentctl.support.fsutil.SETTLE_NS` is never noted)."""
+        :data:`~agentctl.support.racy.SETTLE_NS` is never noted)."""
         if self._package is None:
             digest = noted_package_digest(self.code)
             if digest is None:

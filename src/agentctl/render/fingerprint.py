@@ -14,7 +14,7 @@ the cache. The fingerprint of a plug-in object (runtime, target) is:
   (:func:`noted_package_digest`) instead of reading them: the rule of the plan's stat
   cache (:mod:`agentctl.plan.statcache`, git's index): size, mtime, ctime and inode
   must match, the same files must be there, and a file changed within
-  :data:`~agentctl.support.fsutil.SETTLE_NS` of the noting is never noted;
+  :data:`~agentctl.support.racy.SETTLE_NS` of the noting is never noted;
 * for a third-party plug-in: the name and version of the distribution whose entry point
   loads it (:func:`agentctl.support.plugins.plugin_distribution`), since a release is
   what changes it (``importlib.metadata.packages_distributions`` would say the same but
@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import agentctl
-from agentctl.support.fsutil import SETTLE_NS
+from agentctl.support import racy
 from agentctl.support.plugins import plugin_distribution
 
 PACKAGE = "agentctl"
@@ -88,15 +88,15 @@ def _stats(root: Path) -> list[list[Any]]:
 def note_package(digest: str, root: Path | None = None) -> dict[str, Any] | None:
     """A record vouching that the package's files, as they stand, hash to ``digest``:
     ``{"root", "digest", "files": [[rel, size, mtime_ns, ctime_ns, inode], ...]}``, or
-    None when a file changed within :data:`SETTLE_NS` (its stat could still change
-    without its mtime moving) or cannot be read."""
+    None when a file changed within :data:`~agentctl.support.racy.SETTLE_NS` (its stat
+    could still change without its mtime moving) or cannot be read."""
     root = root or package_root()
     try:
         rows = _stats(root)
     except OSError:
         return None
-    settled = time.time_ns() - SETTLE_NS
-    if any(max(row[2], row[3]) >= settled for row in rows):
+    now = time.time_ns()
+    if any(racy.too_recent(row[2], row[3], now, racy.SETTLE_NS) for row in rows):
         return None
     return {"root": str(root), "digest": digest, "files": rows}
 

@@ -1,2 +1,3 @@
-"""Support: file-system safety, redaction, the desired tree, worker fan-out, env-file
-text, bounded Jinja and plug-in loading. Imports nothing else of agentctl."""
+"""Support: file-system safety, the racy-timestamp rule, redaction, the desired tree,
+worker fan-out, env-file text, bounded Jinja and plug-in loading. Imports nothing else
+of agentctl."""

@@ -132,11 +132,6 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-#: A file changed less than this long before its stat was noted is not vouched for by
-#: that stat (git's "racy-git" rule): two seconds cover the coarsest timestamps in use
-#: (FAT's 2 s; ext4 and most others tick in milliseconds).
-SETTLE_NS = 2_000_000_000
-
 def check_relative(rel: str) -> None:
     """Raise :class:`UnsafePathError` unless ``rel`` is a clean relative POSIX path (no
     ``..``, ``.``, empty part, backslash or leading ``/``)."""
