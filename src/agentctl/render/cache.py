@@ -26,7 +26,6 @@ not produce.
 from __future__ import annotations
 
 import base64
-import dataclasses
 import hashlib
 import json
 import os
@@ -68,7 +67,7 @@ class _Pictures:
     Plain containers (dicts, lists, tuples, strings, numbers) are walked by the C JSON
     encoder; only what it cannot encode comes here (:meth:`default`): catalogue entries
     (pydantic models) and skills read from disk become their sha256, memoised by identity
-    (many agents share them), other records (msgspec Structs, dataclasses) their fields,
+    (many agents share them), other records (msgspec Structs) their fields,
     bytes their sha256, paths and positions their text, sets a sorted list. A float
     written ``1.10`` keeps that text (:class:`~agentctl.catalogue.yamlsource.SourceFloat`):
     it renders differently from ``1.1``, so it must key differently.
@@ -89,7 +88,7 @@ class _Pictures:
         names = self._fields.get(type(record))
         if names is None:
             names = self._fields[type(record)] = tuple(
-                name for name in _field_names(record) if name != "located")
+                name for name in record.__struct_fields__ if name != "located")
         return {name: getattr(record, name) for name in names}
 
     def default(self, value: Any) -> Any:
@@ -107,21 +106,13 @@ class _Pictures:
             made: Any = _texts(value.model_dump(mode="python"))
         elif isinstance(value, SkillContent):
             made = self.fields(value)
-        elif isinstance(value, Struct) or (dataclasses.is_dataclass(value)
-                                           and not isinstance(value, type)):
+        elif isinstance(value, Struct):
             return self.fields(value)  # an agent's own record: written out in its place
         else:
             return str(value)
         digest = self.digest(made)
         self.memo[id(value)] = (value, digest)
         return digest
-
-
-def _field_names(record: Any) -> tuple[str, ...]:
-    """The field names of a record: a msgspec Struct or a dataclass."""
-    if isinstance(record, Struct):
-        return record.__struct_fields__
-    return tuple(f.name for f in dataclasses.fields(record))
 
 
 #: The agent's free-form mappings, where a number keeps the way it is written.
